@@ -1,0 +1,29 @@
+"""Exceptions raised by minitorch, each naming the problem it reports.
+
+They subclass the built-in exception a Python user would expect (ValueError,
+TypeError, ZeroDivisionError), so existing ``except`` clauses keep working.
+"""
+
+
+class MinitorchError(Exception):
+    """Base class for every error minitorch raises on purpose."""
+
+
+class TensorTypeError(MinitorchError, TypeError):
+    """A value of the wrong type was given (e.g. ``Tensor("abc")``)."""
+
+
+class DomainError(MinitorchError, ValueError):
+    """A math function was called outside its domain (e.g. ``log(-1)``)."""
+
+
+class DivisionByZeroError(MinitorchError, ZeroDivisionError):
+    """A division (or a negative power) by exactly zero."""
+
+
+class ShapeError(MinitorchError, ValueError):
+    """Shapes that cannot be combined (matmul, broadcasting, state_dict)."""
+
+
+class DeviceError(MinitorchError, ValueError):
+    """An unknown or unavailable device was requested."""
