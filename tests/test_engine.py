@@ -1,0 +1,347 @@
+"""The scalar engine against PyTorch (float64): values and gradients of every operation.
+
+Also runs on its own: ``python tests/test_engine.py``.
+"""
+
+import math
+import sys
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from minitorch.engine import Tensor, no_grad
+from minitorch.errors import DivisionByZeroError, DomainError, MinitorchError, TensorTypeError
+
+REL = 1e-12
+
+
+def close(a, b, rel=REL):
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return a == b or math.isclose(a, b, rel_tol=rel, abs_tol=1e-300)
+
+
+def t64(value):
+    return torch.tensor(float(value), dtype=torch.float64, requires_grad=True)
+
+
+def check(fn, *values, torch_fn=None):
+    """Run fn on our Tensors and on torch tensors; compare the output and every input's gradient."""
+    ours = [Tensor(float(v)) for v in values]
+    out = fn(*ours)
+    out.backward()
+    theirs = [t64(v) for v in values]
+    ref = (torch_fn or fn)(*theirs)
+    ref.backward()
+    assert close(out.data, ref.item()), (out.data, ref.item())
+    for a, b in zip(ours, theirs):
+        expected = 0.0 if b.grad is None else b.grad.item()
+        assert close(a.grad, expected), (a.grad, expected)
+
+
+BINARY = [
+    lambda a, b: a + b,
+    lambda a, b: a - b,
+    lambda a, b: a * b,
+    lambda a, b: a / b,
+    lambda a, b: a + 3.5,
+    lambda a, b: 3.5 + a,
+    lambda a, b: a - 2,
+    lambda a, b: 2 - a,
+    lambda a, b: a * -1.5,
+    lambda a, b: -1.5 * a,
+    lambda a, b: a / 4,
+    lambda a, b: 4 / a,
+    lambda a, b: -a,
+    lambda a, b: a**2,
+    lambda a, b: a**3,
+    lambda a, b: a**-1.5,
+    lambda a, b: a**0.5,
+    lambda a, b: a**0,
+    lambda a, b: a**b,
+    lambda a, b: 2.0**a,
+    lambda a, b: (a * b + a) * b - a / b,
+]
+
+
+@pytest.mark.parametrize("fn", BINARY)
+@pytest.mark.parametrize("a,b", [(1.7, 0.3), (2.5, -1.25), (0.75, 2.0), (3.0, 3.0)])
+def test_arithmetic_matches_torch(fn, a, b):
+    check(fn, a, b)
+
+
+UNARY = {
+    "exp": (lambda x: x.exp(), torch.exp),
+    "log": (lambda x: x.log(), torch.log),
+    "relu": (lambda x: x.relu(), torch.relu),
+    "tanh": (lambda x: x.tanh(), torch.tanh),
+    "sigmoid": (lambda x: x.sigmoid(), torch.sigmoid),
+    "leaky_relu": (lambda x: x.leaky_relu(), torch.nn.functional.leaky_relu),
+    "leaky_relu_0.2": (lambda x: x.leaky_relu(0.2), lambda x: torch.nn.functional.leaky_relu(x, 0.2)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+@pytest.mark.parametrize("x", [-3.2, -0.5, 0.0, 0.25, 1.0, 4.75, 30.0, -30.0])
+def test_unary_matches_torch(name, x):
+    ours, theirs = UNARY[name]
+    if name == "log" and x <= 0:
+        return  # covered by test_log_domain_error
+    check(ours, x, torch_fn=theirs)
+
+
+@pytest.mark.parametrize("x", [1000.0, -1000.0, 710.0, -745.5])
+def test_activations_stay_finite_at_extremes(x):
+    for name in ("tanh", "sigmoid"):
+        check(UNARY[name][0], x, torch_fn=UNARY[name][1])
+    big = Tensor(x).exp()
+    assert big.data == pytest.approx(torch.exp(torch.tensor(x, dtype=torch.float64)).item())
+
+
+def test_tensor_exponent_gradient_for_both_base_and_exponent():
+    check(lambda a, b: a**b, 1.3, 2.7)
+    check(lambda a, b: (a * 2) ** (b - 1), 0.8, -0.4)
+
+
+def test_pow_edge_cases_match_torch():
+    check(lambda a, b: a**b, 0.0, 2.0)  # d/dy masked to 0 at base 0
+    check(lambda a, b: a**b, -2.0, 3.0)  # negative base, integer power: d/dy is NaN in torch too
+    check(lambda a: a**0.5, 0.0)  # infinite slope at 0
+
+
+def test_reused_variable_accumulates():
+    check(lambda x: x * x + x * 3 + x, 1.5)
+    check(lambda x, y: (x * y).tanh() * x + (x + y) * (x + y) / y, 0.6, 1.4)
+
+
+def test_reused_intermediate_node():
+    a = Tensor(-4.0)
+    b = Tensor(2.0)
+    c = a + b
+    d = a * b + b**3
+    c = c + c + 1
+    c = c + 1 + c + (-a)
+    d = d + d * 2 + (b + a).relu()
+    d = d + 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g = g + 10.0 / f
+    g.backward()
+    ta, tb = t64(-4.0), t64(2.0)
+    tc = ta + tb
+    td = ta * tb + tb**3
+    tc = tc + tc + 1
+    tc = tc + 1 + tc + (-ta)
+    td = td + td * 2 + (tb + ta).relu()
+    td = td + 3 * td + (tb - ta).relu()
+    te = tc - td
+    tf = te**2
+    tg = tf / 2.0
+    tg = tg + 10.0 / tf
+    tg.backward()
+    assert close(g.data, tg.item())
+    assert close(a.grad, ta.grad.item())
+    assert close(b.grad, tb.grad.item())
+
+
+def test_leaf_gradients_accumulate_across_backward_calls_like_torch():
+    x = Tensor(3.0)
+    y = x * x
+    y.backward()
+    y.backward()
+    tx = t64(3.0)
+    ty = tx * tx
+    ty.backward(retain_graph=True)
+    ty.backward()
+    assert x.grad == tx.grad.item() == 12.0
+
+
+def test_second_backward_does_not_double_count_intermediates():
+    x = Tensor(2.0)
+    h = x * 3  # intermediate
+    y = h * h
+    y.backward()
+    first = h.grad
+    y.backward()
+    assert h.grad == first == 2 * 6.0
+    assert x.grad == 2 * 36.0  # leaf accumulates: 36 per call
+
+
+def test_zeroing_grads_between_steps():
+    x = Tensor(1.0)
+    (x * 5).backward()
+    x.grad = 0
+    (x * 7).backward()
+    assert x.grad == 7
+
+
+def test_backward_on_a_leaf():
+    x = Tensor(1.5)
+    x.backward()
+    assert x.grad == 1
+
+
+def test_deep_chain_of_a_million_nodes_needs_no_recursion():
+    x = Tensor(0.5)
+    out = x
+    for _ in range(1_000_000):
+        out = out + 1e-6
+    out.backward()
+    assert x.grad == 1
+    assert out.data == pytest.approx(1.5)
+
+
+def test_no_grad_records_no_graph():
+    x = Tensor(2.0)
+    with no_grad():
+        y = (x * x).tanh() + 1
+    assert y.inputs == () and y.op == "+ 1"
+    z = x * x  # recording again afterwards
+    assert z.inputs == (x, x)
+
+
+def test_graph_is_readable_and_nodes_hashable():
+    x = Tensor(2.0, label="x")
+    y = Tensor(3.0)
+    z = x * y + x
+    assert z.op == "+"
+    assert z.inputs[1] is x
+    assert z.inputs[0].op == "*"
+    assert z.inputs[0].local_grads == (3.0, 2.0)
+    assert x.is_leaf and not z.is_leaf
+    with pytest.raises(AttributeError):
+        z.inputs = ()
+    nodes = {x, y, z, x}
+    assert len(nodes) == 3
+    assert "data=2.0" in repr(x)
+
+
+def test_int_data_stays_int_like_the_seed():
+    a, b = Tensor(4), Tensor(3)
+    e = (a + b) * Tensor(2)
+    e.backward()
+    assert (e.data, a.grad) == (14, 2)
+    assert isinstance(a.grad, int)
+
+
+# --- bad input ------------------------------------------------------------------------------
+@pytest.mark.parametrize("bad", ["abc", None, [1.0, 2.0], 1 + 2j, object()])
+def test_bad_constructor_input_names_the_problem(bad):
+    with pytest.raises(TensorTypeError) as info:
+        Tensor(bad)
+    assert "Tensor data" in str(info.value) or "Tensor" in str(info.value)
+
+
+def test_constructor_accepts_numpy_scalars():
+    import numpy as np
+
+    assert Tensor(np.float64(1.5)).data == 1.5
+    assert type(Tensor(np.float32(1.5)).data) is float
+    assert Tensor(np.int64(3)).data == 3
+
+
+@pytest.mark.parametrize("x", [0.0, -1.0])
+def test_log_domain_error(x):
+    with pytest.raises(DomainError, match="log of a non-positive number"):
+        Tensor(x).log()
+
+
+def test_division_by_zero_is_named():
+    with pytest.raises(DivisionByZeroError, match="division by zero"):
+        Tensor(1.0) / 0
+    with pytest.raises(DivisionByZeroError, match="division by zero"):
+        Tensor(1.0) / Tensor(0.0)
+    with pytest.raises(DivisionByZeroError, match="division by zero"):
+        2 / Tensor(0.0)
+    with pytest.raises(DivisionByZeroError):
+        Tensor(0.0) ** -1
+    assert issubclass(DivisionByZeroError, ZeroDivisionError)
+
+
+@pytest.mark.parametrize("exponent", ["2", [2], None, (1, 2)])
+def test_non_scalar_exponent_type(exponent):
+    with pytest.raises(TensorTypeError, match="exponent"):
+        Tensor(2.0) ** exponent
+
+
+def test_negative_base_fractional_power_is_a_domain_error_not_a_complex_number():
+    with pytest.raises(DomainError, match="non-integer power"):
+        Tensor(-8.0) ** (1 / 3)
+
+
+def test_bad_operands():
+    with pytest.raises(TensorTypeError):
+        Tensor(1.0) + "x"
+    with pytest.raises(TensorTypeError):
+        Tensor(1.0) * None
+    assert issubclass(TensorTypeError, MinitorchError) and issubclass(TensorTypeError, TypeError)
+
+
+# --- random graphs against torch --------------------------------------------------------------
+OPS = ["add", "sub", "mul", "div", "tanh", "sigmoid", "relu", "exp_small", "square", "addc", "mulc", "powt"]
+
+
+@st.composite
+def programs(draw):
+    n_inputs = draw(st.integers(1, 4))
+    values = draw(st.lists(st.floats(-2, 2, allow_nan=False).filter(lambda v: abs(v) > 1e-3),
+                           min_size=n_inputs, max_size=n_inputs))
+    steps = draw(st.lists(st.tuples(st.sampled_from(OPS), st.integers(0, 10**6), st.integers(0, 10**6),
+                                    st.floats(-3, 3, allow_nan=False)), min_size=1, max_size=25))
+    return values, steps
+
+
+def run_program(values, steps, make, lib):
+    nodes = [make(v) for v in values]
+    for op, i, j, c in steps:
+        a = nodes[i % len(nodes)]
+        b = nodes[j % len(nodes)]
+        if op == "add":
+            r = a + b
+        elif op == "sub":
+            r = a - b
+        elif op == "mul":
+            r = a * b
+        elif op == "div":
+            r = a / (b * b + 1)  # denominator kept away from 0
+        elif op == "tanh":
+            r = a.tanh()
+        elif op == "sigmoid":
+            r = a.sigmoid()
+        elif op == "relu":
+            r = a.relu()
+        elif op == "exp_small":
+            r = (a.tanh()).exp()
+        elif op == "square":
+            r = a**2
+        elif op == "addc":
+            r = a + c
+        elif op == "mulc":
+            r = c * a
+        else:  # powt: positive base, tensor exponent
+            r = (a * a + 1) ** b.tanh()
+        nodes.append(r)
+    return nodes
+
+
+@settings(max_examples=150, deadline=None)
+@given(programs())
+def test_random_graphs_match_torch(program):
+    values, steps = program
+    ours = run_program(values, steps, lambda v: Tensor(v), None)
+    theirs = run_program(values, steps, t64, torch)
+    out = ours[-1] + sum(ours[len(values):], Tensor(0.0)) * 0.5  # reuse many intermediates
+    ref = theirs[-1] + sum(theirs[len(values):], torch.tensor(0.0, dtype=torch.float64)) * 0.5
+    out.backward()
+    ref.backward()
+    assert close(out.data, ref.item(), 1e-10)
+    for a, b in zip(ours[: len(values)], theirs[: len(values)]):
+        expected = 0.0 if b.grad is None else b.grad.item()
+        assert math.isclose(a.grad, expected, rel_tol=1e-9, abs_tol=1e-12), (a.grad, expected)
+
+
+if __name__ == "__main__":
+    sys.exit(pytest.main([__file__, "-q"]))
