@@ -31,12 +31,15 @@ class Module:
     def __setattr__(self, name: str, value: Any) -> None:
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"call super().__init__() in {type(self).__name__}.__init__ before assigning {name!r}")
+        was_buffer = name in self._buffers
         for table in (self._parameters, self._buffers, self._modules):
             table.pop(name, None)
         if isinstance(value, Module):
             self._modules[name] = value
         elif getattr(value, "_is_parameter", False):
             self._parameters[name] = value
+        elif was_buffer:  # assigning to a buffer (e.g. bn.running_mean = ...) keeps it a buffer, as in torch
+            self._buffers[name] = value
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
@@ -109,6 +112,25 @@ class Module:
         """Reset every parameter's gradient (scalar Tensors to 0, arrays to None as PyTorch does)."""
         for p in self.parameters():
             p.grad = None if hasattr(p, "shape") else 0
+
+    # --- devices and dtypes (n-d models; issue 4) -------------------------------------------
+    def to(self, *args: Any, device: Any = None, dtype: Any = None) -> Module:
+        """Move/cast every n-d parameter and buffer in place: ``to("cuda")``, ``to(dtype="float64")``."""
+        from .layers import module_to  # lazy: scalar-only models never load the n-d engine
+
+        return module_to(self, *args, device=device, dtype=dtype)
+
+    def cpu(self) -> Module:
+        return self.to("cpu")
+
+    def cuda(self) -> Module:
+        return self.to("cuda")
+
+    def double(self) -> Module:
+        return self.to(dtype="float64")
+
+    def float(self) -> Module:
+        return self.to(dtype="float32")
 
     # --- state -------------------------------------------------------------------------------
     def state_dict(self) -> OrderedDict[str, Any]:

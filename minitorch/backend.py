@@ -1,0 +1,139 @@
+"""The one array-module seam of the n-d engine: numpy on the CPU, CuPy on a CUDA GPU.
+
+Every n-d operation asks this module for its array module (``xp``) instead of importing
+numpy directly, so the same code runs on both devices. CuPy is imported lazily and only
+when a CUDA device is requested; on a machine without it, asking for ``"cuda"`` raises a
+`DeviceError` that says so.
+
+Device strings follow PyTorch: ``"cpu"``, ``"cuda"`` and ``"cuda:N"`` (N a device index).
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from .errors import DeviceError
+
+__all__ = [
+    "parse_device",
+    "get_array_module",
+    "cuda_available",
+    "cuda_unavailable_reason",
+    "device_of",
+    "to_device",
+    "to_numpy",
+    "array_types",
+]
+
+_cupy: ModuleType | None = None
+_cupy_error: str | None = None  # why CuPy/CUDA cannot be used, once we have looked
+
+
+def _load_cupy() -> ModuleType | None:
+    """Import CuPy once and check that a CUDA device answers; remember why not otherwise."""
+    global _cupy, _cupy_error
+    if _cupy is not None or _cupy_error is not None:
+        return _cupy
+    try:
+        import cupy  # noqa: PLC0415 - optional dependency, imported on first use only
+    except Exception as exc:  # ImportError, or a broken CUDA install raising at import
+        _cupy_error = f"CuPy is not installed ({type(exc).__name__}: {exc})"
+        return None
+    try:
+        count = cupy.cuda.runtime.getDeviceCount()
+    except Exception as exc:
+        _cupy_error = f"CuPy is installed but no CUDA device answers ({type(exc).__name__}: {exc})"
+        return None
+    if count < 1:
+        _cupy_error = "CuPy is installed but no CUDA device was found"
+        return None
+    _cupy = cupy
+    return cupy
+
+
+def cuda_available() -> bool:
+    """True when CuPy imports and at least one CUDA device is present."""
+    return _load_cupy() is not None
+
+
+def cuda_unavailable_reason() -> str:
+    """A human-readable reason why ``device="cuda"`` cannot be used ('' when it can)."""
+    return "" if _load_cupy() is not None else f"CuPy/CUDA not available: {_cupy_error}"
+
+
+def parse_device(device: Any) -> str:
+    """Normalise a device name: ``"cpu"``, ``"cuda"`` or ``"cuda:N"``; anything else is a DeviceError.
+
+    Accepts ``None`` (meaning ``"cpu"``) and objects with a ``type`` attribute such as
+    ``torch.device``. Asking for CUDA where it is missing raises a DeviceError saying why.
+    """
+    if device is None:
+        return "cpu"
+    if not isinstance(device, str):
+        kind = getattr(device, "type", None)
+        index = getattr(device, "index", None)
+        if not isinstance(kind, str):
+            raise DeviceError(f"device must be a string such as 'cpu' or 'cuda', got {device!r}")
+        device = kind if index is None else f"{kind}:{index}"
+    name = device.strip().lower()
+    if name == "cpu":
+        return "cpu"
+    if name == "cuda" or name.startswith("cuda:"):
+        if name != "cuda":
+            index = name[5:]
+            if not index.isdigit():
+                raise DeviceError(f"invalid CUDA device {device!r}: expected 'cuda' or 'cuda:N' with N an integer")
+        cupy = _load_cupy()
+        if cupy is None:
+            raise DeviceError(f"device {device!r} requested but {cuda_unavailable_reason()}")
+        if name != "cuda" and int(name[5:]) >= cupy.cuda.runtime.getDeviceCount():
+            raise DeviceError(f"device {device!r} does not exist ({cupy.cuda.runtime.getDeviceCount()} CUDA devices)")
+        return "cuda" if name in ("cuda", "cuda:0") else name
+    raise DeviceError(f"unknown device {device!r}: minitorch supports 'cpu' and 'cuda' (CuPy)")
+
+
+def get_array_module(device: str) -> ModuleType:
+    """numpy for ``"cpu"``, cupy for a CUDA device (the device must already be parsed)."""
+    if device == "cpu":
+        return np
+    cupy = _load_cupy()
+    if cupy is None:
+        raise DeviceError(f"device {device!r} requested but {cuda_unavailable_reason()}")
+    return cupy
+
+
+def array_types() -> tuple[type, ...]:
+    """The array classes the engine accepts as ``.data`` (numpy, plus CuPy once loaded)."""
+    return (np.ndarray,) if _cupy is None else (np.ndarray, _cupy.ndarray)
+
+
+def device_of(array: Any) -> str:
+    """The device an array lives on: ``"cpu"`` for numpy, ``"cuda"``/``"cuda:N"`` for CuPy."""
+    if isinstance(array, np.ndarray) or np.isscalar(array):
+        return "cpu"
+    if _cupy is not None and isinstance(array, _cupy.ndarray):
+        index = array.device.id
+        return "cuda" if index == 0 else f"cuda:{index}"
+    raise DeviceError(f"cannot tell the device of a {type(array).__name__}")
+
+
+def to_device(array: Any, device: str) -> Any:
+    """``array`` on ``device`` (a parsed device name); no copy when it is already there."""
+    if device == "cpu":
+        return to_numpy(array)
+    cupy = get_array_module(device)
+    index = 0 if device == "cuda" else int(device[5:])
+    with cupy.cuda.Device(index):
+        return cupy.asarray(array)
+
+
+def to_numpy(array: Any) -> np.ndarray:
+    """A numpy array with the values of ``array`` (copied to the host if it is on a GPU)."""
+    if isinstance(array, np.ndarray):
+        return array
+    if _cupy is not None and isinstance(array, _cupy.ndarray):
+        return _cupy.asnumpy(array)
+    return np.asarray(array)

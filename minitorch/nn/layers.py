@@ -1,0 +1,422 @@
+"""N-d layers under PyTorch's names: `Parameter`, `Linear`, `Conv2d`, `BatchNorm1d`, ...
+
+Every layer is a `Module` (registration, ``state_dict`` with PyTorch's key names,
+``train()``/``eval()``, ``to(device)``) whose forward calls the fused ops of
+`minitorch.nn.tensor_functional`. Shapes, defaults and initialisations match
+``torch.nn``, so ``model.load_state_dict({k: v.numpy() for k, v in torch_model.state_dict().items()})``
+works, and the reverse.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from .. import backend
+from ..errors import ShapeError, TensorTypeError
+from ..ndtensor import _DTYPE_NAMES, Tensor, float32, resolve_dtype
+from . import init
+from . import tensor_functional as F
+from .module import Module
+
+__all__ = [
+    "Parameter",
+    "Linear",
+    "Conv2d",
+    "MaxPool2d",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "Dropout",
+    "Flatten",
+    "Sequential",
+    "ReLU",
+    "Tanh",
+    "Sigmoid",
+    "LeakyReLU",
+    "Identity",
+    "Softmax",
+    "LogSoftmax",
+    "module_to",
+]
+
+
+class Parameter(Tensor):
+    """A tensor that is a model weight: it requires a gradient and a `Module` registers it."""
+
+    __slots__ = ()
+    _is_parameter = True
+
+    def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
+        if data is None:
+            data = np.empty(0, dtype=float32)
+        if isinstance(data, Tensor):  # share the array, as torch.nn.Parameter(t) does
+            super().__init__(np.empty(0, dtype=data.dtype), requires_grad=False)
+            self.data = data.data
+            self.requires_grad = bool(requires_grad)
+            if requires_grad and data.dtype.kind != "f":
+                raise TensorTypeError(f"only floating-point parameters can require gradients, got {data.dtype}")
+        else:
+            super().__init__(data, requires_grad=requires_grad)
+
+    def _load_array(self, array: np.ndarray) -> None:
+        """Copy ``array``'s values in place (keeping this parameter's dtype and device)."""
+        values = np.asarray(array)
+        if values.shape != self.shape:
+            raise ShapeError(f"cannot load an array of shape {values.shape} into a parameter of shape {self.shape}")
+        self.data[...] = backend.to_device(values.astype(self.dtype, copy=False), self.device)
+
+    def _to_(self, device: str, dtype: np.dtype | None) -> None:
+        """Move/cast in place (``Module.to``); the gradient follows."""
+        self.data = _move(self.data, device, dtype)
+        if self.grad is not None:
+            self.grad = _move(self.grad, device, dtype)
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+
+def _move(array: Any, device: str, dtype: np.dtype | None) -> Any:
+    """``array`` on ``device``; floating-point arrays cast to ``dtype`` (integer ones keep theirs)."""
+    moved = backend.to_device(array, device)
+    if dtype is not None and moved.dtype.kind == "f" and moved.dtype != dtype:
+        moved = moved.astype(dtype)
+    return moved
+
+
+def module_to(module: Module, *args: Any, device: Any = None, dtype: Any = None) -> Module:
+    """``model.to("cuda")``, ``model.to("float64")``, ``model.to(device=..., dtype=...)``, in place."""
+    for arg in args:
+        if isinstance(arg, str) and arg.removeprefix("torch.").lower() in _DTYPE_NAMES or not isinstance(arg, str):
+            dtype = arg
+        else:
+            device = arg
+    target_dtype = resolve_dtype(dtype)
+    if target_dtype is not None and target_dtype.kind != "f":
+        raise TensorTypeError(f"Module.to only casts to floating-point dtypes, got {target_dtype}")
+    for owner in module.modules():
+        for param in owner._parameters.values():
+            if param is None:
+                continue
+            if not hasattr(param, "_to_"):
+                raise TensorTypeError(f"{type(owner).__name__} holds scalar parameters, which cannot be moved")
+            param._to_(backend.parse_device(device) if device is not None else param.device, target_dtype)
+        for name, buf in list(owner._buffers.items()):
+            if buf is not None and hasattr(buf, "dtype"):
+                target = backend.parse_device(device) if device is not None else backend.device_of(buf)
+                owner._buffers[name] = _move(buf, target, target_dtype)
+                object.__setattr__(owner, name, owner._buffers[name])
+    return module
+
+
+def _factory_kwargs(device: Any, dtype: Any) -> tuple[str, np.dtype]:
+    resolved = resolve_dtype(dtype) or float32
+    if resolved.kind != "f":
+        raise TensorTypeError(f"layer parameters must be floating point, got dtype {resolved}")
+    return backend.parse_device(device), resolved
+
+
+def _new_parameter(shape: tuple, device: str, dtype: np.dtype) -> Parameter:
+    return Parameter(Tensor(np.zeros(shape, dtype=dtype), device=device))
+
+
+class Linear(Module):
+    """``y = x @ weight.T + bias`` with weight (out_features, in_features), as ``torch.nn.Linear``."""
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, device: Any = None,
+                 dtype: Any = None) -> None:
+        super().__init__()
+        _check_positive(in_features, "in_features")
+        _check_positive(out_features, "out_features")
+        dev, dt = _factory_kwargs(device, dtype)
+        self.in_features = in_features
+        self.out_features = out_features
+        self.weight = _new_parameter((out_features, in_features), dev, dt)
+        if bias:
+            self.bias = _new_parameter((out_features,), dev, dt)
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        init.default_bias_(self.bias, self.in_features)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.linear(input, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Conv2d(Module):
+    """2-d convolution over (N, C, H, W) input with ``stride`` and zero ``padding`` (int, pair, 'same', 'valid')."""
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | tuple[int, int],
+        stride: int | tuple[int, int] = 1,
+        padding: int | tuple[int, int] | str = 0,
+        bias: bool = True,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        _check_positive(in_channels, "in_channels")
+        _check_positive(out_channels, "out_channels")
+        dev, dt = _factory_kwargs(device, dtype)
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.kernel_size = F._pair(kernel_size, "kernel_size")
+        self.stride = F._pair(stride, "stride")
+        if padding == "valid":
+            padding = 0
+        elif padding == "same":
+            if self.stride != (1, 1) or any(k % 2 == 0 for k in self.kernel_size):
+                raise ValueError("padding='same' needs stride 1 and an odd kernel size in minitorch")
+            padding = (self.kernel_size[0] // 2, self.kernel_size[1] // 2)
+        self.padding = F._pair(padding, "padding")
+        self.weight = _new_parameter((out_channels, in_channels) + self.kernel_size, dev, dt)
+        if bias:
+            self.bias = _new_parameter((out_channels,), dev, dt)
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        init.default_bias_(self.bias, self.in_channels * self.kernel_size[0] * self.kernel_size[1])
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding)
+
+    def extra_repr(self) -> str:
+        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, padding={self.padding}")
+
+
+class MaxPool2d(Module):
+    def __init__(self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None,
+                 padding: int | tuple[int, int] = 0) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding = padding
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.max_pool2d(input, self.kernel_size, self.stride, self.padding)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class _BatchNorm(Module):
+    """Shared by BatchNorm1d/2d: batch statistics in training, running statistics in eval."""
+
+    _expected_dims: tuple[int, ...] = ()
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        _check_positive(num_features, "num_features")
+        dev, dt = _factory_kwargs(device, dtype)
+        self.num_features = num_features
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        if affine:
+            self.weight = Parameter(Tensor(np.ones(num_features, dtype=dt), device=dev))
+            self.bias = Parameter(Tensor(np.zeros(num_features, dtype=dt), device=dev))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", backend.to_device(np.zeros(num_features, dtype=dt), dev))
+            self.register_buffer("running_var", backend.to_device(np.ones(num_features, dtype=dt), dev))
+            self.register_buffer("num_batches_tracked", backend.to_device(np.array(0, dtype=np.int64), dev))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def reset_running_stats(self) -> None:
+        if self.track_running_stats:
+            self.running_mean[...] = 0
+            self.running_var[...] = 1
+            self.num_batches_tracked[...] = 0
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        if input.ndim not in self._expected_dims:
+            dims = " or ".join(f"{d}-d" for d in self._expected_dims)
+            raise ShapeError(f"{type(self).__name__} expects {dims} input, got shape {input.shape}")
+        if input.shape[1] != self.num_features:
+            raise ShapeError(
+                f"{type(self).__name__}({self.num_features}) got input with {input.shape[1]} channels "
+                f"(shape {input.shape})"
+            )
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.track_running_stats:
+            self._follow_input_device(input)
+            if self.training:
+                self.num_batches_tracked[...] += 1  # in place: reassigning would go through __setattr__
+                if self.momentum is None:  # a cumulative moving average, as PyTorch
+                    factor = 1.0 / float(self.num_batches_tracked)
+        # without running statistics, evaluation normalises with the batch's own (as PyTorch)
+        use_batch_stats = self.training or not self.track_running_stats
+        return F.batch_norm(
+            input, self.running_mean, self.running_var, self.weight, self.bias, use_batch_stats, factor, self.eps
+        )
+
+    def _follow_input_device(self, input: Tensor) -> None:  # noqa: A002
+        """Loading a state_dict gives numpy buffers; keep them on the parameters' device."""
+        if self.running_mean is not None and self.running_mean.__class__ is not input.data.__class__:
+            module_to(self, device=input.device)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation of (N, C) or (N, C, L) input, as ``torch.nn.BatchNorm1d``."""
+
+    _expected_dims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation of (N, C, H, W) input per channel, as ``torch.nn.BatchNorm2d``."""
+
+    _expected_dims = (4,)
+
+
+class Dropout(Module):
+    """Zero elements with probability ``p`` while training (survivors scaled by 1/(1-p)); identity in eval."""
+
+    def __init__(self, p: float = 0.5) -> None:
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"dropout probability must be between 0 and 1, got {p}")
+        self.p = p
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.dropout(input, self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class Flatten(Module):
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
+        super().__init__()
+        self.start_dim = start_dim
+        self.end_dim = end_dim
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return input.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Identity(Module):
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return input
+
+
+class ReLU(Module):
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return input.relu()
+
+
+class Tanh(Module):
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return input.tanh()
+
+
+class Sigmoid(Module):
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return input.sigmoid()
+
+
+class LeakyReLU(Module):
+    def __init__(self, negative_slope: float = 0.01) -> None:
+        super().__init__()
+        self.negative_slope = negative_slope
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return input.leaky_relu(self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}"
+
+
+class Softmax(Module):
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return input.softmax(self.dim)
+
+
+class LogSoftmax(Module):
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return input.log_softmax(self.dim)
+
+
+class Sequential(Module):
+    """Modules applied in order; children are named "0", "1", ... (or by an OrderedDict's keys)."""
+
+    def __init__(self, *modules: Any) -> None:
+        super().__init__()
+        if len(modules) == 1 and isinstance(modules[0], OrderedDict):
+            for name, module in modules[0].items():
+                self.add_module(str(name), _check_module(module))
+        else:
+            for index, module in enumerate(modules):
+                self.add_module(str(index), _check_module(module))
+
+    def forward(self, input: Any) -> Any:  # noqa: A002
+        for module in self._modules.values():
+            input = module(input)
+        return input
+
+    def append(self, module: Module) -> Sequential:
+        self.add_module(str(len(self._modules)), _check_module(module))
+        return self
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __getitem__(self, index: int | slice) -> Any:
+        items = list(self._modules.items())
+        if isinstance(index, slice):
+            return Sequential(OrderedDict(items[index]))
+        try:
+            return items[index][1]
+        except IndexError:
+            raise IndexError(f"Sequential index {index} is out of range for {len(items)} modules") from None
+
+
+def _check_module(module: Any) -> Module:
+    if not isinstance(module, Module):
+        raise TensorTypeError(f"Sequential takes Modules, got {type(module).__name__}")
+    return module
+
+
+def _check_positive(value: Any, what: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{what} must be a positive integer, got {value!r}")

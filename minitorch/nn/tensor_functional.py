@@ -1,0 +1,579 @@
+"""Functional ops on n-d tensors with PyTorch's names and signatures (``torch.nn.functional``).
+
+`minitorch.nn.functional` sends n-d tensors here. The layers and losses below are *fused*:
+each is one graph node with a hand-written backward (linear = matmul + bias, a whole
+convolution, a whole loss), which keeps graphs small and per-op Python overhead low.
+Every function works on numpy and CuPy arrays alike through the array of its input.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..errors import DeviceError, ShapeError, TensorTypeError
+from ..ndtensor import Tensor, _xp, generator, make_result
+
+__all__ = [
+    "linear",
+    "relu",
+    "tanh",
+    "sigmoid",
+    "leaky_relu",
+    "softmax",
+    "log_softmax",
+    "conv2d",
+    "max_pool2d",
+    "batch_norm",
+    "dropout",
+    "flatten",
+    "mse_loss",
+    "l1_loss",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "nll_loss",
+    "hinge",
+    "hinge_loss",
+]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_tensor(value: Any, what: str) -> Tensor:
+    if not isinstance(value, Tensor):
+        raise TensorTypeError(f"{what} must be a minitorch n-d tensor, got {type(value).__name__}")
+    return value
+
+
+def _as_target(target: Any, like: Tensor, what: str) -> Tensor:
+    """The target as a tensor on the input's device (numpy arrays and lists accepted)."""
+    if isinstance(target, Tensor):
+        if target.data.__class__ is not like.data.__class__:
+            raise DeviceError(f"{what}: input is on {like.device} but target is on {target.device}")
+        return target
+    array = np.asarray(target)
+    dtype = like.dtype if array.dtype.kind == "f" else None
+    return Tensor(array, dtype=dtype, device=like.device)
+
+
+def _check_reduction(reduction: str, what: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{what}: reduction must be one of {', '.join(_REDUCTIONS)}, got {reduction!r}")
+
+
+def _reduce(values: Any, reduction: str) -> tuple[Any, float]:
+    """Reduce elementwise losses; also return the factor d(out)/d(each element) for mean/sum."""
+    if reduction == "mean":
+        return values.mean(), 1.0 / max(values.size, 1)
+    if reduction == "sum":
+        return values.sum(), 1.0
+    return values, 1.0
+
+
+def _pair(value: Any, what: str) -> tuple[int, int]:
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value), int(value)
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, (int, np.integer)) for v in value):
+        return int(value[0]), int(value[1])
+    raise TensorTypeError(f"{what} must be an int or a pair of ints, got {value!r}")
+
+
+# --- activations (delegate to the tensor methods) ----------------------------------------------
+def relu(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's argument name
+    return _check_tensor(input, "relu input").relu()
+
+
+def tanh(input: Tensor) -> Tensor:  # noqa: A002
+    return _check_tensor(input, "tanh input").tanh()
+
+
+def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
+    return _check_tensor(input, "sigmoid input").sigmoid()
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: A002
+    return _check_tensor(input, "leaky_relu input").leaky_relu(negative_slope)
+
+
+def softmax(input: Tensor, dim: int | None = None) -> Tensor:  # noqa: A002
+    if dim is None:
+        raise TypeError("softmax: pass dim explicitly (e.g. dim=-1); PyTorch's implicit choice is deprecated")
+    return _check_tensor(input, "softmax input").softmax(dim)
+
+
+def log_softmax(input: Tensor, dim: int | None = None) -> Tensor:  # noqa: A002
+    if dim is None:
+        raise TypeError("log_softmax: pass dim explicitly (e.g. dim=-1); PyTorch's implicit choice is deprecated")
+    return _check_tensor(input, "log_softmax input").log_softmax(dim)
+
+
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # noqa: A002
+    return _check_tensor(input, "flatten input").flatten(start_dim, end_dim)
+
+
+# --- layers ----------------------------------------------------------------------------------------
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
+    """``input @ weight.T + bias`` as one node; weight has shape (out_features, in_features)."""
+    x, w = input.data, weight.data
+    if x.__class__ is not w.__class__:
+        raise DeviceError(f"linear: input is on {input.device} but weight is on {weight.device}")
+    if x.ndim == 0 or x.shape[-1] != w.shape[1]:
+        raise ShapeError(
+            f"linear: input of shape {x.shape} needs {w.shape[1]} features in its last dimension "
+            f"(weight has shape {w.shape})"
+        )
+    out = x @ w.T
+    if bias is not None:
+        out += bias.data
+        parents: tuple = (input, weight, bias)
+    else:
+        parents = (input, weight)
+
+    def backward(g: Any) -> tuple:
+        gx = gw = gb = None
+        if input.requires_grad:
+            gx = g @ w
+        if weight.requires_grad:
+            if x.ndim == 2:
+                gw = g.T @ x
+            elif x.ndim == 1:
+                gw = g[:, None] * x[None, :]
+            else:
+                gw = g.reshape(-1, g.shape[-1]).T @ x.reshape(-1, x.shape[-1])
+        if bias is not None and bias.requires_grad:
+            gb = g.sum(axis=tuple(range(g.ndim - 1))) if g.ndim > 1 else g
+        return (gx, gw, gb) if bias is not None else (gx, gw)
+
+    return make_result(out, parents, backward, "linear")
+
+
+def conv2d(
+    input: Tensor,  # noqa: A002
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] = 0,
+) -> Tensor:
+    """2-d cross-correlation of (N, C, H, W) input with (O, C, kh, kw) weight, by im2col + one matmul."""
+    x, w = input.data, weight.data
+    if x.__class__ is not w.__class__:
+        raise DeviceError(f"conv2d: input is on {input.device} but weight is on {weight.device}")
+    if x.ndim == 3:  # an unbatched image, as PyTorch allows
+        return conv2d(input.unsqueeze(0), weight, bias, stride, padding).squeeze(0)
+    if x.ndim != 4:
+        raise ShapeError(f"conv2d expects input of shape (N, C, H, W), got {x.shape}")
+    n, c, h, wd = x.shape
+    o, cw, kh, kw = w.shape
+    if c != cw:
+        raise ShapeError(f"conv2d: input has {c} channels but the weight {w.shape} expects {cw}")
+    sh, sw = _pair(stride, "stride")
+    ph, pw = _pair(padding, "padding")
+    if sh < 1 or sw < 1 or ph < 0 or pw < 0:
+        raise ValueError(f"conv2d: stride must be >= 1 and padding >= 0, got stride={stride}, padding={padding}")
+    oh = (h + 2 * ph - kh) // sh + 1
+    ow = (wd + 2 * pw - kw) // sw + 1
+    if oh < 1 or ow < 1:
+        raise ShapeError(f"conv2d: kernel {kh}x{kw} is larger than the padded input {h + 2 * ph}x{wd + 2 * pw}")
+    xp = _xp(x)
+    padded = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
+    # im2col: cols[n, i, j, c, ki, kj] = padded[n, c, i*sh + ki, j*sw + kj]
+    cols = xp.empty((n, oh, ow, c, kh, kw), dtype=x.dtype)
+    for ki in range(kh):
+        for kj in range(kw):
+            window = padded[:, :, ki:ki + sh * (oh - 1) + 1:sh, kj:kj + sw * (ow - 1) + 1:sw]
+            cols[:, :, :, :, ki, kj] = window.transpose(0, 2, 3, 1)
+    cols2 = cols.reshape(n * oh * ow, c * kh * kw)
+    w2 = w.reshape(o, -1)
+    out = cols2 @ w2.T
+    if bias is not None:
+        out += bias.data
+    out = xp.ascontiguousarray(out.reshape(n, oh, ow, o).transpose(0, 3, 1, 2))
+    parents = (input, weight) if bias is None else (input, weight, bias)
+
+    def backward(g: Any) -> tuple:
+        g2 = g.transpose(0, 2, 3, 1).reshape(-1, o)
+        gx = gw = gb = None
+        if weight.requires_grad:
+            gw = (g2.T @ cols2).reshape(w.shape)
+        if bias is not None and bias.requires_grad:
+            gb = g2.sum(axis=0)
+        if input.requires_grad:
+            gcols = (g2 @ w2).reshape(n, oh, ow, c, kh, kw)
+            gpad = xp.zeros(padded.shape, dtype=g.dtype)
+            for ki in range(kh):
+                for kj in range(kw):
+                    gpad[:, :, ki:ki + sh * (oh - 1) + 1:sh, kj:kj + sw * (ow - 1) + 1:sw] += (
+                        gcols[:, :, :, :, ki, kj].transpose(0, 3, 1, 2)
+                    )
+            gx = gpad[:, :, ph:ph + h, pw:pw + wd] if ph or pw else gpad
+        return (gx, gw) if bias is None else (gx, gw, gb)
+
+    return make_result(out, parents, backward, "conv2d")
+
+
+def max_pool2d(
+    input: Tensor,  # noqa: A002
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] | None = None,
+    padding: int | tuple[int, int] = 0,
+) -> Tensor:
+    """Max over kh x kw windows of (N, C, H, W) input; stride defaults to the kernel size."""
+    x = input.data
+    if x.ndim == 3:
+        return max_pool2d(input.unsqueeze(0), kernel_size, stride, padding).squeeze(0)
+    if x.ndim != 4:
+        raise ShapeError(f"max_pool2d expects input of shape (N, C, H, W), got {x.shape}")
+    kh, kw = _pair(kernel_size, "kernel_size")
+    sh, sw = _pair(stride if stride is not None else kernel_size, "stride")
+    ph, pw = _pair(padding, "padding")
+    if ph > kh // 2 or pw > kw // 2:
+        raise ValueError(f"max_pool2d: padding {padding} must be at most half the kernel size {kernel_size}")
+    n, c, h, wd = x.shape
+    oh = (h + 2 * ph - kh) // sh + 1
+    ow = (wd + 2 * pw - kw) // sw + 1
+    if oh < 1 or ow < 1:
+        raise ShapeError(f"max_pool2d: kernel {kh}x{kw} is larger than the padded input {h + 2 * ph}x{wd + 2 * pw}")
+    xp = _xp(x)
+    padded = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf) if ph or pw else x
+    slices = [
+        (slice(ki, ki + sh * (oh - 1) + 1, sh), slice(kj, kj + sw * (ow - 1) + 1, sw))
+        for ki in range(kh) for kj in range(kw)
+    ]
+    windows = xp.stack([padded[:, :, si, sj] for si, sj in slices])  # (kh*kw, N, C, OH, OW)
+    winner = windows.argmax(axis=0)  # the first maximum in row-major window order, as PyTorch
+    out = xp.take_along_axis(windows, winner[None], axis=0)[0]
+
+    def backward(g: Any) -> tuple:
+        gpad = xp.zeros(padded.shape, dtype=g.dtype)
+        for k, (si, sj) in enumerate(slices):
+            gpad[:, :, si, sj] += g * (winner == k)
+        return (gpad[:, :, ph:ph + h, pw:pw + wd] if ph or pw else gpad,)
+
+    return make_result(out, (input,), backward, "max_pool2d")
+
+
+def batch_norm(
+    input: Tensor,  # noqa: A002
+    running_mean: Any,
+    running_var: Any,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each channel (dim 1) of (N, C), (N, C, L) or (N, C, H, W) input, as ``F.batch_norm``.
+
+    Training uses the batch's mean and biased variance and updates ``running_mean`` /
+    ``running_var`` (raw arrays, or None) in place with ``momentum``, storing the unbiased
+    variance as PyTorch does; evaluation uses the running statistics.
+    """
+    x = input.data
+    if x.ndim < 2:
+        raise ShapeError(f"batch_norm expects input of shape (N, C, ...), got {x.shape}")
+    channels = x.shape[1]
+    axes = (0,) + tuple(range(2, x.ndim))
+    stat_shape = (1, channels) + (1,) * (x.ndim - 2)
+    count = x.size // channels
+    xp = _xp(x)
+    if training or running_mean is None:
+        if count <= 1:
+            raise ShapeError(f"batch_norm: expected more than 1 value per channel when training, got input {x.shape}")
+        mean = x.mean(axis=axes, keepdims=True)
+        centred = x - mean
+        var = (centred * centred).mean(axis=axes, keepdims=True)
+        if training and running_mean is not None:
+            running_mean *= 1 - momentum
+            running_mean += momentum * mean.reshape(channels)
+            running_var *= 1 - momentum
+            running_var += (momentum * count / (count - 1)) * var.reshape(channels)
+        batch_stats = True
+    else:
+        mean = running_mean.reshape(stat_shape).astype(x.dtype, copy=False)
+        var = running_var.reshape(stat_shape).astype(x.dtype, copy=False)
+        centred = x - mean
+        batch_stats = False
+    inv_std = 1.0 / xp.sqrt(var + eps)
+    x_hat = centred * inv_std
+    out = x_hat
+    if weight is not None:
+        out = out * weight.data.reshape(stat_shape)
+    if bias is not None:
+        out = out + bias.data.reshape(stat_shape)
+    if out is x_hat:
+        out = x_hat.copy()
+    parents = tuple(t for t in (input, weight, bias) if t is not None)
+
+    def backward(g: Any) -> tuple:
+        grads: list[Any] = []
+        g_hat = g * weight.data.reshape(stat_shape) if weight is not None else g
+        if input.requires_grad:
+            if batch_stats:
+                mean_g = g_hat.mean(axis=axes, keepdims=True)
+                mean_gx = (g_hat * x_hat).mean(axis=axes, keepdims=True)
+                grads.append(inv_std * (g_hat - mean_g - x_hat * mean_gx))
+            else:
+                grads.append(g_hat * inv_std)
+        else:
+            grads.append(None)
+        if weight is not None:
+            grads.append((g * x_hat).sum(axis=axes) if weight.requires_grad else None)
+        if bias is not None:
+            grads.append(g.sum(axis=axes) if bias.requires_grad else None)
+        return tuple(grads)
+
+    return make_result(out, parents, backward, "batch_norm")
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:  # noqa: A002
+    """Zero each element with probability ``p`` and scale the rest by 1/(1-p) (identity in eval)."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability must be between 0 and 1, got {p}")
+    if not training or p == 0.0:
+        return input
+    x = input.data
+    xp = _xp(x)
+    if p == 1.0:
+        keep = xp.zeros(x.shape, dtype=x.dtype)
+    elif xp is np:
+        keep = (generator().random(x.shape) >= p).astype(x.dtype) * (1.0 / (1.0 - p))
+    else:
+        keep = (xp.random.random(x.shape) >= p).astype(x.dtype) * (1.0 / (1.0 - p))
+    return make_result(x * keep, (input,), lambda g: (g * keep,), "dropout")
+
+
+# --- losses --------------------------------------------------------------------------------------------
+def _same_shape(input: Tensor, target: Tensor, what: str) -> None:  # noqa: A002
+    if input.shape != target.shape:
+        raise ShapeError(
+            f"{what}: input shape {input.shape} and target shape {target.shape} differ "
+            "(reshape one of them; minitorch does not broadcast losses silently)"
+        )
+
+
+def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """Mean (or summed) squared error, as ``F.mse_loss``."""
+    _check_tensor(input, "mse_loss input")
+    _check_reduction(reduction, "mse_loss")
+    target = _as_target(target, input, "mse_loss")
+    _same_shape(input, target, "mse_loss")
+    diff = input.data - target.data
+    out, scale = _reduce(diff * diff, reduction)
+
+    def backward(g: Any) -> tuple:
+        grad = g * (2.0 * scale) * diff
+        return (grad if input.requires_grad else None, -grad if target.requires_grad else None)
+
+    return make_result(out, (input, target), backward, "mse_loss")
+
+
+def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """Mean (or summed) absolute error, as ``F.l1_loss``."""
+    _check_tensor(input, "l1_loss input")
+    _check_reduction(reduction, "l1_loss")
+    target = _as_target(target, input, "l1_loss")
+    _same_shape(input, target, "l1_loss")
+    diff = input.data - target.data
+    xp = _xp(diff)
+    out, scale = _reduce(xp.abs(diff), reduction)
+
+    def backward(g: Any) -> tuple:
+        grad = g * scale * xp.sign(diff)
+        return (grad if input.requires_grad else None, -grad if target.requires_grad else None)
+
+    return make_result(out, (input, target), backward, "l1_loss")
+
+
+def binary_cross_entropy_with_logits(
+    input: Tensor,  # noqa: A002
+    target: Any,
+    weight: Any = None,
+    reduction: str = "mean",
+    pos_weight: Any = None,
+) -> Tensor:
+    """Sigmoid + binary cross-entropy in one numerically stable step, as ``F.binary_cross_entropy_with_logits``."""
+    _check_tensor(input, "binary_cross_entropy_with_logits input")
+    _check_reduction(reduction, "binary_cross_entropy_with_logits")
+    target = _as_target(target, input, "binary_cross_entropy_with_logits")
+    _same_shape(input, target, "binary_cross_entropy_with_logits")
+    x, t = input.data, target.data
+    xp = _xp(x)
+    w = None if weight is None else _as_target(weight, input, "weight").data
+    pw = None if pos_weight is None else _as_target(pos_weight, input, "pos_weight").data
+    # log(1 + e^-|x|) + max(-x, 0) = -log(sigmoid(x)), never overflowing
+    neg_log_sig = xp.log1p(xp.exp(-xp.abs(x))) + xp.maximum(-x, 0)
+    if pw is None:
+        values = (1 - t) * x + neg_log_sig
+    else:
+        log_weight = 1 + (pw - 1) * t
+        values = (1 - t) * x + log_weight * neg_log_sig
+    if w is not None:
+        values = values * w
+    out, scale = _reduce(values, reduction)
+
+    def backward(g: Any) -> tuple:
+        sig = 0.5 * (1 + xp.tanh(0.5 * x))
+        local = sig - t if pw is None else (1 - t) - log_weight * (1 - sig)
+        if w is not None:
+            local = local * w
+        gx = g * scale * local if input.requires_grad else None
+        gt = None
+        if target.requires_grad:
+            gt_local = -x if pw is None else -x - (pw - 1) * neg_log_sig
+            gt = g * scale * gt_local * (w if w is not None else 1)
+        return gx, gt
+
+    return make_result(out, (input, target), backward, "binary_cross_entropy_with_logits")
+
+
+def _class_last(input: Tensor, what: str) -> tuple[Any, int]:
+    """(N, C) logits from (C,), (N, C) or (N, C, d1, ...) input, classes in the last axis."""
+    x = input.data
+    if x.ndim == 0:
+        raise ShapeError(f"{what}: input must have a class dimension, got a 0-d tensor")
+    if x.ndim == 1:
+        return x[None, :], x.shape[0]
+    classes = x.shape[1]
+    if x.ndim == 2:
+        return x, classes
+    return _xp(x).moveaxis(x, 1, -1).reshape(-1, classes), classes
+
+
+def _restore_layout(grad2: Any, shape: tuple) -> Any:
+    """Undo `_class_last` for a gradient."""
+    if len(shape) == 1:
+        return grad2[0]
+    if len(shape) == 2:
+        return grad2
+    moved = grad2.reshape((shape[0],) + shape[2:] + (shape[1],))
+    return _xp(grad2).moveaxis(moved, -1, 1)
+
+
+def _class_indices(target: Tensor, input: Tensor, classes: int, ignore_index: int, what: str) -> Any:  # noqa: A002
+    t = target.data
+    expected = input.shape[:1] + input.shape[2:] if input.ndim > 1 else ()
+    if t.shape != expected:
+        raise ShapeError(f"{what}: target of class indices must have shape {expected}, got {t.shape}")
+    if t.dtype.kind not in "iu":
+        raise TensorTypeError(f"{what}: class-index targets must be integers, got dtype {t.dtype}")
+    flat = t.reshape(-1).astype(np.int64, copy=False)
+    bad = (flat != ignore_index) & ((flat < 0) | (flat >= classes))
+    if bool(bad.any()):
+        raise ValueError(f"{what}: target {int(flat[bad][0])} is out of range for {classes} classes")
+    return flat
+
+
+def _nll_from_log_probs(
+    log_probs: Any, flat: Any, reduction: str, ignore_index: int
+) -> tuple[Any, Any, Any]:
+    """Picked negative log-likelihoods and the weight each row gets in the reduced loss."""
+    xp = _xp(log_probs)
+    valid = flat != ignore_index
+    safe = xp.where(valid, flat, 0)
+    rows = xp.arange(flat.shape[0])
+    picked = -log_probs[rows, safe] * valid
+    if reduction == "mean":  # averaged over the targets that are not ignored, as PyTorch
+        row_weight = valid.astype(log_probs.dtype) / valid.sum().astype(log_probs.dtype)
+        out = (picked * row_weight).sum()
+    elif reduction == "sum":
+        out = picked.sum()
+        row_weight = valid.astype(log_probs.dtype)
+    else:
+        out = picked
+        row_weight = valid.astype(log_probs.dtype)
+    return out, row_weight, (rows, safe)
+
+
+def cross_entropy(
+    input: Tensor,  # noqa: A002
+    target: Any,
+    reduction: str = "mean",
+    ignore_index: int = -100,
+) -> Tensor:
+    """Softmax + negative log-likelihood of logits, as ``F.cross_entropy``.
+
+    ``target`` holds class indices (shape (N,) for (N, C) logits) or class probabilities
+    (the same shape as the logits).
+    """
+    _check_tensor(input, "cross_entropy input")
+    _check_reduction(reduction, "cross_entropy")
+    target = _as_target(target, input, "cross_entropy")
+    logits, classes = _class_last(input, "cross_entropy")
+    xp = _xp(logits)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_probs = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
+    shape = input.shape
+    if target.dtype.kind == "f":  # class probabilities
+        _same_shape(input, target, "cross_entropy")
+        probs_t, _ = _class_last(target, "cross_entropy")
+        values = -(probs_t * log_probs).sum(axis=1)
+        if reduction == "mean":
+            out, scale = values.sum() / values.shape[0], 1.0 / values.shape[0]
+        else:
+            out, scale = _reduce(values, reduction)
+        if reduction == "none" and len(shape) != 2:
+            out = out.reshape(shape[:1] + shape[2:]) if len(shape) > 2 else out.reshape(())
+
+        def backward_soft(g: Any) -> tuple:
+            row_g = (g.reshape(-1, 1) if reduction == "none" else g) * scale
+            grad2 = (xp.exp(log_probs) * probs_t.sum(axis=1, keepdims=True) - probs_t) * row_g
+            gt = None
+            if target.requires_grad:
+                gt = _restore_layout(-log_probs * row_g, shape)
+            return (_restore_layout(grad2, shape) if input.requires_grad else None, gt)
+
+        return make_result(out, (input, target), backward_soft, "cross_entropy")
+
+    flat = _class_indices(target, input, classes, ignore_index, "cross_entropy")
+    out, row_weight, picked_at = _nll_from_log_probs(log_probs, flat, reduction, ignore_index)
+    if reduction == "none":
+        out = out.reshape(shape[:1] + shape[2:]) if len(shape) > 1 else out.reshape(())
+
+    def backward(g: Any) -> tuple:
+        row_g = (g.reshape(-1) if reduction == "none" else g) * row_weight
+        grad2 = xp.exp(log_probs)
+        grad2[picked_at] -= 1
+        grad2 *= row_g[:, None]
+        return (_restore_layout(grad2, shape), None)
+
+    return make_result(out, (input, target), backward, "cross_entropy")
+
+
+def nll_loss(input: Tensor, target: Any, reduction: str = "mean", ignore_index: int = -100) -> Tensor:  # noqa: A002
+    """Negative log-likelihood of log-probabilities (e.g. from log_softmax), as ``F.nll_loss``."""
+    _check_tensor(input, "nll_loss input")
+    _check_reduction(reduction, "nll_loss")
+    target = _as_target(target, input, "nll_loss")
+    log_probs, classes = _class_last(input, "nll_loss")
+    flat = _class_indices(target, input, classes, ignore_index, "nll_loss")
+    out, row_weight, picked_at = _nll_from_log_probs(log_probs, flat, reduction, ignore_index)
+    shape = input.shape
+    if reduction == "none":
+        out = out.reshape(shape[:1] + shape[2:]) if len(shape) > 1 else out.reshape(())
+    xp = _xp(log_probs)
+
+    def backward(g: Any) -> tuple:
+        row_g = (g.reshape(-1) if reduction == "none" else g) * row_weight
+        grad2 = xp.zeros(log_probs.shape, dtype=log_probs.dtype)
+        grad2[picked_at] = -row_g
+        return (_restore_layout(grad2, shape), None)
+
+    return make_result(out, (input, target), backward, "nll_loss")
+
+
+def hinge(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """Max-margin loss ``relu(1 - target * input)`` with targets in {-1, +1} (micrograd's demo loss)."""
+    _check_tensor(input, "hinge input")
+    _check_reduction(reduction, "hinge")
+    target = _as_target(target, input, "hinge")
+    _same_shape(input, target, "hinge")
+    margins = (1 - target * input).relu()
+    if reduction == "mean":
+        return margins.mean()
+    if reduction == "sum":
+        return margins.sum()
+    return margins
+
+
+hinge_loss = hinge
