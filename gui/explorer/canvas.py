@@ -1,0 +1,469 @@
+"""`GraphCanvas`: draws a laid-out computation graph with pan, zoom, hover and click.
+
+One widget paints every node and edge itself with QPainter (no QGraphicsItem per node), so
+a graph of thousands of nodes is set up in milliseconds: edges are baked into one path,
+nodes outside the window are skipped, and text is left out when zoomed far out. The same
+painting code renders the PNG and SVG exports.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Hashable, Mapping
+from typing import Any
+
+import networkx as nx
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPen,
+    QPolygonF,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+
+from minitorch.graph import describe_value, node_caption
+
+NODE_WIDTH = 150.0
+NODE_HEIGHT = 58.0
+LAYER_GAP = 215.0  # scene units between layers (left to right)
+ROW_GAP = 78.0  # scene units between rows inside a layer
+TEXT_MIN_PIXELS = 22.0  # below this on-screen node height, text is not drawn (level of detail)
+
+# Colours: calm for the graph, warm for what backward is doing right now.
+COLOR_BACKGROUND = QColor("#fbfbfd")
+COLOR_OP = QColor("#e8eefc")
+COLOR_LEAF = QColor("#e3f4e8")
+COLOR_GROUP = QColor("#efe7fb")
+COLOR_DONE = QColor("#fff1cc")
+COLOR_CURRENT = QColor("#ffb347")
+COLOR_BORDER = QColor("#6b7794")
+COLOR_EDGE = QColor("#9aa4bb")
+COLOR_EDGE_HOT = QColor("#e8590c")
+COLOR_TEXT = QColor("#1d2333")
+COLOR_GRAD = QColor("#b3400a")
+COLOR_MUTED = QColor("#8a90a0")
+
+
+def _grad_known(value: Any) -> bool:
+    return value is not None
+
+
+class GraphCanvas(QWidget):
+    """Shows a `networkx.DiGraph` from `minitorch.graph` at positions from `layered_layout`.
+
+    - drag to pan, mouse wheel to zoom (around the cursor), double-click to fit
+    - hover a node for a tooltip with full precision; click emits `nodeClicked(node)`
+    - `set_gradients` / `set_highlight` show the step-by-step backward state
+    """
+
+    nodeClicked = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setMouseTracking(True)
+        self.setMinimumSize(320, 220)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.graph: nx.DiGraph = nx.DiGraph()
+        self.nodes: list[Hashable] = []
+        self.centers = np.zeros((0, 2))
+        self._index: dict[Hashable, int] = {}
+        self._edge_path = QPainterPath()
+        self._arrow_path = QPainterPath()
+        self._grads: dict[Hashable, Any] | None = None  # None: show the graph's own grad attribute
+        self._done: set[Hashable] = set()
+        self._current: Hashable | None = None
+        self._hot_edges: list[tuple[Hashable, Hashable]] = []
+        self._scale = 1.0
+        self._offset = QPointF(0, 0)
+        self._drag_start: QPointF | None = None
+        self._drag_moved = False
+        self._bounds = QRectF()
+        self._message = ""
+        self._font = QFont()
+        self._font.setPointSizeF(8.5)
+        self._bold = QFont(self._font)
+        self._bold.setBold(True)
+
+    # --- data ------------------------------------------------------------------------------------
+    def set_graph(self, graph: nx.DiGraph, positions: Mapping[Hashable, tuple[float, float]], fit: bool = True) -> None:
+        """Show ``graph`` with ``positions`` in layout units (layer, row); keeps the view unless ``fit``."""
+        self.graph = graph
+        self.nodes = list(graph.nodes)
+        self._index = {node: i for i, node in enumerate(self.nodes)}
+        self.centers = np.array(
+            [(positions[n][0] * LAYER_GAP, positions[n][1] * ROW_GAP) for n in self.nodes], dtype=float
+        ).reshape(-1, 2)
+        self._grads = None
+        self._done = set()
+        self._current = None
+        self._hot_edges = []
+        self._message = ""
+        self._build_edge_paths()
+        if len(self.nodes):
+            low = self.centers.min(axis=0)
+            high = self.centers.max(axis=0)
+            self._bounds = QRectF(
+                low[0] - NODE_WIDTH / 2 - 20,
+                low[1] - NODE_HEIGHT / 2 - 20,
+                high[0] - low[0] + NODE_WIDTH + 40,
+                high[1] - low[1] + NODE_HEIGHT + 40,
+            )
+        else:
+            self._bounds = QRectF()
+        if fit:
+            self.fit_view()
+        self.update()
+
+    def set_message(self, text: str) -> None:
+        """A line of text drawn over an empty canvas (e.g. why there is nothing to show)."""
+        self._message = text
+        self.update()
+
+    def set_gradients(self, grads: Mapping[Hashable, Any] | None, done: set[Hashable] | None = None) -> None:
+        """Gradients to display (None = unknown, drawn as '?'); ``done`` nodes are tinted as finished."""
+        self._grads = None if grads is None else dict(grads)
+        self._done = set(done or ())
+        self.update()
+
+    def set_highlight(self, node: Hashable | None, edges: list[tuple[Hashable, Hashable]] = ()) -> None:
+        """Mark the node being processed and the edges its gradient flows back along."""
+        self._current = node
+        self._hot_edges = list(edges)
+        self.update()
+
+    def _edge_geometry(self, a: Hashable, b: Hashable) -> tuple[QPointF, QPointF]:
+        ax, ay = self.centers[self._index[a]]
+        bx, by = self.centers[self._index[b]]
+        return QPointF(ax + NODE_WIDTH / 2, ay), QPointF(bx - NODE_WIDTH / 2, by)
+
+    def _edge_curve(self, path: QPainterPath, start: QPointF, end: QPointF) -> None:
+        bend = max(30.0, (end.x() - start.x()) * 0.45)
+        path.moveTo(start)
+        path.cubicTo(QPointF(start.x() + bend, start.y()), QPointF(end.x() - bend, end.y()), end)
+
+    def _arrow(self, path: QPainterPath, end: QPointF) -> None:
+        size = 7.0
+        path.addPolygon(
+            QPolygonF([end, QPointF(end.x() - size * 1.4, end.y() - size * 0.7),
+                       QPointF(end.x() - size * 1.4, end.y() + size * 0.7), end])
+        )
+
+    def _build_edge_paths(self) -> None:
+        """All edges in one path and all arrowheads in another: two draw calls per repaint."""
+        edges = QPainterPath()
+        arrows = QPainterPath()
+        for a, b in self.graph.edges:
+            start, end = self._edge_geometry(a, b)
+            self._edge_curve(edges, start, end)
+            self._arrow(arrows, end)
+        self._edge_path = edges
+        self._arrow_path = arrows
+
+    # --- what a node shows (also read by the tests) -----------------------------------------
+    def grad_of(self, node: Hashable) -> Any:
+        if self._grads is not None:
+            return self._grads.get(node)
+        return self.graph.nodes[node].get("grad")
+
+    def node_lines(self, node: Hashable) -> tuple[str, str, str]:
+        """The three lines drawn in a node's box: caption, value, gradient."""
+        attrs = self.graph.nodes[node]
+        caption = node_caption(attrs)
+        if attrs.get("kind") == "group":
+            caption = f"{caption} ({attrs.get('op') or 'linear'})"
+        shape = attrs.get("shape")
+        value = f"data {describe_value(attrs.get('value'))}"
+        if shape is not None:
+            value = f"{'x'.join(map(str, shape)) or 'scalar'}  " + value
+        return caption, value, f"grad {describe_value(self.grad_of(node))}"
+
+    def tooltip_text(self, node: Hashable) -> str:
+        """Full-precision description of a node, shown on hover."""
+        attrs = self.graph.nodes[node]
+        lines = [node_caption(attrs)]
+        if attrs.get("expr"):
+            lines.append(f"computes: {attrs['expr']}")
+        if attrs.get("op"):
+            lines.append(f"operation: {attrs['op']}")
+        if attrs.get("kind") == "group":
+            lines.append(f"one neuron: {attrs.get('size', 0)} nodes (click to expand)")
+        elif attrs.get("group") is not None:
+            lines.append(f"part of neuron {attrs['group']} (click to collapse)")
+        if attrs.get("shape") is not None:
+            lines.append(f"shape: {tuple(attrs['shape'])}")
+        lines.append(f"data: {_full(attrs.get('value'))}")
+        grad = self.grad_of(node)
+        lines.append(f"grad: {_full(grad)}" if _grad_known(grad) else "grad: not computed yet")
+        return "\n".join(lines)
+
+    # --- view ------------------------------------------------------------------------------------
+    def fit_view(self) -> None:
+        """Zoom and pan so that the whole graph fits the widget (capped at 1:1 for small graphs)."""
+        if self._bounds.isEmpty():
+            self._scale, self._offset = 1.0, QPointF(0, 0)
+            return
+        width, height = max(1, self.width()), max(1, self.height())
+        scale = min(width / self._bounds.width(), height / self._bounds.height(), 1.25)
+        self._scale = scale
+        center = self._bounds.center()
+        self._offset = QPointF(width / 2 - center.x() * scale, height / 2 - center.y() * scale)
+        self.update()
+
+    @property
+    def zoom(self) -> float:
+        return self._scale
+
+    def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
+        anchor = anchor or QPointF(self.width() / 2, self.height() / 2)
+        new_scale = min(8.0, max(0.01, self._scale * factor))
+        factor = new_scale / self._scale
+        self._offset = anchor - (anchor - self._offset) * factor
+        self._scale = new_scale
+        self.update()
+
+    def pan_by(self, dx: float, dy: float) -> None:
+        self._offset += QPointF(dx, dy)
+        self.update()
+
+    def scene_to_widget(self, x: float, y: float) -> QPointF:
+        return QPointF(x * self._scale + self._offset.x(), y * self._scale + self._offset.y())
+
+    def node_center_in_widget(self, node: Hashable) -> QPointF:
+        x, y = self.centers[self._index[node]]
+        return self.scene_to_widget(x, y)
+
+    def node_at(self, point: QPointF) -> Hashable | None:
+        """The node under a widget position, or None."""
+        if not len(self.nodes):
+            return None
+        x = (point.x() - self._offset.x()) / self._scale
+        y = (point.y() - self._offset.y()) / self._scale
+        inside = (np.abs(self.centers[:, 0] - x) <= NODE_WIDTH / 2) & (
+            np.abs(self.centers[:, 1] - y) <= NODE_HEIGHT / 2
+        )
+        hits = np.flatnonzero(inside)
+        return self.nodes[int(hits[0])] if len(hits) else None
+
+    # --- events ----------------------------------------------------------------------------------
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return QSize(800, 500)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+        steps = event.angleDelta().y() / 120.0
+        if steps:
+            self.zoom_by(1.15**steps, event.position())
+        event.accept()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._drag_start = event.position()
+            self._drag_moved = False
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self._drag_start is not None:
+            delta = event.position() - self._drag_start
+            if self._drag_moved or abs(delta.x()) + abs(delta.y()) > 3:
+                self._drag_moved = True
+                self.pan_by(delta.x(), delta.y())
+                self._drag_start = event.position()
+            return
+        node = self.node_at(event.position())
+        if node is None:
+            QToolTip.hideText()
+            self.setCursor(Qt.CursorShape.OpenHandCursor)
+        else:
+            self.setCursor(Qt.CursorShape.PointingHandCursor)
+            QToolTip.showText(event.globalPosition().toPoint(), self.tooltip_text(node), self)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton and self._drag_start is not None:
+            if not self._drag_moved:
+                node = self.node_at(event.position())
+                if node is not None:
+                    self.nodeClicked.emit(node)
+            self._drag_start = None
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        self.fit_view()
+
+    # --- painting --------------------------------------------------------------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), COLOR_BACKGROUND)
+        if not len(self.nodes):
+            painter.setPen(COLOR_MUTED)
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self._message or "No graph to show")
+            painter.end()
+            return
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, len(self.nodes) < 3000)
+        painter.translate(self._offset)
+        painter.scale(self._scale, self._scale)
+        visible = QRectF(
+            -self._offset.x() / self._scale,
+            -self._offset.y() / self._scale,
+            self.width() / self._scale,
+            self.height() / self._scale,
+        )
+        self.paint_scene(painter, visible, self._scale)
+        painter.end()
+
+    def paint_scene(self, painter: QPainter, visible: QRectF, scale: float) -> None:
+        """Draw edges and the nodes inside ``visible`` (scene units) with a painter in scene units."""
+        edge_pen = QPen(COLOR_EDGE, 1.2)
+        edge_pen.setCosmetic(scale < 1)
+        painter.setPen(edge_pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(self._edge_path)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QBrush(COLOR_EDGE))
+        painter.drawPath(self._arrow_path)
+        if self._hot_edges:  # the edges carrying the current node's gradient back to its inputs
+            hot = QPainterPath()
+            arrows = QPainterPath()
+            for a, b in self._hot_edges:
+                if a in self._index and b in self._index:
+                    start, end = self._edge_geometry(a, b)
+                    self._edge_curve(hot, start, end)
+                    self._arrow(arrows, end)
+            painter.setPen(QPen(COLOR_EDGE_HOT, 3.2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawPath(hot)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QBrush(COLOR_EDGE_HOT))
+            painter.drawPath(arrows)
+
+        margin_x, margin_y = NODE_WIDTH / 2, NODE_HEIGHT / 2
+        xs, ys = self.centers[:, 0], self.centers[:, 1]
+        mask = (
+            (xs + margin_x >= visible.left()) & (xs - margin_x <= visible.right())
+            & (ys + margin_y >= visible.top()) & (ys - margin_y <= visible.bottom())
+        )
+        with_text = NODE_HEIGHT * scale >= TEXT_MIN_PIXELS
+        border = QPen(COLOR_BORDER, 1.0)
+        border.setCosmetic(True)
+        for i in np.flatnonzero(mask):
+            node = self.nodes[int(i)]
+            attrs = self.graph.nodes[node]
+            rect = QRectF(xs[i] - margin_x, ys[i] - margin_y, NODE_WIDTH, NODE_HEIGHT)
+            kind = attrs.get("kind")
+            fill = COLOR_LEAF if kind == "leaf" else COLOR_GROUP if kind == "group" else COLOR_OP
+            if node == self._current:
+                fill = COLOR_CURRENT
+            elif node in self._done:
+                fill = COLOR_DONE
+            painter.setBrush(QBrush(fill))
+            painter.setPen(QPen(COLOR_EDGE_HOT, 2.5) if node == self._current else border)
+            radius = 14.0 if kind == "leaf" else 5.0
+            painter.drawRoundedRect(rect, radius, radius)
+            if not with_text:
+                continue
+            caption, value, grad = self.node_lines(node)
+            inner = rect.adjusted(6, 3, -6, -3)
+            third = inner.height() / 3
+            painter.setPen(COLOR_TEXT)
+            painter.setFont(self._bold)
+            painter.drawText(QRectF(inner.left(), inner.top(), inner.width(), third),
+                             Qt.AlignmentFlag.AlignCenter, _elide(caption, 22))
+            painter.setFont(self._font)
+            painter.drawText(QRectF(inner.left(), inner.top() + third, inner.width(), third),
+                             Qt.AlignmentFlag.AlignCenter, _elide(value, 26))
+            known = _grad_known(self.grad_of(node))
+            painter.setPen(COLOR_GRAD if known else COLOR_MUTED)
+            painter.drawText(QRectF(inner.left(), inner.top() + 2 * third, inner.width(), third),
+                             Qt.AlignmentFlag.AlignCenter, _elide(grad, 26))
+
+    # --- export ----------------------------------------------------------------------------------
+    def render_image(self, max_side: int = 4000) -> QImage:
+        """The whole graph (not only the visible part) as an image, at most ``max_side`` pixels wide/high."""
+        bounds = self._bounds if not self._bounds.isEmpty() else QRectF(0, 0, 400, 200)
+        scale = min(1.5, max_side / bounds.width(), max_side / bounds.height())
+        image = QImage(max(1, int(bounds.width() * scale)), max(1, int(bounds.height() * scale)),
+                       QImage.Format.Format_ARGB32)
+        image.fill(COLOR_BACKGROUND)
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.scale(scale, scale)
+        painter.translate(-bounds.left(), -bounds.top())
+        self.paint_scene(painter, bounds, max(scale, 1.0))
+        painter.end()
+        return image
+
+    def export_png(self, path: str | os.PathLike) -> None:
+        """Save the whole graph as a PNG image (written atomically)."""
+        image = self.render_image()
+        _atomic(path, lambda tmp: _check(image.save(tmp, "PNG"), path))
+
+    def export_svg(self, path: str | os.PathLike) -> None:
+        """Save the whole graph as an SVG drawing (written atomically)."""
+        from PySide6.QtSvg import QSvgGenerator
+
+        bounds = self._bounds if not self._bounds.isEmpty() else QRectF(0, 0, 400, 200)
+
+        def write(tmp: str) -> None:
+            generator = QSvgGenerator()
+            generator.setFileName(tmp)
+            generator.setSize(QSize(int(bounds.width()), int(bounds.height())))
+            generator.setViewBox(QRectF(0, 0, bounds.width(), bounds.height()))
+            generator.setTitle("Computation graph")
+            generator.setDescription("Drawn by the PyTorch Mini graph explorer")
+            painter = QPainter()
+            if not painter.begin(generator):
+                raise OSError(f"could not write an SVG file at {os.fspath(path)!r}")
+            painter.fillRect(QRectF(0, 0, bounds.width(), bounds.height()), COLOR_BACKGROUND)
+            painter.translate(-bounds.left(), -bounds.top())
+            self.paint_scene(painter, bounds, 1.0)
+            painter.end()
+
+        _atomic(path, write)
+
+
+def _full(value: Any) -> str:
+    if value is None:
+        return "?"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return repr(float(value))
+    if hasattr(value, "shape"):
+        with np.printoptions(precision=17, threshold=50):
+            return "\n" + str(np.asarray(value))
+    return str(value)
+
+
+def _elide(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _check(ok: bool, path: Any) -> None:
+    if not ok:
+        raise OSError(f"could not write an image at {os.fspath(path)!r}")
+
+
+def _atomic(path: str | os.PathLike, write: Any) -> None:
+    """Write via a temporary file in the same folder, then rename over ``path``."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    suffix = os.path.splitext(path)[1]
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=folder)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+__all__ = ["GraphCanvas", "NODE_WIDTH", "NODE_HEIGHT", "LAYER_GAP", "ROW_GAP"]

@@ -1,0 +1,374 @@
+"""The "Model graph" tab: the computation graph of the current network for one sample.
+
+`ModelGraphPanel.update_model(config, state_dict, sample)` may be called several times a
+second while training runs. The graph is built and laid out on a worker thread; while one
+build runs, only the newest request waits (older ones are dropped), so the window never
+freezes and never falls behind. Each neuron is one box until it is clicked.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+import numpy as np
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from minitorch.graph import (
+    collapse_groups,
+    layered_layout,
+    mlp_from_state_dict,
+    mlp_layer_shapes,
+    model_graph,
+    to_networkx,
+    write_dot,
+    write_graphml,
+)
+
+from .canvas import GraphCanvas
+
+#: Beyond this many scalar operations the forward graph is not built at all (it would take seconds).
+MAX_SCALAR_NODES = 200_000
+ACTIVATIONS = ("tanh", "relu", "sigmoid", "leaky_relu", "linear")
+
+
+@dataclass(frozen=True)
+class ModelRequest:
+    """Everything a build needs, copied so the worker thread shares nothing mutable."""
+
+    token: int
+    engine: str
+    activation: str
+    output_activation: str
+    state_dict: dict[str, np.ndarray]
+    sample: tuple[float, ...]
+    input_names: tuple[str, ...] | None
+    expanded: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass
+class ModelView:
+    """A finished build: the full graph, what is drawn (neurons collapsed) and where."""
+
+    token: int
+    full: nx.DiGraph
+    shown: nx.DiGraph
+    positions: dict[Hashable, tuple[float, float]]
+    description: str
+
+
+def _config_value(config: Any, name: str, default: Any) -> Any:
+    """Read a TrainConfig field defensively (config may be None, a dict or a dataclass)."""
+    if config is None:
+        return default
+    if isinstance(config, dict):
+        value = config.get(name, default)
+    else:
+        value = getattr(config, name, default)
+    return default if value is None else value
+
+
+def resolve_output_activation(config: Any) -> str:
+    """The output layer's activation; None in the config means "chosen from the loss" -- here the
+    network's raw output (the logits) is drawn, since the loss applies sigmoid/softmax itself."""
+    value = _config_value(config, "output_activation", "linear")
+    return value if value in ACTIVATIONS else "linear"
+
+
+def build_model_view(request: ModelRequest) -> ModelView:
+    """Build, collapse and lay out the graph (runs on a worker thread; Qt-free)."""
+    if request.engine == "tensor" and _ndtensor_available():
+        graph = tensor_model_graph(request)
+        shown = graph
+        description = f"tensor-level graph, {graph.number_of_nodes()} nodes"
+    else:
+        layers = mlp_layer_shapes(request.state_dict)
+        estimate = sum(w.shape[0] * (2 * w.shape[1] + 3) for _, w, _ in layers)
+        if estimate > MAX_SCALAR_NODES:
+            raise ValueError(
+                f"this network's scalar graph would have about {estimate:,} nodes, too many to draw "
+                f"(the limit is {MAX_SCALAR_NODES:,}); use a smaller network or the tensor engine"
+            )
+        model, prefixes = mlp_from_state_dict(request.state_dict, request.activation, request.output_activation)
+        graph = model_graph(model, request.sample, request.input_names, prefixes)
+        shown = collapse_groups(graph, request.expanded)
+        description = (
+            f"scalar graph: {graph.number_of_nodes()} nodes, shown as {shown.number_of_nodes()} "
+            "(click a neuron to expand or collapse it)"
+        )
+    return ModelView(request.token, graph, shown, layered_layout(shown), description)
+
+
+def _ndtensor_available() -> bool:
+    try:
+        from minitorch import ndtensor  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def tensor_model_graph(request: ModelRequest) -> nx.DiGraph:
+    """The tensor-level graph (matmul, add, activation, with shapes) of the n-d engine's forward pass."""
+    from minitorch.ndtensor import tensor
+
+    layers = mlp_layer_shapes(request.state_dict)
+    x = tensor([list(request.sample)], dtype="float64")
+    x.label = "input"
+    names: dict[int, str] = {id(x): "input"}
+    for k, (prefix, weight, bias) in enumerate(layers):
+        w = tensor(weight, dtype="float64", requires_grad=True)
+        b = tensor(bias, dtype="float64", requires_grad=True)
+        names[id(w)] = f"{prefix}.weight"
+        names[id(b)] = f"{prefix}.bias"
+        x = x @ w.T + b
+        act = request.activation if k < len(layers) - 1 else request.output_activation
+        if act != "linear":
+            x = getattr(x, act)()
+    out = x.sum()
+    names[id(out)] = "sum of outputs"
+    out.backward()
+    return to_networkx(out, names=names)
+
+
+class _Signals(QObject):
+    done = Signal(object)
+    failed = Signal(int, str)
+
+
+class _BuildJob(QRunnable):
+    def __init__(self, request: ModelRequest, signals: _Signals):
+        super().__init__()
+        self.request = request
+        self.signals = signals  # kept alive by this job even if the panel goes away first
+
+    def run(self) -> None:
+        try:
+            view = build_model_view(self.request)
+        except Exception as err:  # any failure becomes a message in the panel, never a crash
+            self.signals.failed.emit(self.request.token, str(err))
+            return
+        self.signals.done.emit(view)
+
+
+class ModelGraphPanel(QWidget):
+    """Shows the network's forward graph for one sample; call `update_model` with each snapshot."""
+
+    viewChanged = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._signals = _Signals()
+        self._signals.done.connect(self._build_done)
+        self._signals.failed.connect(self._build_failed)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._token = 0
+        self._running = False
+        self._pending: ModelRequest | None = None
+        self._last_request: ModelRequest | None = None
+        self.expanded: set[str] = set()
+        self.view: ModelView | None = None
+        self.error: str = ""
+
+        self.status_label = QLabel("No model yet: start training or load a network.")
+        self.status_label.setWordWrap(True)
+        self.expand_all_button = QPushButton("Expand all")
+        self.collapse_all_button = QPushButton("Collapse all")
+        self.fit_button = QPushButton("Fit")
+        self.expand_all_button.clicked.connect(self.expand_all)
+        self.collapse_all_button.clicked.connect(self.collapse_all)
+        self.export_button = QToolButton()
+        self.export_button.setText("Export…")
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.export_button)
+        for text, kind in (("View as PNG…", "png"), ("View as SVG…", "svg"),
+                           ("Graph as GraphML…", "graphml"), ("Graph as DOT…", "dot")):
+            menu.addAction(text, lambda k=kind: self._export_dialog(k))
+        self.export_button.setMenu(menu)
+        self.canvas = GraphCanvas()
+        self.canvas.set_message("No model yet")
+        self.canvas.nodeClicked.connect(self.toggle_node)
+        self.fit_button.clicked.connect(self.canvas.fit_view)
+
+        row = QHBoxLayout()
+        row.addWidget(self.expand_all_button)
+        row.addWidget(self.collapse_all_button)
+        row.addWidget(self.fit_button)
+        row.addWidget(self.export_button)
+        row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addWidget(self.status_label)
+        layout.addWidget(self.canvas, 1)
+
+    # --- requests -------------------------------------------------------------------------------------
+    def update_model(self, config: Any, state_dict: dict[str, Any], sample: Sequence[float] | None) -> None:
+        """Draw ``config``'s network with ``state_dict``'s weights, forwarding ``sample``.
+
+        Returns at once; the graph appears when the worker is done. Calls arriving while a build
+        runs replace each other, so only the newest is built next.
+        """
+        try:
+            request = self._make_request(config, state_dict, sample)
+        except (TypeError, ValueError) as err:
+            self._build_failed(-1, str(err))
+            return
+        self._last_request = request
+        self._pending = request
+        self._start_next()
+
+    def _make_request(self, config: Any, state_dict: dict[str, Any], sample: Sequence[float] | None) -> ModelRequest:
+        if not isinstance(state_dict, dict) or not state_dict:
+            raise ValueError("there is no state_dict (no network) to draw")
+        arrays = {}
+        for key, value in state_dict.items():
+            if hasattr(value, "detach"):
+                value = value.detach().cpu().numpy()
+            arrays[str(key)] = np.array(value, dtype=float)  # a copy: the caller may keep training
+        layers = mlp_layer_shapes(arrays)
+        num_inputs = layers[0][1].shape[1]
+        if sample is None:
+            sample = [0.0] * num_inputs
+        sample = tuple(float(v) for v in np.asarray(sample, dtype=float).reshape(-1))
+        if len(sample) != num_inputs:
+            raise ValueError(f"the sample has {len(sample)} values but the network takes {num_inputs} inputs")
+        features = _config_value(config, "features", None)
+        names = tuple(str(f) for f in features) if features and len(features) == num_inputs else None
+        activation = _config_value(config, "activation", "tanh")
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {activation!r} in the configuration")
+        self._token += 1
+        return ModelRequest(
+            token=self._token,
+            engine=str(_config_value(config, "engine", "scalar")),
+            activation=activation,
+            output_activation=resolve_output_activation(config),
+            state_dict=arrays,
+            sample=sample,
+            input_names=names,
+            expanded=frozenset(self.expanded),
+        )
+
+    def _start_next(self) -> None:
+        if self._running or self._pending is None:
+            return
+        request, self._pending = self._pending, None
+        self._running = True
+        self._pool.start(_BuildJob(request, self._signals))
+
+    @property
+    def busy(self) -> bool:
+        """True while a build runs or waits."""
+        return self._running or self._pending is not None
+
+    def wait_until_idle(self, timeout_ms: int = 10_000) -> bool:
+        """Block until no build is left (for scripts and tests); returns False on timeout."""
+        from PySide6.QtCore import QCoreApplication, QElapsedTimer
+
+        clock = QElapsedTimer()
+        clock.start()
+        while self.busy and clock.elapsed() < timeout_ms:
+            self._pool.waitForDone(20)
+            QCoreApplication.processEvents()
+        return not self.busy
+
+    def _build_done(self, view: ModelView) -> None:
+        self._running = False
+        if view.token >= (self.view.token if self.view else -1):
+            self._show(view)
+        self._start_next()
+
+    def _build_failed(self, token: int, message: str) -> None:
+        if token >= 0:
+            self._running = False
+        self.error = message
+        self.status_label.setText(f"<span style='color:#c0392b'>⚠ cannot draw the model: {message}</span>")
+        if self.view is None:
+            self.canvas.set_message(message)
+        self._start_next()
+
+    def _show(self, view: ModelView) -> None:
+        same_nodes = self.view is not None and set(self.view.shown.nodes) == set(view.shown.nodes)
+        self.view = view
+        self.error = ""
+        self.status_label.setText(view.description)
+        self.canvas.set_graph(view.shown, view.positions, fit=not same_nodes)
+        self.viewChanged.emit()
+
+    # --- expand / collapse -----------------------------------------------------------------------------
+    def toggle_node(self, node: Hashable) -> None:
+        """Expand a collapsed neuron, or collapse the neuron an expanded node belongs to."""
+        if self.view is None:
+            return
+        attrs = self.view.shown.nodes[node]
+        if attrs.get("kind") == "group":
+            self.expanded.add(str(node)[len("group:"):])
+        elif attrs.get("group") is not None:
+            self.expanded.discard(attrs["group"])
+        else:
+            return
+        self._relayout()
+
+    def expand_all(self) -> None:
+        if self.view is not None:
+            self.expanded = {g for _, g in self.view.full.nodes(data="group") if g is not None}
+            self._relayout()
+
+    def collapse_all(self) -> None:
+        self.expanded = set()
+        self._relayout()
+
+    def _relayout(self) -> None:
+        """Re-collapse the cached full graph with the new expanded set (fast: no forward pass)."""
+        if self.view is None:
+            return
+        full = self.view.full
+        shown = collapse_groups(full, self.expanded) if any("group" in a for _, a in full.nodes(data=True)) else full
+        view = ModelView(self.view.token, full, shown, layered_layout(shown), self.view.description)
+        self.view = None  # force a fit: the set of boxes changed
+        self._show(view)
+        self.status_label.setText(
+            f"scalar graph: {full.number_of_nodes()} nodes, shown as {shown.number_of_nodes()} "
+            "(click a neuron to expand or collapse it)"
+        )
+
+    # --- export ------------------------------------------------------------------------------------------
+    def export_png(self, path: str | os.PathLike) -> None:
+        self.canvas.export_png(path)
+
+    def export_svg(self, path: str | os.PathLike) -> None:
+        self.canvas.export_svg(path)
+
+    def export_graphml(self, path: str | os.PathLike) -> None:
+        """The full graph (every scalar node), whatever is collapsed on screen."""
+        write_graphml(self.view.full if self.view else nx.DiGraph(), path)
+
+    def export_dot(self, path: str | os.PathLike) -> None:
+        write_dot(self.view.shown if self.view else nx.DiGraph(), path, name="model")
+
+    def _export_dialog(self, kind: str) -> None:
+        filters = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)",
+                   "graphml": "GraphML (*.graphml)", "dot": "Graphviz DOT (*.dot *.gv)"}
+        path, _ = QFileDialog.getSaveFileName(self, "Export model graph", f"model.{kind}", filters[kind])
+        if path:
+            try:
+                getattr(self, f"export_{kind}")(path)
+            except OSError as err:
+                self.status_label.setText(f"could not export: {err}")
+
+
+__all__ = ["ModelGraphPanel", "ModelRequest", "ModelView", "build_model_view", "tensor_model_graph",
+           "resolve_output_activation", "MAX_SCALAR_NODES"]
