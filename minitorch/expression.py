@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import math
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -183,7 +184,9 @@ def parse(text: str, variables: Mapping[str, Any] | None = None) -> Expression:
     if not stripped:
         raise ExpressionError("the expression is empty")
     try:
-        module = ast.parse(stripped, mode="eval")
+        with warnings.catch_warnings():  # e.g. "invalid escape sequence" in a string we reject anyway
+            warnings.simplefilter("ignore")
+            module = ast.parse(stripped, mode="eval")
     except SyntaxError as err:
         if _is_statement(stripped):
             raise ExpressionError(
@@ -305,6 +308,10 @@ class _Checker:
         else:
             raise self.fail("only the functions " + ", ".join(FUNCTIONS) + " may be called", node)
         if len(extra) > FUNCTIONS[name]:
+            if FUNCTIONS[name] == 0 and isinstance(func, ast.Attribute):
+                raise self.fail(
+                    f"the method .{name}() takes no arguments; write {name}(x) or x.{name}()", extra[0]
+                )
             if FUNCTIONS[name] == 0:
                 raise self.fail(f"{name} takes exactly one operand", extra[0])
             raise self.fail(f"{name} takes at most {FUNCTIONS[name]} extra number(s)", extra[-1])
