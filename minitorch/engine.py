@@ -14,18 +14,22 @@ from the result back to the leaves.
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
-from typing import Union
+from operator import attrgetter
 
-from .autograd import GRAD_ENABLED, enable_grad, is_grad_enabled, no_grad, reverse_topological_order
+from .autograd import GRAD_ENABLED, enable_grad, is_grad_enabled, no_grad
 from .errors import DivisionByZeroError, DomainError, TensorTypeError
 
 __all__ = ["Tensor", "no_grad", "enable_grad", "is_grad_enabled"]
 
-Number = Union[int, float]
+Number = int | float
 _INF = float("inf")
 _NAN = float("nan")
+# local derivatives shared by every + and - node (d(a+b)/da = 1, d(a-b)/db = -1)
+_ONE, _MINUS_ONE, _ONE_ONE, _ONE_MINUS_ONE = (1,), (-1,), (1, 1), (1, -1)
+_COUNTER = itertools.count()  # creation numbers: a node is always newer than its inputs
 
 
 def _as_number(value: object, what: str) -> Number:
@@ -93,22 +97,19 @@ class Tensor:
     (both empty for a leaf), so any graph can be walked without private fields.
     """
 
-    __slots__ = ("data", "grad", "_prev", "_local", "_op", "label", "__weakref__")
+    __slots__ = ("data", "grad", "_prev", "_local", "_op", "_id", "label", "__weakref__")
 
-    def __init__(self, data: Number, _prev: tuple = (), _local: tuple = (), _op: str = "", label: str = ""):
+    def __init__(self, data: Number, label: str = ""):
         if type(data) is not float and type(data) is not int:
             if isinstance(data, Tensor):
                 raise TensorTypeError("Tensor(...) takes a number; to copy a Tensor use Tensor(t.data)")
             data = _as_number(data, "Tensor data")
         self.data = data
         self.grad: Number = 0
-        if GRAD_ENABLED[0]:
-            self._prev = _prev
-            self._local = _local
-        else:  # no_grad(): keep the value, forget how it was made
-            self._prev = ()
-            self._local = ()
-        self._op = _op
+        self._prev: tuple[Tensor, ...] = ()
+        self._local: tuple[Number, ...] = ()
+        self._op = ""
+        self._id = next(_COUNTER)
         self.label = label
 
     # --- read-only views of the graph -------------------------------------------------
@@ -137,34 +138,34 @@ class Tensor:
     # --- arithmetic: value and local derivatives side by side ---------------------------
     def __add__(self, other: Tensor | Number) -> Tensor:
         if type(other) is Tensor:
-            return Tensor(self.data + other.data, (self, other), (1, 1), "+")
+            return _node(self.data + other.data, (self, other), _ONE_ONE, "+")
         other = _as_number(other, "operand of +")
-        return Tensor(self.data + other, (self,), (1,), f"+ {_fmt(other)}")
+        return _node(self.data + other, (self,), _ONE, f"+ {other!r}")
 
     def __radd__(self, other: Number) -> Tensor:  # number + tensor (and sum() starting at 0)
         other = _as_number(other, "operand of +")
-        return Tensor(other + self.data, (self,), (1,), f"{_fmt(other)} +")
+        return _node(other + self.data, (self,), _ONE, f"{other!r} +")
 
     def __sub__(self, other: Tensor | Number) -> Tensor:
         if type(other) is Tensor:
-            return Tensor(self.data - other.data, (self, other), (1, -1), "-")
+            return _node(self.data - other.data, (self, other), _ONE_MINUS_ONE, "-")
         other = _as_number(other, "operand of -")
-        return Tensor(self.data - other, (self,), (1,), f"- {_fmt(other)}")
+        return _node(self.data - other, (self,), _ONE, f"- {other!r}")
 
     def __rsub__(self, other: Number) -> Tensor:
         other = _as_number(other, "operand of -")
-        return Tensor(other - self.data, (self,), (-1,), f"{_fmt(other)} -")
+        return _node(other - self.data, (self,), _MINUS_ONE, f"{other!r} -")
 
     def __mul__(self, other: Tensor | Number) -> Tensor:
         if type(other) is Tensor:
             # d(ab)/da = b, d(ab)/db = a
-            return Tensor(self.data * other.data, (self, other), (other.data, self.data), "*")
+            return _node(self.data * other.data, (self, other), (other.data, self.data), "*")
         other = _as_number(other, "operand of *")
-        return Tensor(self.data * other, (self,), (other,), f"* {_fmt(other)}")
+        return _node(self.data * other, (self,), (other,), f"* {other!r}")
 
     def __rmul__(self, other: Number) -> Tensor:
         other = _as_number(other, "operand of *")
-        return Tensor(other * self.data, (self,), (other,), f"{_fmt(other)} *")
+        return _node(other * self.data, (self,), (other,), f"{other!r} *")
 
     def __truediv__(self, other: Tensor | Number) -> Tensor:
         if type(other) is Tensor:
@@ -172,21 +173,21 @@ class Tensor:
             if b == 0:
                 raise DivisionByZeroError(f"division by zero: {self.data} / {other!r}")
             # d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
-            return Tensor(self.data / b, (self, other), (1 / b, -self.data / (b * b)), "/")
+            return _node(self.data / b, (self, other), (1 / b, -self.data / (b * b)), "/")
         other = _as_number(other, "divisor")
         if other == 0:
             raise DivisionByZeroError(f"division by zero: {self!r} / 0")
-        return Tensor(self.data / other, (self,), (1 / other,), f"/ {_fmt(other)}")
+        return _node(self.data / other, (self,), (1 / other,), f"/ {other!r}")
 
     def __rtruediv__(self, other: Number) -> Tensor:
         other = _as_number(other, "numerator")
         b = self.data
         if b == 0:
             raise DivisionByZeroError(f"division by zero: {_fmt(other)} / {self!r}")
-        return Tensor(other / b, (self,), (-other / (b * b),), f"{_fmt(other)} /")
+        return _node(other / b, (self,), (-other / (b * b),), f"{other!r} /")
 
     def __neg__(self) -> Tensor:
-        return Tensor(-self.data, (self,), (-1,), "neg")
+        return _node(-self.data, (self,), _MINUS_ONE, "neg")
 
     def __pos__(self) -> Tensor:
         return self
@@ -198,18 +199,18 @@ class Tensor:
             out = _pow_value(base, y)
             # d(x^y)/dx = y x^(y-1), d(x^y)/dy = x^y log x
             local = (_pow_base_grad(base, y), _pow_exponent_grad(base, out))
-            return Tensor(out, (self, exponent), local, "**")
+            return _node(out, (self, exponent), local, "**")
         if not isinstance(exponent, numbers.Real):
             raise TensorTypeError(
                 f"exponent must be a number or a Tensor, got {type(exponent).__name__} {exponent!r}"
             )
         n = _as_number(exponent, "exponent")
-        return Tensor(_pow_value(base, n), (self,), (_pow_base_grad(base, n),), f"** {_fmt(n)}")
+        return _node(_pow_value(base, n), (self,), (_pow_base_grad(base, n),), f"** {_fmt(n)}")
 
     def __rpow__(self, base: Number) -> Tensor:
         base = _as_number(base, "base of **")
         out = _pow_value(base, self.data)
-        return Tensor(out, (self,), (_pow_exponent_grad(base, out),), f"{_fmt(base)} **")
+        return _node(out, (self,), (_pow_exponent_grad(base, out),), f"{_fmt(base)} **")
 
     # --- functions and activations -------------------------------------------------------
     def exp(self) -> Tensor:
@@ -217,27 +218,27 @@ class Tensor:
             out = math.exp(self.data)
         except OverflowError:  # PyTorch returns inf, so do we
             out = _INF
-        return Tensor(out, (self,), (out,), "exp")  # d(e^x)/dx = e^x
+        return _node(out, (self,), (out,), "exp")  # d(e^x)/dx = e^x
 
     def log(self) -> Tensor:
         x = self.data
         if x <= 0:
             raise DomainError(f"log of a non-positive number ({x}): log is defined only for x > 0")
-        return Tensor(math.log(x), (self,), (1 / x,), "log")
+        return _node(math.log(x), (self,), (1 / x,), "log")
 
     def relu(self) -> Tensor:
         x = self.data
-        return Tensor(x if x > 0 else 0, (self,), (1 if x > 0 else 0,), "relu")
+        return _node(x if x > 0 else 0, (self,), (1 if x > 0 else 0,), "relu")
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
         x = self.data
         # PyTorch uses the negative slope at exactly 0
         slope = 1 if x > 0 else negative_slope
-        return Tensor(x * slope, (self,), (slope,), "leaky_relu")
+        return _node(x * slope, (self,), (slope,), "leaky_relu")
 
     def tanh(self) -> Tensor:
         t = math.tanh(self.data)  # math.tanh never overflows, unlike (e^2x - 1)/(e^2x + 1)
-        return Tensor(t, (self,), (1 - t * t,), "tanh")
+        return _node(t, (self,), (1 - t * t,), "tanh")
 
     def sigmoid(self) -> Tensor:
         x = self.data
@@ -246,7 +247,7 @@ class Tensor:
         else:  # written this way so exp never overflows for very negative x
             e = math.exp(x)
             s = e / (1 + e)
-        return Tensor(s, (self,), (s * (1 - s),), "sigmoid")
+        return _node(s, (self,), (s * (1 - s),), "sigmoid")
 
     # --- backpropagation -------------------------------------------------------------------
     def backward(self) -> None:
@@ -254,16 +255,60 @@ class Tensor:
 
         Leaf gradients accumulate across calls, as in PyTorch (zero them between steps);
         intermediate nodes are reset first, so a second ``backward()`` never double counts.
+
+        Every node gets a creation number, and a node is always created after its inputs,
+        so sorting the reachable nodes by that number, newest first, is a topological
+        order: no recursion, and no per-edge bookkeeping on the hot path.
         """
-        order = reverse_topological_order(self)
-        for node in order:
-            if node._prev:
-                node.grad = 0
-        if self._prev:
-            self.grad = 1
-        else:
+        if not self._prev:  # a leaf: d(self)/d(self) = 1, accumulated like any leaf gradient
             self.grad += 1
-        for node in order:
+            return
+        # Pass 1: collect the reachable non-leaf nodes (the list doubles as the work queue).
+        seen = {self}
+        nodes = [self]
+        for node in nodes:
+            for child in node._prev:
+                if child._prev and child not in seen:
+                    seen.add(child)
+                    nodes.append(child)
+        nodes.sort(key=_creation_order, reverse=True)
+        for node in nodes:
+            node.grad = 0
+        self.grad = 1
+        # Pass 2: the chain rule, each node after every node that consumes it.
+        for node in nodes:
             g = node.grad
-            for child, local in zip(node._prev, node._local):
-                child.grad += local * g
+            prev = node._prev
+            if len(prev) == 2:
+                a, b = prev
+                da, db = node._local
+                a.grad += da * g
+                b.grad += db * g
+            elif prev:
+                prev[0].grad += node._local[0] * g
+
+
+_creation_order = attrgetter("_id")
+_new_object = object.__new__
+
+
+def _node(data: Number, inputs: tuple, local_grads: tuple, op: str) -> Tensor:
+    """The result of an operation: its value, its inputs and d(result)/d(input) for each.
+
+    A plain function rather than ``Tensor.__init__``: the public constructor validates its
+    argument, while operations produce numbers that are valid by construction, and this
+    path runs once per node of every graph.
+    """
+    out = _new_object(Tensor)
+    out.data = data
+    out.grad = 0
+    if GRAD_ENABLED[0]:
+        out._prev = inputs
+        out._local = local_grads
+    else:  # no_grad(): keep the value, forget how it was made
+        out._prev = ()
+        out._local = ()
+    out._op = op
+    out._id = next(_COUNTER)
+    out.label = ""
+    return out

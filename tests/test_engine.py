@@ -178,10 +178,11 @@ def test_zeroing_grads_between_steps():
     assert x.grad == 7
 
 
-def test_backward_on_a_leaf():
+def test_backward_on_a_leaf_accumulates():
     x = Tensor(1.5)
     x.backward()
-    assert x.grad == 1
+    x.backward()
+    assert x.grad == 2
 
 
 def test_deep_chain_of_a_million_nodes_needs_no_recursion():

@@ -1,0 +1,141 @@
+"""Scalar engine vs micrograd 0.1.0 on the same graph, each in its own fresh process, interleaved.
+
+Workload (micrograd's demo recipe): a 2-16-16-1 MLP (relu hidden, linear output) written with
+raw ``+ * relu`` operations, mean squared error over 100 two-moons points, ``backward()``, and
+an SGD update, repeated. Prints the median ms/step of each engine, that both reach the same
+loss, the ratio ours/micrograd, and a plain-float forward pass (no graph) as the floor.
+
+    python benchmarks/bench_scalar_vs_micrograd.py [--rounds 5] [--steps 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import statistics
+import subprocess
+import sys
+import time
+
+SIZES = [2, 16, 16, 1]
+N_POINTS = 100
+LR = 0.01
+
+
+def two_moons(n: int, seed: int = 0, noise: float = 0.1) -> tuple[list[list[float]], list[float]]:
+    """Deterministic two moons with labels -1/+1 (plain Python, so both engines see identical inputs)."""
+    rng = random.Random(seed)
+    xs, ys = [], []
+    for i in range(n):
+        t = math.pi * rng.random()
+        if i % 2 == 0:
+            x, y, label = math.cos(t), math.sin(t), -1.0
+        else:
+            x, y, label = 1 - math.cos(t), 0.5 - math.sin(t), 1.0
+        xs.append([x + rng.gauss(0, noise), y + rng.gauss(0, noise)])
+        ys.append(label)
+    return xs, ys
+
+
+def init_weights(seed: int = 1) -> list[list[list[float]]]:
+    """weights[layer][neuron] = [w..., b] drawn uniformly from [-1, 1]."""
+    rng = random.Random(seed)
+    return [[[rng.uniform(-1, 1) for _ in range(SIZES[k] + 1)] for _ in range(SIZES[k + 1])]
+            for k in range(len(SIZES) - 1)]
+
+
+def forward(params, x, relu):
+    """The MLP with raw ops; works for any Value class (and for floats with a float relu)."""
+    out = x
+    last = len(params) - 1
+    for k, layer in enumerate(params):
+        new = []
+        for neuron in layer:
+            act = neuron[-1]
+            for w, xi in zip(neuron[:-1], out):
+                act = act + w * xi
+            new.append(relu(act) if k < last else act)
+        out = new
+    return out[0]
+
+
+def train(engine: str, steps: int) -> dict:
+    if engine == "micrograd":
+        from micrograd.engine import Value
+    else:
+        from minitorch.engine import Tensor as Value
+    xs, ys = two_moons(N_POINTS)
+    params = [[[Value(v) for v in neuron] for neuron in layer] for layer in init_weights()]
+    flat = [p for layer in params for neuron in layer for p in neuron]
+    inv_n = 1.0 / N_POINTS
+    times, losses = [], []
+    for _ in range(steps + 1):  # the first step warms up and is not timed
+        start = time.perf_counter()
+        loss = Value(0.0)
+        for x, y in zip(xs, ys):
+            diff = forward(params, x, lambda v: v.relu()) - y
+            loss = loss + diff * diff
+        loss = loss * inv_n
+        for p in flat:
+            p.grad = 0
+        loss.backward()
+        for p in flat:
+            p.data -= LR * p.grad
+        times.append(time.perf_counter() - start)
+        losses.append(loss.data)
+    return {"ms": [t * 1000 for t in times[1:]], "losses": losses}
+
+
+def float_floor(repeats: int = 20) -> float:
+    """ms for the same forward arithmetic on plain floats, no graph: the floor for pure Python."""
+    xs, ys = two_moons(N_POINTS)
+    params = init_weights()
+    best = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        total = 0.0
+        for x, y in zip(xs, ys):
+            d = forward(params, x, lambda v: v if v > 0 else 0.0) - y
+            total += d * d
+        best.append(time.perf_counter() - start)
+    return statistics.median(best) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=3, help="timed steps per process")
+    parser.add_argument("--child", choices=["micrograd", "minitorch"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(train(args.child, args.steps)))
+        return
+    results: dict[str, dict] = {"micrograd": {"ms": []}, "minitorch": {"ms": []}}
+    for r in range(args.rounds):
+        order = ["micrograd", "minitorch"] if r % 2 == 0 else ["minitorch", "micrograd"]
+        for engine in order:  # a fresh interpreter each time, alternating which goes first
+            proc = subprocess.run([sys.executable, __file__, "--child", engine, "--steps", str(args.steps)],
+                                  capture_output=True, text=True, check=True)
+            data = json.loads(proc.stdout)
+            results[engine]["ms"] += data["ms"]
+            results[engine]["losses"] = data["losses"]
+    mg, ours = results["micrograd"], results["minitorch"]
+    mg_med, our_med = statistics.median(mg["ms"]), statistics.median(ours["ms"])
+    same = all(math.isclose(a, b, rel_tol=1e-9) for a, b in zip(mg["losses"], ours["losses"]))
+    print(f"workload: 2-16-16-1 relu MLP, MSE over {N_POINTS} two-moons points, backward, SGD "
+          f"({args.rounds} rounds x {args.steps} steps, each engine in a fresh process, interleaved)")
+    print(f"micrograd 0.1.0   median {mg_med:9.2f} ms/step  (min {min(mg['ms']):.2f}, max {max(mg['ms']):.2f})")
+    print(f"minitorch         median {our_med:9.2f} ms/step  (min {min(ours['ms']):.2f}, max {max(ours['ms']):.2f})")
+    print(f"plain-float forward (no graph, floor) {float_floor():.2f} ms")
+    print(f"losses per step   micrograd {' '.join(f'{v:.12f}' for v in mg['losses'])}")
+    print(f"                  minitorch {' '.join(f'{v:.12f}' for v in ours['losses'])}")
+    print(f"same losses (rel 1e-9): {same}")
+    print(f"ratio minitorch/micrograd = {our_med / mg_med:.4f}  ({mg_med / our_med:.1f}x faster)")
+    if not same:
+        sys.exit("losses differ: the engines did not compute the same thing")
+
+
+if __name__ == "__main__":
+    main()
