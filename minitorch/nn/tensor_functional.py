@@ -420,7 +420,7 @@ def binary_cross_entropy_with_logits(
         gx = g * scale * local if input.requires_grad else None
         gt = None
         if target.requires_grad:
-            gt_local = -x if pw is None else -x - (pw - 1) * neg_log_sig
+            gt_local = -x if pw is None else -x + (pw - 1) * neg_log_sig
             gt = g * scale * gt_local * (w if w is not None else 1)
         return gx, gt
 
@@ -505,7 +505,11 @@ def cross_entropy(
     log_probs = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
     shape = input.shape
     if target.dtype.kind == "f":  # class probabilities
-        _same_shape(input, target, "cross_entropy")
+        if target.shape != input.shape:
+            raise TensorTypeError(
+                f"cross_entropy: a float target must hold class probabilities with the input's shape {input.shape}, "
+                f"got shape {target.shape}; class-index targets must be integers"
+            )
         probs_t, _ = _class_last(target, "cross_entropy")
         values = -(probs_t * log_probs).sum(axis=1)
         if reduction == "mean":
