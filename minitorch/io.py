@@ -1,0 +1,641 @@
+"""Save and load weights (.json, .safetensors, .pt), convert to PyTorch, and keep whole experiments.
+
+    io.save(model_or_trainer_or_state_dict, "model.json", metadata={"note": "moons"})
+    ckpt = io.load("model.safetensors")      # a Checkpoint: state_dict, architecture, metadata
+    io.load_into(model, "model.pt")          # validated, all-or-nothing
+    net = io.to_torch(model)                 # the equivalent torch.nn.Sequential (float64)
+    io.save_experiment(trainer, "run.json"); trainer = io.load_experiment("run.json")
+
+Formats, chosen by the file extension:
+
+- ``.json``: human-readable: format name and version, architecture (layer sizes and
+  activations), each tensor's shape and values (nested lists), and metadata.
+- ``.safetensors``: the safetensors package's numpy API; the architecture and metadata
+  are JSON strings in the file's metadata.
+- ``.pt``: a plain PyTorch ``state_dict`` (float64 tensors under ``torch.nn.Sequential``
+  keys) that ``torch.load(path, weights_only=True)`` reads and the Sequential built from
+  the same architecture loads with ``load_state_dict``. torch is imported only here, lazily.
+
+Every write goes to a temporary file in the same folder, then ``os.replace`` renames it,
+so a crash mid-export never leaves a broken file under the user's name. Every load is
+validated (format, version, keys, shapes, finiteness) before anything is changed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import math
+import os
+import re
+import struct
+import tempfile
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .errors import MinitorchError, ShapeError
+
+__all__ = [
+    "FormatError",
+    "Checkpoint",
+    "save",
+    "load",
+    "load_into",
+    "load_model",
+    "to_torch",
+    "save_experiment",
+    "load_experiment",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "FORMATS",
+]
+
+WEIGHTS_FORMAT = "minitorch-weights"
+EXPERIMENT_FORMAT = "minitorch-experiment"
+FORMAT_VERSION = 1
+FORMATS = (".json", ".safetensors", ".pt")
+_TORCH_ACTIVATIONS = {"tanh": "Tanh", "relu": "ReLU", "sigmoid": "Sigmoid", "leaky_relu": "LeakyReLU",
+                      "linear": "Identity"}
+_KEY = re.compile(r"^(\d+)\.(weight|bias)$")
+
+
+class FormatError(MinitorchError, ValueError):
+    """A file that is not a valid minitorch file: wrong format, version, structure or a corrupt body."""
+
+
+# --- atomic writes ------------------------------------------------------------------------------------
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to a temporary file next to ``path``, flush it to disk, then rename it over ``path``."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+# --- what gets saved ----------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class Checkpoint:
+    """Loaded weights: float64 arrays under torch Sequential keys, the architecture if known, metadata."""
+
+    state_dict: OrderedDict[str, np.ndarray]
+    architecture: dict[str, Any] | None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    format: str = ""
+
+    def build_model(self) -> Any:
+        """A new scalar `MLP` holding these weights (needs the architecture's activations)."""
+        from .nn.scalar import MLP
+
+        arch = _require_activations(self.architecture, "build a model")
+        sizes = arch["sizes"]
+        model = MLP(sizes[0], sizes[1:], arch["activation"], arch["output_activation"])
+        model.load_state_dict(self.state_dict)
+        return model
+
+
+def _architecture_of(obj: Any) -> dict[str, Any] | None:
+    """The architecture of a trainer, a scalar MLP or a Sequential of Linear + activation modules."""
+    if hasattr(obj, "architecture") and callable(obj.architecture):
+        return dict(obj.architecture())
+    if hasattr(obj, "sizes") and hasattr(obj, "activation") and hasattr(obj, "output_activation"):
+        return {"type": "mlp", "sizes": list(obj.sizes), "activation": obj.activation,
+                "output_activation": obj.output_activation}
+    if hasattr(obj, "named_children"):  # an n-d Sequential(Linear, act, Linear, ...)
+        names = {v: k for k, v in _TORCH_ACTIVATIONS.items()}
+        sizes: list[int] = []
+        acts: list[str] = []
+        for _, child in obj.named_children():
+            kind = type(child).__name__
+            if kind == "Linear":
+                weight = child.weight.data
+                if not sizes:
+                    sizes.append(int(weight.shape[1]))
+                sizes.append(int(weight.shape[0]))
+                acts.append("linear")
+            elif kind in names and acts:
+                acts[-1] = names[kind]
+            else:
+                return None
+        if len(sizes) >= 2 and len(set(acts[:-1])) <= 1:
+            return {"type": "mlp", "sizes": sizes, "activation": acts[0] if len(acts) > 1 else acts[-1],
+                    "output_activation": acts[-1]}
+    return None
+
+
+def _as_float64(value: Any, key: str) -> np.ndarray:
+    if hasattr(value, "detach"):  # torch
+        value = value.detach().cpu().numpy()
+    elif hasattr(value, "get") and hasattr(value, "device") and not isinstance(value, np.ndarray):
+        value = value.get()  # CuPy
+    elif hasattr(value, "numpy") and not isinstance(value, np.ndarray):
+        value = value.numpy()  # an n-d minitorch tensor
+    try:
+        array = np.array(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise FormatError(f"tensor {key!r} is not numeric or is ragged") from None
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"tensor {key!r} contains NaN or infinite values")
+    return array
+
+
+def _extract(obj: Any) -> tuple[OrderedDict[str, np.ndarray], dict[str, Any] | None]:
+    """(state_dict as float64 arrays, architecture or None) from a trainer, model or state_dict."""
+    if isinstance(obj, Checkpoint):
+        return OrderedDict(obj.state_dict), obj.architecture
+    if isinstance(obj, Mapping):
+        state = obj
+        arch = None
+    elif hasattr(obj, "state_dict") and callable(obj.state_dict):
+        state = obj.state_dict()
+        arch = _architecture_of(obj)
+    else:
+        raise TypeError(f"save() takes a state_dict, a model or a Trainer, got {type(obj).__name__}")
+    out = OrderedDict()
+    for key, value in state.items():
+        if not isinstance(key, str):
+            raise TypeError(f"state_dict keys must be strings, got {key!r}")
+        out[key] = _as_float64(value, key)
+    if arch is None:
+        arch = _infer_architecture(out)
+    return out, arch
+
+
+def _linear_layers(state: Mapping[str, np.ndarray]) -> list[int] | None:
+    """Indices of Linear layers if the keys are exactly a Sequential of Linears (0, 2, 4, ...)."""
+    indices = set()
+    for key in state:
+        match = _KEY.match(key)
+        if not match:
+            return None
+        indices.add(int(match.group(1)))
+    ordered = sorted(indices)
+    if not ordered or ordered != list(range(0, 2 * len(ordered), 2)):
+        return None
+    if any(f"{i}.weight" not in state or f"{i}.bias" not in state for i in ordered):
+        return None
+    return ordered
+
+
+def _infer_architecture(state: Mapping[str, np.ndarray]) -> dict[str, Any] | None:
+    """Layer sizes from the shapes of a Sequential-of-Linear state_dict (activations unknown)."""
+    layers = _linear_layers(state)
+    if layers is None:
+        return None
+    _check_chain(state, layers)
+    sizes = [int(state["0.weight"].shape[1])] + [int(state[f"{i}.weight"].shape[0]) for i in layers]
+    return {"type": "mlp", "sizes": sizes, "activation": None, "output_activation": None}
+
+
+def _check_chain(state: Mapping[str, np.ndarray], layers: list[int]) -> None:
+    """Every weight (out, in) and bias (out,), and each layer's input width the previous output width."""
+    previous = None
+    for i in layers:
+        weight, bias = state[f"{i}.weight"], state[f"{i}.bias"]
+        if weight.ndim != 2 or bias.ndim != 1 or bias.shape[0] != weight.shape[0] or 0 in weight.shape:
+            raise ShapeError(f"layer {i}: weight {weight.shape} and bias {bias.shape} do not form a Linear layer")
+        if previous is not None and weight.shape[1] != previous:
+            raise ShapeError(f"layer {i} takes {weight.shape[1]} inputs but the previous layer gives {previous}")
+        previous = weight.shape[0]
+
+
+def _validate_architecture(arch: Any) -> dict[str, Any] | None:
+    from .nn.scalar import ACTIVATIONS
+
+    if arch is None:
+        return None
+    if not isinstance(arch, dict) or arch.get("type") != "mlp":
+        raise FormatError(f"unsupported architecture {arch!r} (expected an object with type 'mlp')")
+    sizes = arch.get("sizes")
+    if (not isinstance(sizes, list) or len(sizes) < 2
+            or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in sizes)):
+        raise FormatError(f"architecture sizes must be a list of at least two positive integers, got {sizes!r}")
+    for name in ("activation", "output_activation"):
+        value = arch.get(name)
+        if value is not None and value not in ACTIVATIONS:
+            raise FormatError(f"architecture {name} {value!r} is not one of {', '.join(ACTIVATIONS)}")
+    return {"type": "mlp", "sizes": list(sizes), "activation": arch.get("activation"),
+            "output_activation": arch.get("output_activation")}
+
+
+def _validate_state(state: Mapping[str, np.ndarray], arch: dict[str, Any] | None, source: str) -> None:
+    """Keys, shapes and finiteness; for an MLP architecture the exact keys and shapes it needs."""
+    if not state:
+        raise FormatError(f"{source} holds no tensors")
+    for key, value in state.items():
+        if not np.all(np.isfinite(value)):
+            raise ValueError(f"{source}: tensor {key!r} contains NaN or infinite values")
+    if arch is None:
+        return
+    sizes = arch["sizes"]
+    expected = OrderedDict()
+    for k in range(len(sizes) - 1):
+        expected[f"{2 * k}.weight"] = (sizes[k + 1], sizes[k])
+        expected[f"{2 * k}.bias"] = (sizes[k + 1],)
+    missing = [k for k in expected if k not in state]
+    unexpected = [k for k in state if k not in expected]
+    if missing or unexpected:
+        parts = ([f"missing keys: {', '.join(missing)}"] if missing else []) + (
+            [f"unexpected keys: {', '.join(unexpected)}"] if unexpected else [])
+        raise FormatError(f"{source} does not match the MLP{tuple(sizes)} it describes: " + "; ".join(parts))
+    for key, shape in expected.items():
+        if tuple(state[key].shape) != shape:
+            raise ShapeError(f"{source}: tensor {key!r} has shape {tuple(state[key].shape)}, "
+                             f"the architecture MLP{tuple(sizes)} needs {shape}")
+
+
+def _require_activations(arch: dict[str, Any] | None, purpose: str) -> dict[str, Any]:
+    if arch is None or arch.get("activation") is None or arch.get("output_activation") is None:
+        raise ValueError(f"cannot {purpose}: the file does not record the activations "
+                         "(save a model or a Trainer, or pass metadata={'architecture': {...}})")
+    return arch
+
+
+def _metadata_for(obj: Any, metadata: dict[str, Any] | None) -> dict[str, Any]:
+    from . import __version__
+
+    meta: dict[str, Any] = {"saved_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                            "minitorch_version": __version__}
+    config = getattr(obj, "config", None)
+    if config is not None and hasattr(config, "to_dict"):
+        meta["training"] = {"config": config.to_dict(), "step": getattr(obj, "step_count", None),
+                            "epoch": getattr(obj, "epoch", None),
+                            "metrics": {k: v for k, v in getattr(obj, "last_metrics", {}).items()}}
+    if metadata:
+        if not isinstance(metadata, dict):
+            raise TypeError(f"metadata must be a dict, got {type(metadata).__name__}")
+        meta.update(metadata)
+    try:
+        json.dumps(meta, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"metadata must be JSON-serialisable with finite numbers: {exc}") from None
+    return meta
+
+
+# --- save ----------------------------------------------------------------------------------------------
+def _extension(path: str | os.PathLike) -> str:
+    ext = os.path.splitext(os.fspath(path))[1].lower()
+    if ext not in FORMATS:
+        raise ValueError(f"unknown weights format {ext or '(no extension)'!r} for {os.fspath(path)}; "
+                         f"use one of {', '.join(FORMATS)}")
+    return ext
+
+
+def save(obj: Any, path: str | os.PathLike, metadata: dict[str, Any] | None = None) -> None:
+    """Save a state_dict, a model or a Trainer's weights; the format follows the extension.
+
+    ``metadata`` (a JSON-serialisable dict) is stored alongside; a key "architecture"
+    in it describes a bare state_dict: {"type": "mlp", "sizes": [...], "activation": ...,
+    "output_activation": ...}.
+    """
+    ext = _extension(path)
+    state, arch = _extract(obj)
+    metadata = dict(metadata or {})
+    if "architecture" in metadata:
+        arch = _validate_architecture(metadata.pop("architecture"))
+    arch = _validate_architecture(arch)
+    _validate_state(state, arch, "the weights to save")
+    meta = _metadata_for(obj, metadata)
+    if ext == ".json":
+        atomic_write_text(path, json.dumps(_weights_json(state, arch, meta), indent=1, allow_nan=False) + "\n")
+    elif ext == ".safetensors":
+        _save_safetensors(state, arch, meta, path)
+    else:
+        _save_pt(state, path)
+
+
+def _weights_json(state: Mapping[str, np.ndarray], arch: dict[str, Any] | None, meta: dict[str, Any]) -> dict:
+    return {
+        "format": WEIGHTS_FORMAT,
+        "format_version": FORMAT_VERSION,
+        "architecture": arch,
+        "shapes": {k: list(v.shape) for k, v in state.items()},
+        "state_dict": {k: v.tolist() for k, v in state.items()},
+        "metadata": meta,
+    }
+
+
+def _safetensors_numpy():
+    try:
+        import safetensors.numpy as stnp
+    except ImportError:
+        raise ImportError("the .safetensors format needs the safetensors package: "
+                          "pip install 'pytorch-mini-playground[io]'") from None
+    return stnp
+
+
+def _save_safetensors(state, arch, meta, path) -> None:
+    stnp = _safetensors_numpy()
+    header = {"format": WEIGHTS_FORMAT, "format_version": str(FORMAT_VERSION),
+              "architecture": json.dumps(arch), "metadata": json.dumps(meta)}
+    data = stnp.save({k: np.ascontiguousarray(v) for k, v in state.items()}, metadata=header)
+    atomic_write_bytes(path, data)
+
+
+def _torch():
+    try:
+        import torch
+    except ImportError:
+        raise ImportError("PyTorch is needed for .pt files and to_torch(): "
+                          "pip install 'pytorch-mini-playground[torch]'") from None
+    return torch
+
+
+def _save_pt(state: Mapping[str, np.ndarray], path: str | os.PathLike) -> None:
+    torch = _torch()
+    tensors = OrderedDict((k, torch.from_numpy(np.ascontiguousarray(v))) for k, v in state.items())
+    folder = os.path.dirname(os.path.abspath(os.fspath(path)))
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(os.fspath(path))}.", suffix=".tmp", dir=folder)
+    os.close(fd)
+    try:
+        torch.save(tensors, tmp)
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+# --- load ----------------------------------------------------------------------------------------------
+def load(path: str | os.PathLike) -> Checkpoint:
+    """Read and validate a weights file; raises FormatError/ValueError/ShapeError naming the problem."""
+    path = os.fspath(path)
+    ext = _extension(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no such file: {path}")
+    if ext == ".json":
+        data = _read_json(path)
+        if data.get("format") == EXPERIMENT_FORMAT:
+            _check_version(data, path)
+            state, arch = _state_from_json(data, path)
+            return Checkpoint(state, arch, dict(data.get("metadata") or {}), "json")
+        if data.get("format") != WEIGHTS_FORMAT:
+            raise FormatError(f"{path} is not a minitorch weights file (no 'format': '{WEIGHTS_FORMAT}')")
+        _check_version(data, path)
+        state, arch = _state_from_json(data, path)
+        meta = data.get("metadata") or {}
+        if not isinstance(meta, dict):
+            raise FormatError(f"{path}: 'metadata' must be an object")
+        return Checkpoint(state, arch, meta, "json")
+    if ext == ".safetensors":
+        return _load_safetensors(path)
+    return _load_pt(path)
+
+
+def _read_json(path: str) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle, parse_constant=_reject_constant)
+    except UnicodeDecodeError:
+        raise FormatError(f"{path} is not a text JSON file (binary or corrupt)") from None
+    except json.JSONDecodeError as exc:
+        raise FormatError(f"{path} is truncated or not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(data, dict):
+        raise FormatError(f"{path} is not a minitorch file (the JSON top level is not an object)")
+    return data
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"the file contains {name}, which is not a finite number")
+
+
+def _check_version(data: dict[str, Any], path: str) -> None:
+    version = data.get("format_version")
+    if version != FORMAT_VERSION:
+        raise FormatError(f"{path}: unsupported format_version {version!r} (this minitorch reads {FORMAT_VERSION})")
+
+
+def _state_from_json(data: dict[str, Any], path: str) -> tuple[OrderedDict[str, np.ndarray], dict | None]:
+    arch = _validate_architecture(data.get("architecture"))
+    raw = data.get("state_dict")
+    if not isinstance(raw, dict):
+        raise FormatError(f"{path} has no 'state_dict' object")
+    shapes = data.get("shapes")
+    if not isinstance(shapes, dict) or set(shapes) != set(raw):
+        raise FormatError(f"{path}: 'shapes' must list the shape of every tensor in 'state_dict'")
+    state = OrderedDict()
+    for key, value in raw.items():
+        array = _as_float64(value, key)
+        if list(array.shape) != shapes[key]:
+            raise ShapeError(f"{path}: tensor {key!r} has shape {list(array.shape)} but the file says {shapes[key]}")
+        state[key] = array
+    _validate_state(state, arch, path)
+    return state, arch
+
+
+def _load_safetensors(path: str) -> Checkpoint:
+    stnp = _safetensors_numpy()
+    with open(path, "rb") as handle:
+        blob = handle.read()
+    if len(blob) < 8:
+        raise FormatError(f"{path} is truncated or not a safetensors file")
+    (header_len,) = struct.unpack("<Q", blob[:8])
+    if header_len > len(blob) - 8:
+        raise FormatError(f"{path} is truncated or not a safetensors file")
+    try:
+        header = json.loads(blob[8:8 + header_len].decode("utf-8"))
+        meta = header.get("__metadata__") or {}
+        tensors = stnp.load(blob)
+    except Exception as exc:  # the Rust side raises its own SafetensorError; all mean "corrupt"
+        raise FormatError(f"{path} is corrupt or not a safetensors file ({type(exc).__name__}: {exc})") from None
+    if meta.get("format") != WEIGHTS_FORMAT:
+        raise FormatError(f"{path} is a safetensors file but not one written by minitorch (no format metadata)")
+    if meta.get("format_version") != str(FORMAT_VERSION):
+        raise FormatError(f"{path}: unsupported format_version {meta.get('format_version')!r} "
+                          f"(this minitorch reads {FORMAT_VERSION})")
+    try:
+        arch = _validate_architecture(json.loads(meta.get("architecture", "null")))
+        user_meta = json.loads(meta.get("metadata", "{}"))
+    except json.JSONDecodeError as exc:
+        raise FormatError(f"{path}: its metadata is not valid JSON ({exc.msg})") from None
+    state = OrderedDict((k, _as_float64(v, k)) for k, v in sorted(tensors.items(), key=_key_order))
+    _validate_state(state, arch, path)
+    return Checkpoint(state, arch, user_meta if isinstance(user_meta, dict) else {}, "safetensors")
+
+
+def _key_order(item: tuple[str, Any]) -> tuple:
+    match = _KEY.match(item[0])
+    return (0, int(match.group(1)), match.group(2) == "bias") if match else (1, item[0])
+
+
+def _load_pt(path: str) -> Checkpoint:
+    torch = _torch()
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # truncated zip, bad pickle, disallowed global: all "not a valid file"
+        raise FormatError(f"{path} is corrupt or not a PyTorch weights file ({type(exc).__name__}: "
+                          f"{str(exc).splitlines()[0] if str(exc) else ''})") from None
+    if not isinstance(obj, Mapping) or not all(hasattr(v, "detach") for v in obj.values()):
+        raise FormatError(f"{path} does not hold a state_dict (a dict of tensors); got {type(obj).__name__}")
+    state = OrderedDict((k, _as_float64(v, k)) for k, v in obj.items())
+    arch = _infer_architecture(state)
+    if arch is None:
+        raise FormatError(f"{path}: its keys {list(state)[:4]} are not those of a torch.nn.Sequential of Linear layers")
+    _validate_state(state, arch, path)
+    return Checkpoint(state, arch, {}, "pt")
+
+
+def load_into(target: Any, path: str | os.PathLike, check_activations: bool = True) -> Checkpoint:
+    """Load a weights file into a model or a Trainer: everything is validated first, then copied.
+
+    With ``check_activations`` a file that records different activations than the target
+    is refused (the weights would fit, but compute something else).
+    """
+    ckpt = load(path)
+    target_arch = _architecture_of(target)
+    if target_arch is not None and ckpt.architecture is not None:
+        if target_arch["sizes"] != ckpt.architecture["sizes"]:
+            raise ShapeError(f"{os.fspath(path)} holds an MLP{tuple(ckpt.architecture['sizes'])}, "
+                             f"the model is MLP{tuple(target_arch['sizes'])}")
+        if check_activations:
+            for name in ("activation", "output_activation"):
+                theirs = ckpt.architecture.get(name)
+                if theirs is not None and theirs != target_arch.get(name):
+                    raise ValueError(f"{os.fspath(path)} was saved with {name} {theirs!r}, "
+                                     f"the model uses {target_arch.get(name)!r}")
+    target.load_state_dict(ckpt.state_dict)  # validates again and is all-or-nothing
+    return ckpt
+
+
+def load_model(path: str | os.PathLike) -> Any:
+    """A new scalar `MLP` built from a weights file's architecture and weights."""
+    return load(path).build_model()
+
+
+# --- PyTorch ---------------------------------------------------------------------------------------------
+def to_torch(obj: Any, dtype: Any = None) -> Any:
+    """The equivalent ``torch.nn.Sequential(Linear, act, Linear, ...)`` holding the same weights (float64).
+
+    Takes a scalar MLP, a Trainer, an n-d Sequential or a `Checkpoint`. A hidden "linear"
+    activation becomes ``nn.Identity()`` so the Linear layers keep the keys 0, 2, 4, ...
+    """
+    torch = _torch()
+    state, arch = _extract(obj)
+    arch = _require_activations(_validate_architecture(arch), "build the PyTorch module")
+    _validate_state(state, arch, "the model")
+    dtype = dtype or torch.float64
+    sizes = arch["sizes"]
+    layers: list[Any] = []
+    for k in range(len(sizes) - 1):
+        layers.append(torch.nn.Linear(sizes[k], sizes[k + 1], dtype=dtype))
+        name = arch["activation"] if k < len(sizes) - 2 else arch["output_activation"]
+        if k < len(sizes) - 2 or name != "linear":
+            layers.append(getattr(torch.nn, _TORCH_ACTIVATIONS[name])())
+    net = torch.nn.Sequential(*layers)
+    net.load_state_dict({k: torch.from_numpy(v).to(dtype) for k, v in state.items()})
+    return net
+
+
+# --- experiments: config + weights + history in one JSON file ---------------------------------------------
+def save_experiment(trainer: Any, path: str | os.PathLike, metadata: dict[str, Any] | None = None) -> None:
+    """Write the trainer's config, weights, history and progress to one JSON file (atomically).
+
+    The optimizer's internal state (momenta) is not saved: training resumes with fresh momenta.
+    """
+    state, arch = _extract(trainer)
+    arch = _validate_architecture(arch)
+    meta = _metadata_for(trainer, metadata)
+    meta.pop("training", None)  # the experiment stores these at the top level
+    for entry in trainer.history:
+        for key, value in entry.items():
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"history entry at step {entry.get('step')} has a non-finite {key}")
+    document = {
+        "format": EXPERIMENT_FORMAT,
+        "format_version": FORMAT_VERSION,
+        "config": trainer.config.to_dict(),
+        "architecture": arch,
+        "shapes": {k: list(v.shape) for k, v in state.items()},
+        "state_dict": {k: v.tolist() for k, v in state.items()},
+        "step": trainer.step_count,
+        "epoch": trainer.epoch,
+        "diverged": trainer.diverged,
+        "history": trainer.history,
+        "metadata": meta,
+    }
+    atomic_write_text(path, json.dumps(document, indent=1, allow_nan=False) + "\n")
+
+
+_HISTORY_NUMBERS = ("train_loss", "test_loss", "train_acc", "test_acc", "lr", "batch_loss")
+
+
+def load_experiment(path: str | os.PathLike) -> Any:
+    """A `Trainer` rebuilt from an experiment file: same config, weights, history and step count.
+
+    A config file (written by ``TrainConfig.save`` or a bare object of config fields, like the
+    examples in assets/examples) gives a fresh Trainer for that config.
+    """
+    from .training import TrainConfig, Trainer
+    from .training.config import CONFIG_FORMAT
+
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no such file: {path}")
+    data = _read_json(path)
+    kind = data.get("format")
+    if kind == WEIGHTS_FORMAT:
+        raise FormatError(f"{path} holds weights only; open it with Import weights (minitorch.io.load)")
+    if kind not in (EXPERIMENT_FORMAT, CONFIG_FORMAT, None):
+        raise FormatError(f"{path} is not a minitorch experiment or config file (format {kind!r})")
+    if kind != EXPERIMENT_FORMAT:
+        try:
+            return Trainer(TrainConfig.from_dict(data))
+        except (TypeError, ValueError) as exc:
+            if kind is None and not (set(data) & {"dataset", "hidden_layers", "loss"}):
+                raise FormatError(f"{path} is not a minitorch experiment or config file") from None
+            raise type(exc)(f"{path}: {exc}") from None
+    _check_version(data, path)
+    try:
+        config = TrainConfig.from_dict(data.get("config"))
+    except ValueError as exc:
+        raise FormatError(f"{path}: invalid config: {exc}") from None
+    state, arch = _state_from_json(data, path)
+    history = _validate_history(data.get("history", []), path)
+    step, epoch = data.get("step", 0), data.get("epoch", 0)
+    for name, value in (("step", step), ("epoch", epoch)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise FormatError(f"{path}: '{name}' must be a non-negative integer, got {value!r}")
+    trainer = Trainer(config)
+    if arch is not None and arch["sizes"] != trainer.spec.sizes:
+        raise ShapeError(f"{path}: the weights are for MLP{tuple(arch['sizes'])} but the config builds "
+                         f"MLP{tuple(trainer.spec.sizes)}")
+    trainer.load_state_dict(state)
+    trainer.restore_history(history, epoch=epoch)
+    trainer.step_count = step
+    diverged = data.get("diverged")
+    trainer.diverged = diverged if isinstance(diverged, str) else None
+    return trainer
+
+
+def _validate_history(history: Any, path: str) -> list[dict[str, Any]]:
+    if not isinstance(history, list):
+        raise FormatError(f"{path}: 'history' must be a list")
+    out = []
+    for i, entry in enumerate(history):
+        if not isinstance(entry, dict) or not isinstance(entry.get("step"), int):
+            raise FormatError(f"{path}: history entry {i} is not an object with an integer 'step'")
+        for key in _HISTORY_NUMBERS:
+            value = entry.get(key)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                      or not math.isfinite(value)):
+                raise FormatError(f"{path}: history entry {i} has a bad {key} {value!r}")
+        out.append(dict(entry))
+    return out
