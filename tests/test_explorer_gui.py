@@ -1,0 +1,352 @@
+"""pytest-qt tests of the graph explorer widgets: type, step, verify, bad input, export, model graph."""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import networkx as nx  # noqa: E402
+import pytest  # noqa: E402
+from PySide6.QtCore import QPoint, QPointF, Qt  # noqa: E402
+from PySide6.QtGui import QImage  # noqa: E402
+
+from gui.explorer import ExpressionExplorer, ModelGraphPanel  # noqa: E402
+from minitorch.autograd import reverse_topological_order  # noqa: E402
+from minitorch.expression import parse  # noqa: E402
+from minitorch.nn import MLP  # noqa: E402
+
+
+@pytest.fixture
+def explorer(qtbot):
+    widget = ExpressionExplorer()
+    widget.resize(1200, 700)
+    qtbot.addWidget(widget)
+    widget.show()
+    return widget
+
+
+def type_expression(qtbot, explorer: ExpressionExplorer, text: str) -> None:
+    explorer.expression_edit.clear()
+    qtbot.keyClicks(explorer.expression_edit, text)
+
+
+def engine_gradients(text: str, values: dict[str, float]) -> dict[int, float]:
+    """What root.backward() gives, keyed by node id (the graph numbers nodes in backward order)."""
+    root = parse(text).evaluate(values)
+    root.backward()
+    return {i: float(t.grad) for i, t in enumerate(reverse_topological_order(root))}
+
+
+def tooltip_grad(explorer: ExpressionExplorer, node) -> float | None:
+    line = next(ln for ln in explorer.canvas.tooltip_text(node).splitlines() if ln.startswith("grad"))
+    return None if "not computed" in line else float(line.split(":", 1)[1])
+
+
+@pytest.mark.parametrize(
+    "text", ["tanh(w1*x1 + w2*x2 + b)", "(x**2 + y).relu()", "exp(z) / (z + 1)", "x * x + x.sigmoid() - 3 / x"]
+)
+def test_typed_expression_stepped_gradients_match_engine(qtbot, explorer, text) -> None:
+    type_expression(qtbot, explorer, text)
+    assert explorer.error_text == ""
+    graph = explorer.graph
+    assert graph.number_of_nodes() == len(reverse_topological_order(parse(text).evaluate(explorer.values)))
+    expected = engine_gradients(text, explorer.values)
+    assert all(g is None for g in explorer.displayed_gradients().values())  # nothing computed yet
+    assert explorer.canvas.node_lines(0)[2] == "grad ?"
+    steps = 0
+    while explorer.step_button.isEnabled():
+        qtbot.mouseClick(explorer.step_button, Qt.MouseButton.LeftButton)
+        steps += 1
+        shown = explorer.displayed_gradients()
+        for node, grad in shown.items():
+            if node in explorer.stepper.done:
+                # the box and the full-precision tooltip both show the engine's gradient
+                assert grad == pytest.approx(expected[node], rel=1e-12, abs=1e-15)
+                assert tooltip_grad(explorer, node) == pytest.approx(expected[node], rel=1e-12, abs=1e-15)
+                assert explorer.canvas.node_lines(node)[2] == f"grad {expected[node]:.4g}" or abs(
+                    expected[node] - grad) < 1e-12
+            else:
+                assert grad is None and tooltip_grad(explorer, node) is None
+        assert len(explorer.stepper.done) == steps
+    assert steps == graph.number_of_nodes()
+    assert explorer.stepper.finished and not explorer.play_button.isEnabled()
+
+
+def test_step_highlights_current_node_and_its_gradient_edges(qtbot, explorer) -> None:
+    type_expression(qtbot, explorer, "tanh(w1*x1 + b)")
+    explorer.step()
+    step = explorer.step()
+    assert explorer.canvas._current == step.node
+    assert set(explorer.canvas._hot_edges) == {(source, step.node) for source, _, _ in step.contributions}
+    assert "w1*x1 + b" in explorer.explanation_label.text() and ".grad +=" in explorer.explanation_label.text()
+    assert explorer.progress_label.text() == f"2 of {explorer.graph.number_of_nodes()} nodes done"
+
+
+def test_play_pause_and_reset(qtbot, explorer) -> None:
+    explorer.speed_slider.setValue(10)
+    qtbot.mouseClick(explorer.play_button, Qt.MouseButton.LeftButton)
+    assert explorer.playing and explorer.play_button.text().startswith("Pause")
+    qtbot.waitUntil(lambda: explorer.stepper.position >= 2, timeout=3000)
+    qtbot.mouseClick(explorer.play_button, Qt.MouseButton.LeftButton)  # pause
+    assert not explorer.playing
+    paused_at = explorer.stepper.position
+    qtbot.wait(400)
+    assert explorer.stepper.position == paused_at
+    explorer.play_button.click()
+    qtbot.waitUntil(lambda: explorer.stepper.finished, timeout=5000)
+    assert not explorer.playing and explorer.play_button.text().startswith("Play")
+    qtbot.mouseClick(explorer.reset_button, Qt.MouseButton.LeftButton)
+    assert explorer.stepper.position == 0
+    assert all(g is None for g in explorer.displayed_gradients().values())
+
+
+def test_finish_shows_every_gradient(qtbot, explorer) -> None:
+    qtbot.mouseClick(explorer.finish_button, Qt.MouseButton.LeftButton)
+    expected = engine_gradients(explorer.expression_edit.text(), explorer.values)
+    assert explorer.displayed_gradients() == pytest.approx(expected, rel=1e-12)
+
+
+def test_editing_a_value_in_the_table_updates_the_graph(qtbot, explorer) -> None:
+    type_expression(qtbot, explorer, "x * 2 + y")
+    assert explorer.variables_table.rowCount() == 2
+    explorer.set_variable("x", 4.0)
+    assert explorer.graph.nodes[0]["value"] == pytest.approx(8.0 + explorer.values["y"])
+    # a value that is not a number is refused with a message and the old value comes back
+    row = 0 if explorer.variables_table.item(0, 0).text() == "x" else 1
+    explorer.variables_table.item(row, 1).setText("abc")
+    assert "must be a finite number" in explorer.error_text
+    assert explorer.variables_table.item(row, 1).text() == "4.0" and explorer.values["x"] == 4.0
+    # variables typed earlier keep their values when the expression changes
+    type_expression(qtbot, explorer, "x + z")
+    assert explorer.values["x"] == 4.0
+    assert [explorer.variables_table.item(r, 0).text() for r in range(2)] == ["x", "z"]
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("x +", "syntax error"),
+        ("sin(x)", "unknown function 'sin'"),
+        ("x.__class__", "attribute access"),
+        ("import os", "statements"),
+        ("lambda: x", "lambda"),
+        ("[x for x in y]", "comprehensions"),
+        ("x[0]", "subscripts"),
+        ("x ** 99999", "too large"),
+        ("tanh(" * 45 + "x" + ")" * 45, "nested too deeply"),
+        ("log(x - 10)", "math error: log of a non-positive number"),
+        ("1 / (x - x)", "math error: division by zero"),
+    ],
+)
+def test_every_class_of_bad_input_gets_a_message(qtbot, explorer, text, fragment) -> None:
+    explorer.set_expression("x * y")
+    good_nodes = explorer.graph.number_of_nodes()
+    explorer.set_expression(text)  # pasted at once (typing passes through valid prefixes such as "x")
+    assert fragment in explorer.error_text
+    assert explorer.error_label.isVisible()
+    if "math error" not in fragment:
+        assert explorer.graph.number_of_nodes() == good_nodes  # the last good graph stays
+    type_expression(qtbot, explorer, "x * y")
+    assert explorer.error_text == "" and not explorer.error_label.isVisible()
+
+
+def test_syntax_error_points_at_the_column(qtbot, explorer) -> None:
+    type_expression(qtbot, explorer, "x * * 2")
+    assert "column" not in explorer.error_text  # the caret line shows the place instead
+    assert "x * * 2\n    ^" in explorer.error_text
+
+
+def test_verify_with_pytorch(qtbot, explorer) -> None:
+    type_expression(qtbot, explorer, "tanh(w1*x1 + w2*x2 + b) + exp(x1 / 4)")
+    qtbot.mouseClick(explorer.verify_button, Qt.MouseButton.LeftButton)
+    table = explorer.verify_table
+    assert table.rowCount() == 1 + 5
+    rows = {table.item(r, 0).text(): (table.item(r, 1).text(), table.item(r, 2).text()) for r in range(6)}
+    assert set(rows) == {"value", "∂f/∂w1", "∂f/∂x1", "∂f/∂w2", "∂f/∂x2", "∂f/∂b"}
+    for ours, theirs in rows.values():
+        assert float(ours) == pytest.approx(float(theirs), rel=1e-12, abs=1e-14)
+    assert "agrees with PyTorch" in explorer.verify_label.text()
+    assert explorer.verify() < 1e-12
+
+
+def test_verify_without_torch_says_how_to_install(qtbot, explorer, monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "torch", None)
+    assert explorer.verify() is None
+    assert "pip install torch" in explorer.verify_label.text()
+    assert explorer.verify_table.rowCount() == 0
+
+
+def test_exports(qtbot, explorer, tmp_path) -> None:
+    explorer.finish_backward()
+    explorer.export_png(tmp_path / "g.png")
+    explorer.export_svg(tmp_path / "g.svg")
+    explorer.export_graphml(tmp_path / "g.graphml")
+    explorer.export_dot(tmp_path / "g.dot")
+    image = QImage(str(tmp_path / "g.png"))
+    assert not image.isNull() and image.width() > 300 and image.height() > 100
+    svg = (tmp_path / "g.svg").read_text()
+    assert "<svg" in svg and "tanh" in svg
+    back = nx.read_graphml(tmp_path / "g.graphml")
+    assert back.number_of_nodes() == explorer.graph.number_of_nodes()
+    assert (tmp_path / "g.dot").read_text().startswith("digraph")
+    assert sorted(os.listdir(tmp_path)) == ["g.dot", "g.graphml", "g.png", "g.svg"]
+
+
+def test_canvas_zoom_pan_hover_and_click(qtbot, explorer) -> None:
+    canvas = explorer.canvas
+    node = 0
+    center = canvas.node_center_in_widget(node)
+    assert canvas.node_at(center) == node and canvas.node_at(QPointF(-500, -500)) is None
+    zoom = canvas.zoom
+    canvas.zoom_by(2.0, center)
+    assert canvas.zoom == pytest.approx(zoom * 2) and canvas.node_at(center) == node  # zoom keeps the anchor
+    before = canvas.node_center_in_widget(node)
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=QPoint(20, 20))
+    qtbot.mouseMove(canvas, QPoint(80, 60))
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=QPoint(80, 60))
+    after = canvas.node_center_in_widget(node)
+    assert (after.x() - before.x(), after.y() - before.y()) == pytest.approx((60, 40), abs=1)
+    canvas.fit_view()
+    with qtbot.waitSignal(canvas.nodeClicked) as clicked:
+        qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=canvas.node_center_in_widget(2).toPoint())
+    assert clicked.args == [2]
+    text = canvas.tooltip_text(explorer.graph.number_of_nodes() - 1)
+    assert "data:" in text and "grad: not computed yet" in text
+
+
+# --- the model's graph --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def panel(qtbot):
+    widget = ModelGraphPanel()
+    widget.resize(1000, 600)
+    qtbot.addWidget(widget)
+    widget.show()
+    yield widget
+    widget.wait_until_idle()
+
+
+def small_model(seed: int = 0) -> MLP:
+    random.seed(seed)
+    return MLP(2, [4, 3, 1], activation="tanh", output_activation="linear")
+
+
+def config(**fields):
+    try:
+        from minitorch.training import TrainConfig
+    except ImportError:  # the trainer (issue 3) is not in this checkout yet: a dict works too
+        return {"hidden_layers": [4, 3], "activation": "tanh", "output_activation": "linear", **fields}
+    return TrainConfig(hidden_layers=[4, 3], activation="tanh", output_activation="linear", **fields)
+
+
+def test_model_graph_collapsed_then_expanded_on_click(qtbot, panel) -> None:
+    model = small_model()
+    panel.update_model(config(), model.state_dict(), [0.3, -0.8])
+    assert panel.busy  # built on the worker thread, not inside update_model
+    assert panel.wait_until_idle() and panel.error == ""
+    shown = panel.view.shown
+    boxes = [n for n, kind in shown.nodes(data="kind") if kind == "group"]
+    assert len(boxes) == 4 + 3 + 1
+    assert shown.nodes[shown.graph["root"]]["value"] == pytest.approx(model([0.3, -0.8]).data)
+    canvas = panel.canvas
+    target = "group:0:2"
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=canvas.node_center_in_widget(target).toPoint())
+    assert "0:2" in panel.expanded
+    expanded = panel.view.shown
+    assert target not in expanded
+    labels = {attrs.get("label") for _, attrs in expanded.nodes(data=True)}
+    assert {"0.weight[2,0]", "0.weight[2,1]", "0.bias[2]"} <= labels
+    # clicking any node of the expanded neuron collapses it again
+    member = next(n for n, attrs in expanded.nodes(data=True) if attrs.get("label") == "0.bias[2]")
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=canvas.node_center_in_widget(member).toPoint())
+    assert target in panel.view.shown and not panel.expanded
+    panel.expand_all()
+    assert not any(kind == "group" for _, kind in panel.view.shown.nodes(data="kind"))
+    assert panel.view.shown.number_of_nodes() == panel.view.full.number_of_nodes()
+    panel.collapse_all()
+    assert panel.view.shown.number_of_nodes() == len(boxes) + 2 + 0  # boxes and the two inputs
+
+
+def test_model_graph_gradients_match_the_engine(qtbot, panel) -> None:
+    model = small_model(4)
+    panel.update_model(config(), model.state_dict(), [1.0, 0.5])
+    panel.wait_until_idle()
+    panel.expand_all()
+    model.zero_grad()
+    model([1.0, 0.5]).backward()
+    by_label = {attrs["label"]: n for n, attrs in panel.view.shown.nodes(data=True) if attrs.get("label")}
+    for k, layer in enumerate(model.layers):
+        for j, neuron in enumerate(layer.neurons):
+            for i, w in enumerate(neuron.weights):
+                node = by_label[f"{2 * k}.weight[{j},{i}]"]
+                assert panel.canvas.grad_of(node) == pytest.approx(w.grad, rel=1e-12, abs=1e-15)
+
+
+def test_rapid_updates_coalesce_and_the_last_one_wins(qtbot, panel) -> None:
+    models = [small_model(seed) for seed in range(15)]
+    for m in models:
+        panel.update_model(config(), m.state_dict(), [0.2, 0.1])
+    assert panel.wait_until_idle()
+    assert panel.view.token == 15  # the newest request is what is shown
+    shown = panel.view.shown
+    assert shown.nodes[shown.graph["root"]]["value"] == pytest.approx(models[-1]([0.2, 0.1]).data)
+
+
+def test_feature_names_label_the_inputs(qtbot, panel) -> None:
+    panel.update_model(config(features=["x1", "x2"]), small_model().state_dict(), [0.0, 1.0])
+    panel.wait_until_idle()
+    labels = {attrs.get("label") for _, attrs in panel.view.shown.nodes(data=True)}
+    assert {"x1", "x2"} <= labels
+
+
+@pytest.mark.parametrize(
+    ("state_dict", "sample", "fragment"),
+    [
+        ({}, [0.0], "no state_dict"),
+        ({"0.weight": [[1.0, 2.0]], "0.bias": [0.0]}, [1.0], "the sample has 1 values"),
+        ({"0.weight": [[1.0, 2.0]]}, [1.0, 2.0], "needs both"),
+    ],
+)
+def test_bad_model_input_gives_a_message(qtbot, panel, state_dict, sample, fragment) -> None:
+    panel.update_model(config(), state_dict, sample)
+    panel.wait_until_idle()
+    assert fragment in panel.error and fragment in panel.status_label.text()
+
+
+def test_too_big_network_is_refused_without_building(qtbot, panel) -> None:
+    import numpy as np
+
+    big = {"0.weight": np.zeros((400, 400)), "0.bias": np.zeros(400), "2.weight": np.zeros((1, 400)),
+           "2.bias": np.zeros(1)}
+    panel.update_model(config(), big, [0.0] * 400)
+    panel.wait_until_idle()
+    assert "too many to draw" in panel.error
+
+
+def test_tensor_engine_shows_the_tensor_level_graph(qtbot, panel) -> None:
+    pytest.importorskip("minitorch.ndtensor", reason="the n-d engine (issue 4) is not in this checkout")
+    panel.update_model(config(engine="tensor"), small_model().state_dict(), [0.3, -0.8])
+    assert panel.wait_until_idle() and panel.error == ""
+    graph = panel.view.shown
+    ops = [attrs["op"] for _, attrs in graph.nodes(data=True)]
+    assert ops.count("matmul") == 3 and ops.count("tanh") == 2
+    matmul_shapes = sorted(attrs["shape"] for _, attrs in graph.nodes(data=True) if attrs["op"] == "matmul")
+    assert matmul_shapes == [(1, 1), (1, 3), (1, 4)]
+    assert graph.nodes[0]["value"] == pytest.approx(small_model()([0.3, -0.8]).data)
+    assert "tensor-level" in panel.status_label.text()
+
+
+def test_model_panel_exports(qtbot, panel, tmp_path) -> None:
+    panel.update_model(config(), small_model().state_dict(), [0.3, -0.8])
+    panel.wait_until_idle()
+    panel.export_png(tmp_path / "m.png")
+    panel.export_svg(tmp_path / "m.svg")
+    panel.export_graphml(tmp_path / "m.graphml")
+    panel.export_dot(tmp_path / "m.dot")
+    assert not QImage(str(tmp_path / "m.png")).isNull()
+    assert nx.read_graphml(tmp_path / "m.graphml").number_of_nodes() == panel.view.full.number_of_nodes()
+    assert "group:0:1" in (tmp_path / "m.dot").read_text()
