@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import math
 import numbers
+from collections.abc import Callable
 from operator import attrgetter
 
 from .autograd import GRAD_ENABLED, enable_grad, is_grad_enabled, no_grad
@@ -270,10 +271,9 @@ class Tensor:
             for child in node._prev:
                 if child._prev and child not in seen:
                     seen.add(child)
+                    child.grad = 0
                     nodes.append(child)
         nodes.sort(key=_creation_order, reverse=True)
-        for node in nodes:
-            node.grad = 0
         self.grad = 1
         # Pass 2: the chain rule, each node after every node that consumes it.
         for node in nodes:
@@ -289,26 +289,34 @@ class Tensor:
 
 
 _creation_order = attrgetter("_id")
-_new_object = object.__new__
 
 
-def _node(data: Number, inputs: tuple, local_grads: tuple, op: str) -> Tensor:
+def _node(
+    data: Number,
+    inputs: tuple,
+    local_grads: tuple,
+    op: str,
+    # bound once as locals: this function runs once per node of every graph
+    _new: Callable = object.__new__,
+    _recording: list = GRAD_ENABLED,
+    _next_id: Callable = _COUNTER.__next__,
+) -> Tensor:
     """The result of an operation: its value, its inputs and d(result)/d(input) for each.
 
     A plain function rather than ``Tensor.__init__``: the public constructor validates its
     argument, while operations produce numbers that are valid by construction, and this
     path runs once per node of every graph.
     """
-    out = _new_object(Tensor)
+    out = _new(Tensor)
     out.data = data
     out.grad = 0
-    if GRAD_ENABLED[0]:
+    if _recording[0]:
         out._prev = inputs
         out._local = local_grads
     else:  # no_grad(): keep the value, forget how it was made
         out._prev = ()
         out._local = ()
     out._op = op
-    out._id = next(_COUNTER)
+    out._id = _next_id()
     out.label = ""
     return out
