@@ -15,7 +15,7 @@ import math
 import random
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
-from typing import Any, Union
+from typing import Any
 
 from ..engine import Tensor
 from ..errors import ShapeError
@@ -23,7 +23,7 @@ from .module import Module
 
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "leaky_relu", "linear")
 
-Input = Union[float, int, Tensor]
+Input = float | int | Tensor
 
 
 def activate(x: Tensor, activation: str) -> Tensor:
