@@ -130,9 +130,8 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Any:
 
 
 def _abs(x: Tensor) -> Tensor:
-    # d|x|/dx = sign(x), and 0 at x == 0 as in PyTorch
-    sign = 1 if x.data > 0 else (-1 if x.data < 0 else 0)
-    return Tensor(abs(x.data), (x,), (sign,), "abs")
+    """|x| = relu(x) + relu(-x): slope sign(x), and 0 at x == 0 as in PyTorch."""
+    return x.relu() + (-x).relu()
 
 
 def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Any:
@@ -145,23 +144,17 @@ def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Any:
 
 
 # --- classification losses -------------------------------------------------------------------
-def _stable_sigmoid(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
-
-
 def _bce_with_logits_term(logit: Tensor, target: Target) -> Tensor:
-    """One fused node: max(x, 0) - x*y + log(1 + exp(-|x|)); d/dx = sigmoid(x) - y."""
-    x = logit.data
-    if isinstance(target, Tensor):
-        y = target.data
-        value = max(x, 0.0) - x * y + math.log1p(math.exp(-abs(x)))
-        return Tensor(value, (logit, target), (_stable_sigmoid(x) - y, -x), "bce_with_logits")
-    y = _number(target, "binary_cross_entropy_with_logits: target")
-    value = max(x, 0.0) - x * y + math.log1p(math.exp(-abs(x)))
-    return Tensor(value, (logit,), (_stable_sigmoid(x) - y,), "bce_with_logits")
+    """max(x, 0) - x*y + log(1 + exp(-|x|)), built from engine operations.
+
+    The branch on the sign of x only picks the algebraically equal form whose exp()
+    argument is <= 0, so nothing overflows for logits of +-1000 and the gradient
+    (sigmoid(x) - y) flows through ordinary graph nodes.
+    """
+    y = target if isinstance(target, Tensor) else _number(target, "binary_cross_entropy_with_logits: target")
+    if logit.data >= 0:
+        return logit - logit * y + (1 + (-logit).exp()).log()
+    return (1 + logit.exp()).log() - logit * y
 
 
 def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "mean") -> Any:
@@ -178,14 +171,15 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "
 
 
 def _logsumexp(row: Sequence[Tensor]) -> Tensor:
-    """log(sum(exp(z))) as one node; its local gradients are softmax(z)."""
-    values = [z.data for z in row]
-    top = max(values)
-    if math.isinf(top):  # all -inf, or an inf logit: PyTorch returns inf / nan the same way
-        return Tensor(top, tuple(row), tuple(1.0 / len(row) for _ in row), "logsumexp")
-    exps = [math.exp(v - top) for v in values]
-    total = sum(exps)
-    return Tensor(top + math.log(total), tuple(row), tuple(e / total for e in exps), "logsumexp")
+    """log(sum(exp(z))) with the largest value subtracted first, so exp() never overflows.
+
+    The shift is a plain number: its contributions to the gradient cancel exactly, and the
+    gradient that flows back to each z_i is softmax(z)_i.
+    """
+    top = max(z.data for z in row)
+    if math.isinf(top):
+        top = 0.0  # all -inf or an inf logit: let inf/nan come out as in PyTorch
+    return sum((z - top).exp() for z in row).log() + top
 
 
 def _rows(input: Any, name: str) -> list[list[Tensor]]:
