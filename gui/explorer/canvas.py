@@ -15,7 +15,7 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QLineF, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -37,6 +37,7 @@ NODE_WIDTH = 150.0
 NODE_HEIGHT = 58.0
 LAYER_GAP = 215.0  # scene units between layers (left to right)
 ROW_GAP = 78.0  # scene units between rows inside a layer
+ARROW_SIZE = 7.0
 TEXT_MIN_PIXELS = 22.0  # below this on-screen node height, text is not drawn (level of detail)
 
 # Colours: calm for the graph, warm for what backward is doing right now.
@@ -78,8 +79,8 @@ class GraphCanvas(QWidget):
         self.nodes: list[Hashable] = []
         self.centers = np.zeros((0, 2))
         self._index: dict[Hashable, int] = {}
-        self._edge_path = QPainterPath()
-        self._arrow_path = QPainterPath()
+        self._edge_lines = _LineArray(np.zeros((0, 4)))
+        self._arrow_lines = _LineArray(np.zeros((0, 4)))
         self._grads: dict[Hashable, Any] | None = None  # None: show the graph's own grad attribute
         self._done: set[Hashable] = set()
         self._current: Hashable | None = None
@@ -153,22 +154,42 @@ class GraphCanvas(QWidget):
         path.cubicTo(QPointF(start.x() + bend, start.y()), QPointF(end.x() - bend, end.y()), end)
 
     def _arrow(self, path: QPainterPath, end: QPointF) -> None:
-        size = 7.0
+        size = ARROW_SIZE
         path.addPolygon(
             QPolygonF([end, QPointF(end.x() - size * 1.4, end.y() - size * 0.7),
                        QPointF(end.x() - size * 1.4, end.y() + size * 0.7), end])
         )
 
     def _build_edge_paths(self) -> None:
-        """All edges in one path and all arrowheads in another: two draw calls per repaint."""
-        edges = QPainterPath()
-        arrows = QPainterPath()
-        for a, b in self.graph.edges:
-            start, end = self._edge_geometry(a, b)
-            self._edge_curve(edges, start, end)
-            self._arrow(arrows, end)
-        self._edge_path = edges
-        self._arrow_path = arrows
+        """Every edge as a few straight segments along its curve, computed with numpy in one go.
+
+        Stroking one big QPainterPath of thousands of curves takes seconds; a flat array of line
+        segments handed to ``drawLines`` takes milliseconds (see benchmarks/bench_graph_layout.py).
+        """
+        edges = list(self.graph.edges)
+        if not edges:
+            self._edge_lines = _LineArray(np.zeros((0, 4)))
+            self._arrow_lines = _LineArray(np.zeros((0, 4)))
+            return
+        index = self._index
+        sources = self.centers[[index[a] for a, _ in edges]] + (NODE_WIDTH / 2, 0)
+        targets = self.centers[[index[b] for _, b in edges]] - (NODE_WIDTH / 2, 0)
+        bend = np.maximum(30.0, (targets[:, 0] - sources[:, 0]) * 0.45)
+        control1 = sources.copy()
+        control1[:, 0] += bend
+        control2 = targets.copy()
+        control2[:, 0] -= bend
+        pieces = 12 if len(edges) < 500 else 8
+        t = np.linspace(0.0, 1.0, pieces + 1)[None, :, None]
+        points = ((1 - t) ** 3 * sources[:, None] + 3 * (1 - t) ** 2 * t * control1[:, None]
+                  + 3 * (1 - t) * t**2 * control2[:, None] + t**3 * targets[:, None])
+        segments = np.concatenate([points[:, :-1], points[:, 1:]], axis=2).reshape(-1, 4)
+        self._edge_lines = _LineArray(segments)
+        # arrowheads as open chevrons: two short segments per edge, drawn by the same fast call
+        tip = targets
+        upper = np.concatenate([tip + (-ARROW_SIZE * 1.4, -ARROW_SIZE * 0.7), tip], axis=1)
+        lower = np.concatenate([tip + (-ARROW_SIZE * 1.4, ARROW_SIZE * 0.7), tip], axis=1)
+        self._arrow_lines = _LineArray(np.concatenate([upper, lower]))
 
     # --- what a node shows (also read by the tests) -----------------------------------------
     def grad_of(self, node: Hashable) -> Any:
@@ -324,10 +345,13 @@ class GraphCanvas(QWidget):
         edge_pen.setCosmetic(scale < 1)
         painter.setPen(edge_pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawPath(self._edge_path)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QBrush(COLOR_EDGE))
-        painter.drawPath(self._arrow_path)
+        many = len(self.graph.edges) > 1500 and scale < 0.5
+        if many:  # antialiasing thousands of tiny edges costs more than it shows
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        self._edge_lines.draw(painter)
+        if ARROW_SIZE * scale >= 2.5:  # arrowheads only where they are big enough to see
+            self._arrow_lines.draw(painter)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         if self._hot_edges:  # the edges carrying the current node's gradient back to its inputs
             hot = QPainterPath()
             arrows = QPainterPath()
@@ -426,6 +450,31 @@ class GraphCanvas(QWidget):
             painter.end()
 
         _atomic(path, write)
+
+
+class _LineArray:
+    """Line segments (N x 4 array: x1, y1, x2, y2) drawn with one ``QPainter.drawLines`` call.
+
+    Uses pyqtgraph's numpy-backed QLineF array when available (no Python object per line);
+    otherwise falls back to a list of QLineF.
+    """
+
+    def __init__(self, segments: np.ndarray):
+        self.count = len(segments)
+        try:
+            from pyqtgraph.Qt.internals import PrimitiveArray
+
+            array = PrimitiveArray(QLineF, 4)
+            array.resize(self.count)
+            if self.count:
+                array.ndarray()[:] = segments
+            self._args: tuple = array.drawargs()
+        except (ImportError, AttributeError, TypeError):
+            self._args = ([QLineF(*row) for row in segments.tolist()],)
+
+    def draw(self, painter: QPainter) -> None:
+        if self.count:
+            painter.drawLines(*self._args)
 
 
 def _full(value: Any) -> str:
