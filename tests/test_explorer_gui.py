@@ -164,7 +164,7 @@ def test_verify_with_pytorch(qtbot, explorer) -> None:
     qtbot.mouseClick(explorer.verify_button, Qt.MouseButton.LeftButton)
     table = explorer.verify_table
     assert table.rowCount() == 1 + 5
-    rows = {table.item(r, 0).text(): (table.item(r, 1).text(), table.item(r, 2).text()) for r in range(6)}
+    rows = {table.item(r, 0).text(): (table.item(r, 1).toolTip(), table.item(r, 2).toolTip()) for r in range(6)}
     assert set(rows) == {"value", "∂f/∂w1", "∂f/∂x1", "∂f/∂w2", "∂f/∂x2", "∂f/∂b"}
     for ours, theirs in rows.values():
         assert float(ours) == pytest.approx(float(theirs), rel=1e-12, abs=1e-14)

@@ -468,6 +468,7 @@ class _LineArray:
             array.resize(self.count)
             if self.count:
                 array.ndarray()[:] = segments
+            self._array = array  # drawargs() points into this buffer: keep it alive
             self._args: tuple = array.drawargs()
         except (ImportError, AttributeError, TypeError):
             self._args = ([QLineF(*row) for row in segments.tolist()],)

@@ -118,7 +118,7 @@ class ExpressionExplorer(QWidget):
         self.play_button = QPushButton("Play ▶")
         self.play_button.setCheckable(True)
         self.reset_button = QPushButton("Reset ⟲")
-        self.finish_button = QPushButton("Finish ⏭")
+        self.finish_button = QPushButton("Finish")
         self.step_button.clicked.connect(self.step)
         self.play_button.toggled.connect(self._set_playing)
         self.reset_button.clicked.connect(self.reset_backward)
@@ -440,9 +440,11 @@ class ExpressionExplorer(QWidget):
         self.verify_table.setRowCount(len(rows))
         for r, (name, ours, theirs) in enumerate(rows):
             difference = 0.0 if ours == theirs or (math.isnan(ours) and math.isnan(theirs)) else abs(ours - theirs)
-            for c, text in enumerate((name, f"{ours:.17g}", f"{theirs:.17g}", f"{difference:.3g}")):
+            cells = ((name, name), (f"{ours:.8g}", f"{ours!r}"), (f"{theirs:.8g}", f"{theirs!r}"),
+                     (f"{difference:.3g}", f"{difference!r}"))
+            for c, (text, full) in enumerate(cells):
                 item = QTableWidgetItem(text)
-                item.setToolTip(text)
+                item.setToolTip(full)
                 self.verify_table.setItem(r, c, item)
         worst = result.max_abs_difference
         verdict = "agrees with PyTorch" if worst <= DIFFERENCE_OK else "DIFFERS from PyTorch"
