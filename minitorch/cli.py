@@ -164,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    console = Console(stderr=args.json, quiet=args.quiet and not args.json)
+    console = Console(stderr=args.json, quiet=args.quiet and not args.json, soft_wrap=True)
     cfg = trainer.config
     console.print(f"[bold]minitorch-train[/]: {cfg.dataset} ({len(trainer.data.x_train)} train / "
                   f"{len(trainer.data.x_test)} test), MLP{tuple(trainer.spec.sizes)} {cfg.activation}, "

@@ -408,13 +408,19 @@ def _read_json(path: str) -> dict[str, Any]:
         raise FormatError(f"{path} is not a text JSON file (binary or corrupt)") from None
     except json.JSONDecodeError as exc:
         raise FormatError(f"{path} is truncated or not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except _NonFiniteNumber as exc:
+        raise ValueError(f"{path}: {exc}") from None
     if not isinstance(data, dict):
         raise FormatError(f"{path} is not a minitorch file (the JSON top level is not an object)")
     return data
 
 
+class _NonFiniteNumber(ValueError):
+    pass
+
+
 def _reject_constant(name: str) -> float:
-    raise ValueError(f"the file contains {name}, which is not a finite number")
+    raise _NonFiniteNumber(f"the file contains {name}: weights must be finite numbers (NaN or infinite value)")
 
 
 def _check_version(data: dict[str, Any], path: str) -> None:
