@@ -350,3 +350,20 @@ def test_model_panel_exports(qtbot, panel, tmp_path) -> None:
     assert not QImage(str(tmp_path / "m.png")).isNull()
     assert nx.read_graphml(tmp_path / "m.graphml").number_of_nodes() == panel.view.full.number_of_nodes()
     assert "group:0:1" in (tmp_path / "m.dot").read_text()
+
+
+def test_trainer_snapshot_is_drawn_with_the_trainers_output_activation(qtbot, panel) -> None:
+    training = pytest.importorskip("minitorch.training", reason="the trainer (issue 3) is not in this checkout")
+    cfg = training.TrainConfig(hidden_layers=[3], n_samples=40, loss="mse", output_activation=None)
+    trainer = training.Trainer(cfg)
+    for _ in range(3):
+        trainer.step()
+    snapshot = trainer.snapshot()
+    sample = trainer.data.x_train[0]
+    for config_form in (cfg, cfg.to_dict()):  # the main window passes a plain dict
+        panel.update_model(config_form, snapshot.state_dict, sample)
+        assert panel.wait_until_idle() and panel.error == ""
+        shown = panel.view.shown
+        root = shown.nodes[shown.graph["root"]]
+        assert root["op"] == cfg.resolved_output_activation() == "tanh"
+        assert root["value"] == pytest.approx(trainer.model([float(v) for v in sample]).data, rel=1e-12)

@@ -45,6 +45,7 @@ COLOR_BACKGROUND = QColor("#fbfbfd")
 COLOR_OP = QColor("#e8eefc")
 COLOR_LEAF = QColor("#e3f4e8")
 COLOR_GROUP = QColor("#efe7fb")
+COLOR_GROUP_BORDER = QColor("#8e6bc4")
 COLOR_DONE = QColor("#fff1cc")
 COLOR_CURRENT = QColor("#ffb347")
 COLOR_BORDER = QColor("#6b7794")
@@ -200,14 +201,18 @@ class GraphCanvas(QWidget):
     def node_lines(self, node: Hashable) -> tuple[str, str, str]:
         """The three lines drawn in a node's box: caption, value, gradient."""
         attrs = self.graph.nodes[node]
-        caption = node_caption(attrs)
-        if attrs.get("kind") == "group":
-            caption = f"{caption} ({attrs.get('op') or 'linear'})"
         shape = attrs.get("shape")
-        value = f"data {describe_value(attrs.get('value'))}"
-        if shape is not None:
-            value = f"{'x'.join(map(str, shape)) or 'scalar'}  " + value
-        return caption, value, f"grad {describe_value(self.grad_of(node))}"
+        if attrs.get("kind") == "group":  # a whole neuron: its name and activation
+            op = attrs.get("op") or ""
+            activation = op if op.isidentifier() else "linear"
+            caption = f"{attrs.get('label')} · {activation}"
+        else:
+            caption = node_caption(attrs)
+        if shape is not None and len(shape) > 0:  # n-d: shape in the title, ranges below
+            caption = f"{caption}  {'x'.join(map(str, shape))}"
+            return (caption, f"data {_range_text(attrs.get('value'))}",
+                    f"grad {_range_text(self.grad_of(node))}")
+        return caption, f"data {describe_value(attrs.get('value'))}", f"grad {describe_value(self.grad_of(node))}"
 
     def tooltip_text(self, node: Hashable) -> str:
         """Full-precision description of a node, shown on hover."""
@@ -376,6 +381,7 @@ class GraphCanvas(QWidget):
         with_text = NODE_HEIGHT * scale >= TEXT_MIN_PIXELS
         border = QPen(COLOR_BORDER, 1.0)
         border.setCosmetic(True)
+        group_border = QPen(COLOR_GROUP_BORDER, 1.6, Qt.PenStyle.DashLine)
         for i in np.flatnonzero(mask):
             node = self.nodes[int(i)]
             attrs = self.graph.nodes[node]
@@ -387,7 +393,12 @@ class GraphCanvas(QWidget):
             elif node in self._done:
                 fill = COLOR_DONE
             painter.setBrush(QBrush(fill))
-            painter.setPen(QPen(COLOR_EDGE_HOT, 2.5) if node == self._current else border)
+            if node == self._current:
+                painter.setPen(QPen(COLOR_EDGE_HOT, 2.5))
+            elif attrs.get("group") is not None and kind != "group":
+                painter.setPen(group_border)  # part of an expanded neuron: click collapses it
+            else:
+                painter.setPen(border)
             radius = 14.0 if kind == "leaf" else 5.0
             painter.drawRoundedRect(rect, radius, radius)
             if not with_text:
@@ -476,6 +487,18 @@ class _LineArray:
     def draw(self, painter: QPainter) -> None:
         if self.count:
             painter.drawLines(*self._args)
+
+
+def _range_text(value: Any) -> str:
+    """An array in a few characters: its value if it has one element, else [min, max]."""
+    if value is None:
+        return "?"
+    array = np.asarray(value, dtype=float)
+    if array.size == 1:
+        return f"{float(array.reshape(-1)[0]):.4g}"
+    if array.size == 0:
+        return "[]"
+    return f"[{array.min():.3g}, {array.max():.3g}]"
 
 
 def _full(value: Any) -> str:

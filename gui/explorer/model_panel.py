@@ -9,7 +9,7 @@ freezes and never falls behind. Each neuron is one box until it is clicked.
 from __future__ import annotations
 
 import os
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,9 +82,24 @@ def _config_value(config: Any, name: str, default: Any) -> Any:
 
 
 def resolve_output_activation(config: Any) -> str:
-    """The output layer's activation; None in the config means "chosen from the loss" -- here the
-    network's raw output (the logits) is drawn, since the loss applies sigmoid/softmax itself."""
-    value = _config_value(config, "output_activation", "linear")
+    """The output layer's activation as the trainer uses it.
+
+    A `TrainConfig` knows (``resolved_output_activation()``: None means "chosen from the loss");
+    a plain dict is turned into one when possible; otherwise "linear" (the raw output).
+    """
+    method = getattr(config, "resolved_output_activation", None)
+    value: Any = None
+    if callable(method):
+        value = method()
+    elif isinstance(config, dict) and config.get("output_activation") is None:
+        try:
+            from minitorch.training import TrainConfig
+
+            value = TrainConfig.from_dict(config).resolved_output_activation()
+        except Exception:  # an incomplete or foreign dict: draw the raw output
+            value = "linear"
+    else:
+        value = _config_value(config, "output_activation", "linear")
     return value if value in ACTIVATIONS else "linear"
 
 
@@ -215,7 +230,7 @@ class ModelGraphPanel(QWidget):
         layout.addWidget(self.canvas, 1)
 
     # --- requests -------------------------------------------------------------------------------------
-    def update_model(self, config: Any, state_dict: dict[str, Any], sample: Sequence[float] | None) -> None:
+    def update_model(self, config: Any, state_dict: Mapping[str, Any], sample: Sequence[float] | None) -> None:
         """Draw ``config``'s network with ``state_dict``'s weights, forwarding ``sample``.
 
         Returns at once; the graph appears when the worker is done. Calls arriving while a build
@@ -230,8 +245,8 @@ class ModelGraphPanel(QWidget):
         self._pending = request
         self._start_next()
 
-    def _make_request(self, config: Any, state_dict: dict[str, Any], sample: Sequence[float] | None) -> ModelRequest:
-        if not isinstance(state_dict, dict) or not state_dict:
+    def _make_request(self, config: Any, state_dict: Mapping[str, Any], sample: Sequence[float] | None) -> ModelRequest:
+        if not isinstance(state_dict, Mapping) or not state_dict:  # a snapshot's is a read-only mapping
             raise ValueError("there is no state_dict (no network) to draw")
         arrays = {}
         for key, value in state_dict.items():
