@@ -696,10 +696,10 @@ class Tensor:
             values = values.squeeze(axis) if a.ndim else values
 
         def backward(g: Any) -> tuple:
-            grad = xp.zeros_like(a)
+            # one-hot of the chosen index along ``axis`` (works alike on numpy and CuPy)
+            positions = xp.arange(a.shape[axis]).reshape((-1,) + (1,) * (a.ndim - axis - 1))
             gk = g if keepdim else xp.expand_dims(g, axis)
-            xp.put_along_axis(grad, index_kept, gk, axis=axis)
-            return (grad,)
+            return ((positions == index_kept) * gk,)
 
         values_t = make_result(values, (self,), backward, name)
         indices_t = Tensor(backend.to_numpy(index if keepdim is False else index_kept), device=self.device)

@@ -1,0 +1,111 @@
+"""The CuPy backend: every test runs the same computation on "cuda" and on "cpu" and compares.
+
+Without CuPy or a CUDA device all of these skip with the reason; ``benchmarks/gpu_check.sh``
+runs them (and the GPU benchmark) on a CUDA machine.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import minitorch
+from minitorch import backend, nn, optim
+from minitorch.errors import DeviceError
+from minitorch.ndtensor import tensor
+from minitorch.nn import tensor_functional as F
+
+pytestmark = [
+    pytest.mark.gpu,
+    pytest.mark.skipif(not backend.cuda_available(), reason=backend.cuda_unavailable_reason() or "CUDA present"),
+]
+
+RNG = np.random.default_rng(5)
+
+
+def both(*arrays):
+    """The arrays as float64 leaves requiring grad, once on the CPU and once on the GPU."""
+    cpu = [tensor(a, dtype="float64", requires_grad=True) for a in arrays]
+    gpu = [tensor(a, dtype="float64", requires_grad=True, device="cuda") for a in arrays]
+    return cpu, gpu
+
+
+def assert_same(fn, *arrays):
+    cpu, gpu = both(*arrays)
+    out_cpu, out_gpu = fn(*cpu), fn(*gpu)
+    assert out_gpu.device == "cuda"
+    np.testing.assert_allclose(out_gpu.cpu().data, out_cpu.data, rtol=1e-9, atol=1e-12)
+    upstream = RNG.standard_normal(out_cpu.shape)
+    out_cpu.backward(upstream)
+    out_gpu.backward(tensor(upstream, dtype="float64", device="cuda"))
+    for c, g in zip(cpu, gpu):
+        assert backend.device_of(g.grad) == "cuda"
+        np.testing.assert_allclose(backend.to_numpy(g.grad), c.grad, rtol=1e-9, atol=1e-12)
+
+
+def test_round_trip_and_device_property():
+    x = tensor([[1.0, 2.0]], device="cuda")
+    assert x.device == "cuda" and x.is_cuda
+    y = x.cpu()
+    assert y.device == "cpu" and isinstance(y.data, np.ndarray)
+    np.testing.assert_array_equal(y.data, [[1.0, 2.0]])
+    assert tensor([1.0]).to("cuda").device == "cuda"
+    with pytest.raises(DeviceError, match="cpu"):
+        x.numpy()
+
+
+def test_elementwise_matmul_reductions_on_gpu():
+    assert_same(lambda a, b: ((a @ b.T).tanh() + b.sum(dim=0) * 2).softmax(1).log().mean(), RNG.standard_normal((4, 3)),
+                RNG.standard_normal((5, 3)))
+    assert_same(lambda a: a.max(dim=1).values.sum() + a.amax() + a[[0, 0, 2]].sum() + a[a > 0].sum(),
+                RNG.standard_normal((3, 4)))
+    assert_same(lambda a, b: minitorch.cat([a, b]).exp().clamp(0.5, 2.0).sqrt(), RNG.standard_normal((2, 3)),
+                RNG.standard_normal((1, 3)))
+
+
+def test_fused_layers_and_losses_on_gpu():
+    assert_same(lambda x, w, b: F.max_pool2d(F.conv2d(x, w, b, stride=1, padding=1).relu(), 2),
+                RNG.standard_normal((2, 3, 6, 6)), RNG.standard_normal((4, 3, 3, 3)), RNG.standard_normal(4))
+    labels = RNG.integers(0, 3, 5)
+    assert_same(lambda a: F.cross_entropy(a, tensor(labels, device=a.device)), RNG.standard_normal((5, 3)))
+    assert_same(lambda a, b: F.mse_loss(a, b) + F.binary_cross_entropy_with_logits(a, b.sigmoid()),
+                RNG.standard_normal((4, 2)), RNG.standard_normal((4, 2)))
+    assert_same(lambda a, w, b: F.batch_norm(a, None, None, w, b, training=True), RNG.standard_normal((6, 3)),
+                RNG.standard_normal(3), RNG.standard_normal(3))
+
+
+def test_module_to_cuda_trains_like_cpu():
+    minitorch.manual_seed(0)
+    model_cpu = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten(),
+                              nn.Linear(4 * 5 * 5, 3)).double()
+    model_gpu = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten(),
+                              nn.Linear(4 * 5 * 5, 3)).double()
+    model_gpu.load_state_dict(model_cpu.state_dict())
+    model_gpu.to("cuda")
+    assert all(p.device == "cuda" for p in model_gpu.parameters())
+    opt_cpu, opt_gpu = optim.Adam(model_cpu.parameters(), lr=0.01), optim.Adam(model_gpu.parameters(), lr=0.01)
+    x, y = RNG.standard_normal((8, 1, 5, 5)), RNG.integers(0, 3, 8)
+    for _ in range(3):
+        for model, opt, device in ((model_cpu, opt_cpu, "cpu"), (model_gpu, opt_gpu, "cuda")):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(tensor(x, dtype="float64", device=device)), tensor(y, device=device))
+            loss.backward()
+            opt.step()
+    for key, value in model_cpu.state_dict().items():
+        np.testing.assert_allclose(backend.to_numpy(model_gpu.state_dict()[key]), value, rtol=1e-8, atol=1e-10)
+    model_gpu.cpu()
+    assert all(p.device == "cpu" for p in model_gpu.parameters())
+
+
+def test_mixing_devices_is_a_device_error():
+    with pytest.raises(DeviceError, match="different devices"):
+        tensor([1.0]) + tensor([1.0], device="cuda")
+
+
+def test_trainer_tensor_engine_on_cuda_matches_cpu():
+    from minitorch.training import TrainConfig, Trainer
+
+    common = dict(dataset="moons", n_samples=60, hidden_layers=[8], engine="tensor", dtype="float64", seed=1)
+    cpu, gpu = Trainer(TrainConfig(**common)), Trainer(TrainConfig(device="cuda", **common))
+    for _ in range(5):
+        assert abs(cpu.step()["loss"] - gpu.step()["loss"]) < 1e-9
