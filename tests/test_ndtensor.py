@@ -513,3 +513,20 @@ def test_scalar_engine_is_untouched():
     s = minitorch.Tensor(2.0)
     assert type(s).__name__ == "Tensor" and s.__class__.__module__ == "minitorch.engine"
     assert minitorch.NDTensor is Tensor
+
+
+FD_MORE = {
+    "shape_ops": (lambda a: a.reshape(3, 4).T.permute(1, 0).unsqueeze(0).squeeze(0).flatten() * a.flatten(), (3, 4)),
+    "transpose_expand": (lambda a: a.transpose(0, 1)[:1].expand(3, 3) * a[:, :3], (3, 4)),
+    "indexing": (lambda a: a[[0, 2, 0]] * a[1:, ::2].sum() + a[a.data > 0].sum(), (3, 4)),
+    "cat_stack": (lambda a: stack([cat([a, a * 2], dim=1), cat([a.exp(), a], dim=1)]), (2, 3)),
+    "max_dim_var": (lambda a: a.max(dim=0).values * a.var(dim=1).sum() + a.min(dim=1, keepdim=True).values.sum(),
+                    (3, 4)),
+    "where": (lambda a: where(tensor(np.array([True, False, True])), a, a * a), (2, 3)),
+}
+
+
+@pytest.mark.parametrize("name", FD_MORE)
+def test_more_ops_finite_differences(name):
+    fn, shape = FD_MORE[name]
+    finite_difference_check(fn, rand(*shape))
