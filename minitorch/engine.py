@@ -28,8 +28,6 @@ __all__ = ["Tensor", "no_grad", "enable_grad", "is_grad_enabled"]
 Number = int | float
 _INF = float("inf")
 _NAN = float("nan")
-# local derivatives shared by every + and - node (d(a+b)/da = 1, d(a-b)/db = -1)
-_ONE, _MINUS_ONE, _ONE_ONE, _ONE_MINUS_ONE = (1,), (-1,), (1, 1), (1, -1)
 _COUNTER = itertools.count()  # creation numbers: a node is always newer than its inputs
 
 
@@ -98,7 +96,9 @@ class Tensor:
     (both empty for a leaf), so any graph can be walked without private fields.
     """
 
-    __slots__ = ("data", "grad", "_prev", "_local", "_op", "_id", "label", "__weakref__")
+    # Inputs and their local derivatives live in slots rather than tuples: one allocation per
+    # node instead of three, which is most of the cost of building a graph in Python.
+    __slots__ = ("data", "grad", "_a", "_da", "_b", "_db", "_op", "_id", "label", "__weakref__")
 
     def __init__(self, data: Number, label: str = ""):
         if type(data) is not float and type(data) is not int:
@@ -107,8 +107,10 @@ class Tensor:
             data = _as_number(data, "Tensor data")
         self.data = data
         self.grad: Number = 0
-        self._prev: tuple[Tensor, ...] = ()
-        self._local: tuple[Number, ...] = ()
+        self._a: Tensor | None = None  # first input (None for a leaf)
+        self._da: Number = 0  # d(self)/d(first input)
+        self._b: Tensor | None = None  # second input, for binary operations
+        self._db: Number = 0
         self._op = ""
         self._id = next(_COUNTER)
         self.label = label
@@ -122,16 +124,22 @@ class Tensor:
     @property
     def inputs(self) -> tuple[Tensor, ...]:
         """The Tensors this value was computed from (empty for a leaf)."""
-        return self._prev
+        if self._a is None:
+            return ()
+        return (self._a,) if self._b is None else (self._a, self._b)
+
+    _prev = inputs  # the name minitorch.autograd's graph walkers use for both engines
 
     @property
     def local_grads(self) -> tuple[Number, ...]:
         """d(self)/d(input) for each input, in the order of ``inputs``."""
-        return self._local
+        if self._a is None:
+            return ()
+        return (self._da,) if self._b is None else (self._da, self._db)
 
     @property
     def is_leaf(self) -> bool:
-        return not self._prev
+        return self._a is None
 
     def __repr__(self) -> str:
         return f"Tensor(data={self.data}, grad={self.grad})"
@@ -139,34 +147,34 @@ class Tensor:
     # --- arithmetic: value and local derivatives side by side ---------------------------
     def __add__(self, other: Tensor | Number) -> Tensor:
         if type(other) is Tensor:
-            return _node(self.data + other.data, (self, other), _ONE_ONE, "+")
+            return _node(self.data + other.data, "+", self, 1, other, 1)
         other = _as_number(other, "operand of +")
-        return _node(self.data + other, (self,), _ONE, f"+ {other!r}")
+        return _node(self.data + other, f"+ {other!r}", self, 1)
 
     def __radd__(self, other: Number) -> Tensor:  # number + tensor (and sum() starting at 0)
         other = _as_number(other, "operand of +")
-        return _node(other + self.data, (self,), _ONE, f"{other!r} +")
+        return _node(other + self.data, f"{other!r} +", self, 1)
 
     def __sub__(self, other: Tensor | Number) -> Tensor:
         if type(other) is Tensor:
-            return _node(self.data - other.data, (self, other), _ONE_MINUS_ONE, "-")
+            return _node(self.data - other.data, "-", self, 1, other, -1)
         other = _as_number(other, "operand of -")
-        return _node(self.data - other, (self,), _ONE, f"- {other!r}")
+        return _node(self.data - other, f"- {other!r}", self, 1)
 
     def __rsub__(self, other: Number) -> Tensor:
         other = _as_number(other, "operand of -")
-        return _node(other - self.data, (self,), _MINUS_ONE, f"{other!r} -")
+        return _node(other - self.data, f"{other!r} -", self, -1)
 
     def __mul__(self, other: Tensor | Number) -> Tensor:
         if type(other) is Tensor:
             # d(ab)/da = b, d(ab)/db = a
-            return _node(self.data * other.data, (self, other), (other.data, self.data), "*")
+            return _node(self.data * other.data, "*", self, other.data, other, self.data)
         other = _as_number(other, "operand of *")
-        return _node(self.data * other, (self,), (other,), f"* {other!r}")
+        return _node(self.data * other, f"* {other!r}", self, other)
 
     def __rmul__(self, other: Number) -> Tensor:
         other = _as_number(other, "operand of *")
-        return _node(other * self.data, (self,), (other,), f"{other!r} *")
+        return _node(other * self.data, f"{other!r} *", self, other)
 
     def __truediv__(self, other: Tensor | Number) -> Tensor:
         if type(other) is Tensor:
@@ -174,21 +182,21 @@ class Tensor:
             if b == 0:
                 raise DivisionByZeroError(f"division by zero: {self.data} / {other!r}")
             # d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
-            return _node(self.data / b, (self, other), (1 / b, -self.data / (b * b)), "/")
+            return _node(self.data / b, "/", self, 1 / b, other, -self.data / (b * b))
         other = _as_number(other, "divisor")
         if other == 0:
             raise DivisionByZeroError(f"division by zero: {self!r} / 0")
-        return _node(self.data / other, (self,), (1 / other,), f"/ {other!r}")
+        return _node(self.data / other, f"/ {other!r}", self, 1 / other)
 
     def __rtruediv__(self, other: Number) -> Tensor:
         other = _as_number(other, "numerator")
         b = self.data
         if b == 0:
             raise DivisionByZeroError(f"division by zero: {_fmt(other)} / {self!r}")
-        return _node(other / b, (self,), (-other / (b * b),), f"{other!r} /")
+        return _node(other / b, f"{other!r} /", self, -other / (b * b))
 
     def __neg__(self) -> Tensor:
-        return _node(-self.data, (self,), _MINUS_ONE, "neg")
+        return _node(-self.data, "neg", self, -1)
 
     def __pos__(self) -> Tensor:
         return self
@@ -199,19 +207,18 @@ class Tensor:
             y = exponent.data
             out = _pow_value(base, y)
             # d(x^y)/dx = y x^(y-1), d(x^y)/dy = x^y log x
-            local = (_pow_base_grad(base, y), _pow_exponent_grad(base, out))
-            return _node(out, (self, exponent), local, "**")
+            return _node(out, "**", self, _pow_base_grad(base, y), exponent, _pow_exponent_grad(base, out))
         if not isinstance(exponent, numbers.Real):
             raise TensorTypeError(
                 f"exponent must be a number or a Tensor, got {type(exponent).__name__} {exponent!r}"
             )
         n = _as_number(exponent, "exponent")
-        return _node(_pow_value(base, n), (self,), (_pow_base_grad(base, n),), f"** {_fmt(n)}")
+        return _node(_pow_value(base, n), f"** {_fmt(n)}", self, _pow_base_grad(base, n))
 
     def __rpow__(self, base: Number) -> Tensor:
         base = _as_number(base, "base of **")
         out = _pow_value(base, self.data)
-        return _node(out, (self,), (_pow_exponent_grad(base, out),), f"{_fmt(base)} **")
+        return _node(out, f"{_fmt(base)} **", self, _pow_exponent_grad(base, out))
 
     # --- functions and activations -------------------------------------------------------
     def exp(self) -> Tensor:
@@ -219,27 +226,27 @@ class Tensor:
             out = math.exp(self.data)
         except OverflowError:  # PyTorch returns inf, so do we
             out = _INF
-        return _node(out, (self,), (out,), "exp")  # d(e^x)/dx = e^x
+        return _node(out, "exp", self, out)  # d(e^x)/dx = e^x
 
     def log(self) -> Tensor:
         x = self.data
         if x <= 0:
             raise DomainError(f"log of a non-positive number ({x}): log is defined only for x > 0")
-        return _node(math.log(x), (self,), (1 / x,), "log")
+        return _node(math.log(x), "log", self, 1 / x)
 
     def relu(self) -> Tensor:
         x = self.data
-        return _node(x if x > 0 else 0, (self,), (1 if x > 0 else 0,), "relu")
+        return _node(x if x > 0 else 0, "relu", self, 1 if x > 0 else 0)
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
         x = self.data
         # PyTorch uses the negative slope at exactly 0
         slope = 1 if x > 0 else negative_slope
-        return _node(x * slope, (self,), (slope,), "leaky_relu")
+        return _node(x * slope, "leaky_relu", self, slope)
 
     def tanh(self) -> Tensor:
         t = math.tanh(self.data)  # math.tanh never overflows, unlike (e^2x - 1)/(e^2x + 1)
-        return _node(t, (self,), (1 - t * t,), "tanh")
+        return _node(t, "tanh", self, 1 - t * t)
 
     def sigmoid(self) -> Tensor:
         x = self.data
@@ -248,7 +255,7 @@ class Tensor:
         else:  # written this way so exp never overflows for very negative x
             e = math.exp(x)
             s = e / (1 + e)
-        return _node(s, (self,), (s * (1 - s),), "sigmoid")
+        return _node(s, "sigmoid", self, s * (1 - s))
 
     # --- backpropagation -------------------------------------------------------------------
     def backward(self) -> None:
@@ -261,31 +268,30 @@ class Tensor:
         so sorting the reachable nodes by that number, newest first, is a topological
         order: no recursion, and no per-edge bookkeeping on the hot path.
         """
-        if not self._prev:  # a leaf: d(self)/d(self) = 1, accumulated like any leaf gradient
+        if self._a is None:  # a leaf: d(self)/d(self) = 1, accumulated like any leaf gradient
             self.grad += 1
             return
         # Pass 1: collect the reachable non-leaf nodes (the list doubles as the work queue).
         seen = {self}
         nodes = [self]
         for node in nodes:
-            for child in node._prev:
-                if child._prev and child not in seen:
-                    seen.add(child)
-                    child.grad = 0
-                    nodes.append(child)
+            a, b = node._a, node._b
+            if a._a is not None and a not in seen:
+                seen.add(a)
+                a.grad = 0
+                nodes.append(a)
+            if b is not None and b._a is not None and b not in seen:
+                seen.add(b)
+                b.grad = 0
+                nodes.append(b)
         nodes.sort(key=_creation_order, reverse=True)
         self.grad = 1
         # Pass 2: the chain rule, each node after every node that consumes it.
         for node in nodes:
             g = node.grad
-            prev = node._prev
-            if len(prev) == 2:
-                a, b = prev
-                da, db = node._local
-                a.grad += da * g
-                b.grad += db * g
-            elif prev:
-                prev[0].grad += node._local[0] * g
+            node._a.grad += node._da * g
+            if node._b is not None:
+                node._b.grad += node._db * g
 
 
 _creation_order = attrgetter("_id")
@@ -293,15 +299,18 @@ _creation_order = attrgetter("_id")
 
 def _node(
     data: Number,
-    inputs: tuple,
-    local_grads: tuple,
     op: str,
+    a: Tensor,
+    da: Number,
+    b: Tensor | None = None,
+    db: Number = 0,
     # bound once as locals: this function runs once per node of every graph
     _new: Callable = object.__new__,
     _recording: list = GRAD_ENABLED,
     _next_id: Callable = _COUNTER.__next__,
 ) -> Tensor:
-    """The result of an operation: its value, its inputs and d(result)/d(input) for each.
+    """The result ``data`` of operation ``op`` on input ``a`` (and ``b``), with the local
+    derivatives d(result)/da = ``da`` and d(result)/db = ``db``.
 
     A plain function rather than ``Tensor.__init__``: the public constructor validates its
     argument, while operations produce numbers that are valid by construction, and this
@@ -311,11 +320,15 @@ def _node(
     out.data = data
     out.grad = 0
     if _recording[0]:
-        out._prev = inputs
-        out._local = local_grads
+        out._a = a
+        out._da = da
+        out._b = b
+        out._db = db
     else:  # no_grad(): keep the value, forget how it was made
-        out._prev = ()
-        out._local = ()
+        out._a = None
+        out._da = 0
+        out._b = None
+        out._db = 0
     out._op = op
     out._id = _next_id()
     out.label = ""
