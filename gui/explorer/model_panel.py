@@ -108,7 +108,8 @@ def build_model_view(request: ModelRequest) -> ModelView:
     if request.engine == "tensor" and _ndtensor_available():
         graph = tensor_model_graph(request)
         shown = graph
-        description = f"tensor-level graph, {graph.number_of_nodes()} nodes"
+        description = (f"tensor-level graph: {graph.number_of_nodes()} nodes; grad = d(sum of outputs)/d(node) "
+                       "for this sample")
     else:
         layers = mlp_layer_shapes(request.state_dict)
         estimate = sum(w.shape[0] * (2 * w.shape[1] + 3) for _, w, _ in layers)
@@ -120,11 +121,15 @@ def build_model_view(request: ModelRequest) -> ModelView:
         model, prefixes = mlp_from_state_dict(request.state_dict, request.activation, request.output_activation)
         graph = model_graph(model, request.sample, request.input_names, prefixes)
         shown = collapse_groups(graph, request.expanded)
-        description = (
-            f"scalar graph: {graph.number_of_nodes()} nodes, shown as {shown.number_of_nodes()} "
-            "(click a neuron to expand or collapse it)"
-        )
+        description = _scalar_description(graph, shown)
     return ModelView(request.token, graph, shown, layered_layout(shown), description)
+
+
+def _scalar_description(full: nx.DiGraph, shown: nx.DiGraph) -> str:
+    root = full.nodes[full.graph.get("root", 0)]
+    output = "sum of outputs" if root.get("label") == "sum of outputs" else "output"
+    return (f"scalar graph: {full.number_of_nodes()} nodes, shown as {shown.number_of_nodes()} "
+            f"(click a neuron to expand or collapse it); grad = d({output})/d(node) for this sample")
 
 
 def _ndtensor_available() -> bool:
@@ -355,10 +360,7 @@ class ModelGraphPanel(QWidget):
         view = ModelView(self.view.token, full, shown, layered_layout(shown), self.view.description)
         self.view = None  # force a fit: the set of boxes changed
         self._show(view)
-        self.status_label.setText(
-            f"scalar graph: {full.number_of_nodes()} nodes, shown as {shown.number_of_nodes()} "
-            "(click a neuron to expand or collapse it)"
-        )
+        self.status_label.setText(_scalar_description(full, shown))
 
     # --- export ------------------------------------------------------------------------------------------
     def export_png(self, path: str | os.PathLike) -> None:
