@@ -191,3 +191,26 @@ def test_seed_training_example_with_toolkit_gives_identical_losses():
     toolkit = _seed_example(use_toolkit=True)
     assert manual[-1] < manual[0]
     assert toolkit == manual  # bit for bit
+
+
+# --- the same functions on n-d tensors (dispatch to minitorch.nn.tensor_functional) ---------------------
+def test_functional_dispatches_n_d_tensors_to_tensor_functional():
+    import numpy as np
+
+    import minitorch
+
+    preds = [0.3, -1.2, 2.5, 0.0]
+    labels = [1.0, -1.0, -1.0, 1.0]
+    nd = minitorch.tensor(np.array(preds), dtype="float64", requires_grad=True)
+    target = minitorch.tensor(np.array(labels), dtype="float64")
+    for fn in (F.mse_loss, F.l1_loss, F.hinge_loss):
+        nd_value = float(fn(nd, target, reduction="sum").data)
+        assert nd_value == pytest.approx(fn(_leaves(preds), labels, reduction="sum").data, abs=TOL)
+    assert float(HingeLoss()(nd, target).data) == pytest.approx(F.hinge_loss(_leaves(preds), labels).data, abs=TOL)
+    rows = [[1.0, 2.0, 0.5], [-3.0, 0.0, 3.0]]
+    logits = minitorch.tensor(np.array(rows), dtype="float64")
+    classes = minitorch.tensor(np.array([1, 2]))
+    assert float(F.cross_entropy(logits, classes).data) == pytest.approx(
+        F.cross_entropy([_leaves(r) for r in rows], [1, 2]).data, abs=TOL)
+    np.testing.assert_allclose(np.asarray(F.softmax(logits, dim=-1).data)[0],
+                               [p.data for p in F.softmax(_leaves(rows[0]))], atol=TOL)

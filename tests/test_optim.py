@@ -163,3 +163,28 @@ def test_schedulers_match_torch(ours, theirs, kwargs):
         torch_lrs.append(tsched.get_last_lr()[0])
     np.testing.assert_allclose(ours_lrs, torch_lrs, rtol=1e-12, atol=1e-15)
     assert opt.lr == ours_lrs[-1]
+
+
+@pytest.mark.parametrize("ours, theirs, kwargs", [CASES[2], CASES[5], CASES[8], CASES[11]],
+                         ids=[IDS[2], IDS[5], IDS[8], IDS[11]])
+def test_n_d_layer_parameters_follow_torch(ours, theirs, kwargs):
+    """The optimizers update minitorch.nn.Linear's Parameters in place, as torch updates nn.Linear's."""
+    from minitorch.nn import Linear
+
+    layer = Linear(3, 2, dtype="float64")
+    tlayer = torch.nn.Linear(3, 2).double()
+    with torch.no_grad():
+        tlayer.weight.copy_(torch.from_numpy(np.asarray(layer.weight.data)))
+        tlayer.bias.copy_(torch.from_numpy(np.asarray(layer.bias.data)))
+    opt, topt = ours(layer.parameters(), **kwargs), theirs(tlayer.parameters(), **kwargs)
+    for _ in range(STEPS):
+        opt.zero_grad()
+        topt.zero_grad()
+        for p, tp in zip(layer.parameters(), tlayer.parameters()):
+            grad = 0.7 * np.asarray(p.data) - 0.2  # a fixed quadratic's gradient
+            p.grad = grad
+            tp.grad = torch.from_numpy(grad.copy())
+        opt.step()
+        topt.step()
+    for p, tp in zip(layer.parameters(), tlayer.parameters()):
+        np.testing.assert_allclose(np.asarray(p.data), tp.detach().numpy(), rtol=0, atol=1e-12)

@@ -372,3 +372,25 @@ def test_model_spec():
                      output_activation="linear", loss="cross_entropy")
     assert spec.sizes == [3, 4, 5, 2] and spec.activations() == ["relu", "relu", "linear"]
     assert isinstance(ScalarBackend(spec).parameters()[0], Tensor)
+
+
+@pytest.mark.parametrize("name", ["moons", "circles", "xor", "spiral", "regression"])
+def test_example_configs_open_and_train(name):
+    from minitorch import io
+
+    t = io.load_experiment(f"assets/examples/{name}.json")
+    t.set_hyperparameters(batch_size=8)
+    t.run(2)
+    assert t.step_count == 2 and t.diverged is None
+
+
+def test_tensor_engine_starts_from_the_same_weights_and_follows_the_scalar_losses():
+    pytest.importorskip("minitorch.training.tensor_backend", reason="the n-d tensor engine (issue 4) is absent")
+    cfg = TrainConfig(**SMALL, seed=3, optimizer="adam", lr=0.05)
+    scalar, tensor = Trainer(cfg), Trainer(dataclasses.replace(cfg, engine="tensor"))
+    for key, value in scalar.state_dict().items():
+        np.testing.assert_array_equal(tensor.state_dict()[key], value)
+    for _ in range(8):
+        assert tensor.step()["loss"] == pytest.approx(scalar.step()["loss"], abs=1e-9)
+    np.testing.assert_allclose(tensor.predict_grid((-1, 1), (-1, 1), 10),
+                               scalar.predict_grid((-1, 1), (-1, 1), 10), atol=1e-9)
