@@ -129,12 +129,12 @@ class Expression:
         result = _walk(self.tree, leaves, _TENSOR_OPS)
         return (result if isinstance(result, Tensor) else Tensor(float(result))), leaves
 
-    def evaluate_traced(self, values: Mapping[str, float]) -> tuple[Tensor, dict[int, str]]:
-        """Like `evaluate`, plus ``{id(tensor): source text}`` for every operation node (e.g. "w1*x1")."""
+    def evaluate_traced(self, values: Mapping[str, float]) -> tuple[Tensor, dict[str, Tensor], dict[int, str]]:
+        """Like `evaluate_with_leaves`, plus ``{id(tensor): source text}`` for every operation node."""
         leaves = {name: Tensor(_value_of(values, name), label=name) for name in self.variables}
         trace: dict[int, str] = {}
         result = _walk(self.tree, leaves, _TENSOR_OPS, trace, self.texts)
-        return (result if isinstance(result, Tensor) else Tensor(float(result))), trace
+        return (result if isinstance(result, Tensor) else Tensor(float(result))), leaves, trace
 
     def evaluate_float(self, values: Mapping[str, float]) -> float:
         """Reference evaluation with plain Python floats (no graph)."""

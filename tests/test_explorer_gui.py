@@ -367,3 +367,27 @@ def test_trainer_snapshot_is_drawn_with_the_trainers_output_activation(qtbot, pa
         root = shown.nodes[shown.graph["root"]]
         assert root["op"] == cfg.resolved_output_activation() == "tanh"
         assert root["value"] == pytest.approx(trainer.model([float(v) for v in sample]).data, rel=1e-12)
+
+
+def test_model_graph_is_rebuilt_when_recording_was_off(qtbot, panel, monkeypatch) -> None:
+    """no_grad() is process-wide: a build that overlaps the training thread's no_grad() is retried."""
+    import gui.explorer.model_panel as model_panel
+    from minitorch import no_grad
+
+    real_build = model_panel._build_model_view
+    calls = []
+
+    def first_build_without_recording(request):
+        calls.append(request.token)
+        if len(calls) == 1:
+            with no_grad():
+                return real_build(request)
+        return real_build(request)
+
+    monkeypatch.setattr(model_panel, "_build_model_view", first_build_without_recording)
+    model = small_model()
+    panel.update_model(config(), model.state_dict(), [0.3, -0.8])
+    assert panel.wait_until_idle() and panel.error == ""
+    assert len(calls) == 2
+    shown = panel.view.shown
+    assert shown.nodes[shown.graph["root"]]["value"] == pytest.approx(model([0.3, -0.8]).data)

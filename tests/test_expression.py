@@ -113,7 +113,8 @@ def test_constants_fold_and_constant_expression_is_a_leaf() -> None:
 
 
 def test_traced_texts_name_every_operation_node() -> None:
-    out, texts = parse("tanh(w1*x1 + b)").evaluate_traced(VALUES)
+    out, leaves, texts = parse("tanh(w1*x1 + b)").evaluate_traced(VALUES)
+    assert set(leaves) == {"w1", "x1", "b"}
     assert texts[id(out)] == "tanh(w1*x1 + b)"
     assert texts[id(out.inputs[0])] == "w1*x1 + b"
     assert texts[id(out.inputs[0].inputs[0])] == "w1*x1"

@@ -329,3 +329,20 @@ def test_model_graph_rejects_a_wrong_sample() -> None:
         model_graph(model, [1.0])
     with pytest.raises(ValueError, match="finite"):
         model_graph(model, [1.0, float("nan")])
+
+
+def test_check_reaches_detects_a_graph_recorded_under_no_grad() -> None:
+    from minitorch import no_grad
+    from minitorch.graph import IncompleteGraphError, check_reaches
+
+    x = Tensor(1.0)
+    with no_grad():  # e.g. the training thread evaluating while this graph is being built
+        y = x * 2
+    out = y + 1
+    with pytest.raises(IncompleteGraphError, match="1 of 1 inputs are missing"):
+        check_reaches(out, [x])
+    check_reaches(out, [y])
+    random.seed(0)
+    model = MLP(2, [2])
+    with no_grad(), pytest.raises(IncompleteGraphError):
+        model_graph(model, [1.0, 2.0])

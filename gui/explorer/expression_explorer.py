@@ -38,7 +38,16 @@ from PySide6.QtWidgets import (
 
 from minitorch.errors import MinitorchError
 from minitorch.expression import Expression, ExpressionError, parse, verify_with_torch
-from minitorch.graph import BackwardStep, BackwardStepper, layered_layout, node_caption, to_networkx, write_dot
+from minitorch.graph import (
+    BackwardStep,
+    BackwardStepper,
+    IncompleteGraphError,
+    check_reaches,
+    layered_layout,
+    node_caption,
+    to_networkx,
+    write_dot,
+)
 from minitorch.graph import write_graphml as _write_graphml
 
 from .canvas import GraphCanvas
@@ -287,7 +296,7 @@ class ExpressionExplorer(QWidget):
     def _evaluate(self) -> None:
         assert self.expression is not None
         try:
-            root, texts = self.expression.evaluate_traced(self.values)
+            root, texts = self._evaluate_complete()
         except MinitorchError as err:  # DomainError (log(-1)), DivisionByZeroError, ...
             self._show_error(f"math error: {err}")
             self.graph = nx.DiGraph()
@@ -303,6 +312,19 @@ class ExpressionExplorer(QWidget):
         self._clear_verify()
         self._show_backward_state(None)
         self.graphChanged.emit()
+
+    def _evaluate_complete(self) -> tuple:
+        """Evaluate, building again if another thread's no_grad() cut the graph short."""
+        assert self.expression is not None
+        for attempt in range(4):
+            root, leaves, texts = self.expression.evaluate_traced(self.values)
+            try:
+                check_reaches(root, leaves.values())
+                return root, texts
+            except IncompleteGraphError:
+                if attempt == 3:
+                    raise
+        raise AssertionError("unreachable")
 
     # --- step-by-step backward ------------------------------------------------------------------------
     def step(self) -> BackwardStep | None:

@@ -9,6 +9,7 @@ freezes and never falls behind. Each neuron is one box until it is clicked.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from minitorch.graph import (
+    IncompleteGraphError,
+    check_reaches,
     collapse_groups,
     layered_layout,
     mlp_from_state_dict,
@@ -103,8 +106,26 @@ def resolve_output_activation(config: Any) -> str:
     return value if value in ACTIVATIONS else "linear"
 
 
+BUILD_ATTEMPTS = 4
+
+
 def build_model_view(request: ModelRequest) -> ModelView:
-    """Build, collapse and lay out the graph (runs on a worker thread; Qt-free)."""
+    """Build, collapse and lay out the graph (runs on a worker thread; Qt-free).
+
+    ``no_grad()`` is process-wide: if the training thread is inside it right now, the graph
+    comes out incomplete (`IncompleteGraphError`); then it is simply built again.
+    """
+    for attempt in range(BUILD_ATTEMPTS):
+        try:
+            return _build_model_view(request)
+        except IncompleteGraphError:
+            if attempt == BUILD_ATTEMPTS - 1:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _build_model_view(request: ModelRequest) -> ModelView:
     if request.engine == "tensor" and _ndtensor_available():
         graph = tensor_model_graph(request)
         shown = graph
@@ -148,9 +169,11 @@ def tensor_model_graph(request: ModelRequest) -> nx.DiGraph:
     x = tensor([list(request.sample)], dtype="float64")
     x.label = "input"
     names: dict[int, str] = {id(x): "input"}
+    params = []
     for k, (prefix, weight, bias) in enumerate(layers):
         w = tensor(weight, dtype="float64", requires_grad=True)
         b = tensor(bias, dtype="float64", requires_grad=True)
+        params += [w, b]
         names[id(w)] = f"{prefix}.weight"
         names[id(b)] = f"{prefix}.bias"
         x = x @ w.T + b
@@ -159,6 +182,7 @@ def tensor_model_graph(request: ModelRequest) -> nx.DiGraph:
             x = getattr(x, act)()
     out = x.sum()
     names[id(out)] = "sum of outputs"
+    check_reaches(out, [t for t in params])
     out.backward()
     return to_networkx(out, names=names)
 
