@@ -391,3 +391,40 @@ def test_model_graph_is_rebuilt_when_recording_was_off(qtbot, panel, monkeypatch
     assert len(calls) == 2
     shown = panel.view.shown
     assert shown.nodes[shown.graph["root"]]["value"] == pytest.approx(model([0.3, -0.8]).data)
+
+
+def test_big_graph_expands_on_the_worker_thread(qtbot, panel, monkeypatch) -> None:
+    import gui.explorer.model_panel as model_panel
+
+    monkeypatch.setattr(model_panel, "SYNC_RELAYOUT_NODES", 10)  # treat this small graph as big
+    model = small_model()
+    panel.update_model(config(), model.state_dict(), [0.3, -0.8])
+    panel.wait_until_idle()
+    collapsed_nodes = panel.view.shown.number_of_nodes()
+    panel.expand_all()
+    assert panel.busy and panel.view.shown.number_of_nodes() == collapsed_nodes  # not done in the GUI thread
+    assert panel.wait_until_idle()
+    assert panel.view.shown.number_of_nodes() == panel.view.full.number_of_nodes()
+    assert not any(kind == "group" for _, kind in panel.view.shown.nodes(data="kind"))
+
+
+def test_canvas_draws_edges_nodes_and_background(qtbot, explorer) -> None:
+    """Pixel check of a rendering: background stays background, an edge's middle is painted."""
+    from gui.explorer.canvas import COLOR_BACKGROUND, NODE_WIDTH
+
+    explorer.set_expression("x * 2")
+    canvas = explorer.canvas
+    image = canvas.render_image()
+    bounds = canvas._bounds
+    scale = image.width() / bounds.width()
+
+    def pixel(x: float, y: float):
+        return image.pixelColor(int((x - bounds.left()) * scale), int((y - bounds.top()) * scale))
+
+    assert pixel(bounds.left() + 2, bounds.top() + 2) == COLOR_BACKGROUND
+    leaf, op = canvas.centers[canvas._index[1]], canvas.centers[canvas._index[0]]
+    middle = ((leaf[0] + NODE_WIDTH / 2 + op[0] - NODE_WIDTH / 2) / 2, (leaf[1] + op[1]) / 2)
+    assert pixel(*middle) != COLOR_BACKGROUND  # the edge between the two boxes
+    assert pixel(*op) != COLOR_BACKGROUND  # inside a node box
+    # halfway between the boxes but well above the edge: nothing drawn
+    assert pixel(middle[0], middle[1] - 25) == COLOR_BACKGROUND

@@ -8,6 +8,7 @@ freezes and never falls behind. Each neuron is one box until it is clicked.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Hashable, Mapping, Sequence
@@ -45,6 +46,8 @@ from .canvas import GraphCanvas
 
 #: Beyond this many scalar operations the forward graph is not built at all (it would take seconds).
 MAX_SCALAR_NODES = 200_000
+#: Expanding or collapsing a graph bigger than this is done on the worker thread.
+SYNC_RELAYOUT_NODES = 3_000
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "leaky_relu", "linear")
 
 
@@ -376,15 +379,26 @@ class ModelGraphPanel(QWidget):
         self._relayout()
 
     def _relayout(self) -> None:
-        """Re-collapse the cached full graph with the new expanded set (fast: no forward pass)."""
+        """Re-collapse the cached full graph with the new expanded set.
+
+        Small graphs are redone at once (a few milliseconds); big ones go to the worker thread,
+        like an update, so expanding thousands of nodes never freezes the window.
+        """
         if self.view is None:
             return
         full = self.view.full
+        if full.number_of_nodes() > SYNC_RELAYOUT_NODES and self._last_request is not None:
+            self._token += 1
+            self._pending = dataclasses.replace(
+                self._last_request, token=self._token, expanded=frozenset(self.expanded)
+            )
+            self.status_label.setText("laying out…")
+            self._start_next()
+            return
         shown = collapse_groups(full, self.expanded) if any("group" in a for _, a in full.nodes(data=True)) else full
-        view = ModelView(self.view.token, full, shown, layered_layout(shown), self.view.description)
+        view = ModelView(self.view.token, full, shown, layered_layout(shown), _scalar_description(full, shown))
         self.view = None  # force a fit: the set of boxes changed
         self._show(view)
-        self.status_label.setText(_scalar_description(full, shown))
 
     # --- export ------------------------------------------------------------------------------------------
     def export_png(self, path: str | os.PathLike) -> None:
