@@ -1042,10 +1042,13 @@ def _index_key(index: Any, array: Any) -> Any:
     if isinstance(index, tuple):
         return tuple(_index_key(i, array) for i in index)
     if isinstance(index, Tensor):
-        return index.data
+        index = index.data
     if isinstance(index, list):
-        xp = _xp(array)
-        return xp.asarray(index)
+        return _xp(array).asarray(index)
+    if array.__class__ is not _ndarray and isinstance(index, np.ndarray):
+        return _xp(array).asarray(index)  # a host index for a GPU tensor
+    if array.__class__ is _ndarray and index.__class__ is not _ndarray and hasattr(index, "__cuda_array_interface__"):
+        return backend.to_numpy(index)  # a GPU index for a CPU tensor
     return index
 
 

@@ -52,7 +52,8 @@ def _as_target(target: Any, like: Tensor, what: str) -> Tensor:
         if target.data.__class__ is not like.data.__class__:
             raise DeviceError(f"{what}: input is on {like.device} but target is on {target.device}")
         return target
-    array = np.asarray(target)
+    # a CuPy array cannot go through np.asarray (CuPy forbids implicit copies to the host)
+    array = target if hasattr(target, "__cuda_array_interface__") else np.asarray(target)
     dtype = like.dtype if array.dtype.kind == "f" else None
     return Tensor(array, dtype=dtype, device=like.device)
 
