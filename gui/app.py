@@ -1,0 +1,65 @@
+"""``minitorch-playground [FILE] [--train]``: open the desktop playground.
+
+FILE is a saved experiment or a TrainConfig JSON file; ``--train`` starts training as
+soon as the window is up (handy for lessons and for the README screenshot). Start-up
+imports only Qt, pyqtgraph and numpy; the training toolkit loads its heavier optional
+parts (scikit-learn, torch) lazily, in the worker thread, when a config needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+
+STYLE_SHEET = Path(__file__).with_name("style.qss")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="minitorch-playground",
+        description="PyTorch Mini playground: build a network, watch it train live, export the weights.",
+    )
+    parser.add_argument("file", nargs="?", help="an experiment or config JSON file to open")
+    parser.add_argument("--train", action="store_true", help="start training as soon as the window is shown")
+    return parser.parse_args(argv)
+
+
+def load_style_sheet() -> str:
+    try:
+        return STYLE_SHEET.read_text(encoding="utf-8")
+    except OSError:
+        return ""  # the app still works, only plainer
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.file and not os.path.exists(args.file):
+        print(f"minitorch-playground: no such file: {args.file}", file=sys.stderr)
+        return 2
+
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("PyTorch Mini Playground")
+    app.setOrganizationName("PyTorchMini")
+    app.setStyle("Fusion")
+    app.setStyleSheet(load_style_sheet())
+
+    from .main_window import MainWindow
+
+    window = MainWindow()
+    window.show()
+    if args.file:
+        window.open_path(args.file)
+    if args.train:
+        window.playground.play()
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,231 @@
+"""The network drawn as the TensorFlow Playground draws it: neurons and weighted edges.
+
+Each neuron is a small heatmap of its own output over the input plane (from the
+worker's ``neuron_grids``); each edge is blue for a positive weight and orange for a
+negative one, thicker for a larger magnitude. Hover a neuron to see its bias.
+Everything comes from the frame's snapshot; the view never runs the model.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+
+from ..colors import BLUE, NEUTRAL, ORANGE, TEXT, heatmap_image, qcolor, symmetric_levels
+
+_LINEAR_KEY = re.compile(r"^(?:(.*)\.)?(\d+)\.weight$")
+
+
+def linear_layers(state_dict: Mapping[str, Any]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The (weight (out, in), bias (out,)) pairs of a Sequential's Linear layers, in order."""
+    found: list[tuple[int, np.ndarray, np.ndarray]] = []
+    for key, value in state_dict.items():
+        match = _LINEAR_KEY.match(key)
+        if not match:
+            continue
+        weight = np.asarray(value, dtype=float)
+        if weight.ndim != 2:
+            continue  # not a Linear layer (e.g. a Conv2d kernel)
+        prefix = key[: -len("weight")]
+        bias = state_dict.get(prefix + "bias")
+        bias_array = np.zeros(weight.shape[0]) if bias is None else np.asarray(bias, dtype=float).reshape(-1)
+        found.append((int(match.group(2)), weight, bias_array))
+    found.sort(key=lambda item: item[0])
+    return [(w, b) for _, w, b in found]
+
+
+class NetworkView(QWidget):
+    """Paints inputs, hidden layers and outputs as columns of neuron heatmaps joined by edges."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMouseTracking(True)
+        self.setToolTip("")
+        self.feature_names: list[str] = []
+        self.activation = "tanh"
+        self._layers: list[tuple[np.ndarray, np.ndarray]] = []
+        self._images: list[list[QImage | None]] = []
+        self._grid_version = -1
+        self._node_rects: list[list[QRectF]] = []
+        self.paint_count = 0
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return QSize(520, 420)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(260, 220)
+
+    # --- data ------------------------------------------------------------------------------------
+    def show_frame(self, frame: Any) -> None:
+        """Take weights and neuron maps from a frame and schedule a repaint."""
+        config = frame.config
+        self.feature_names = list(frame.feature_names or config.get("features") or [])
+        self.activation = str(config.get("activation", "tanh"))
+        self._layers = linear_layers(frame.snapshot.state_dict)
+        if frame.grid_version != self._grid_version:
+            self._grid_version = frame.grid_version
+            self._images = self._make_images(frame.neuron_grids)
+        self.update()
+
+    @property
+    def layer_sizes(self) -> list[int]:
+        """[inputs, hidden..., outputs] as drawn."""
+        if not self._layers:
+            return []
+        return [self._layers[0][0].shape[1]] + [w.shape[0] for w, _ in self._layers]
+
+    def _make_images(self, grids: Sequence[Sequence[np.ndarray]] | None) -> list[list[QImage | None]]:
+        if not grids:
+            return []
+        images: list[list[QImage | None]] = []
+        last = len(grids) - 1
+        for index, layer in enumerate(grids):
+            row: list[QImage | None] = []
+            bounded = 0 < index < last and self.activation == "tanh"
+            for grid in layer:
+                array = np.asarray(grid, dtype=float)
+                if array.ndim != 2:
+                    row.append(None)
+                    continue
+                levels = (-1.0, 1.0) if bounded else symmetric_levels(array)
+                row.append(heatmap_image(array, levels))
+            images.append(row)
+        return images
+
+    # --- geometry ----------------------------------------------------------------------------------
+    def _layout(self) -> list[list[QRectF]]:
+        sizes = self.layer_sizes
+        if not sizes:
+            return []
+        margin_x, top, bottom = 46.0, 30.0, 10.0
+        width = max(self.width() - 2 * margin_x, 10.0)
+        height = max(self.height() - top - bottom, 10.0)
+        columns = len(sizes)
+        tallest = max(sizes)
+        node = float(np.clip(min(height / (tallest * 1.25), width / (columns * 2.2)), 10.0, 46.0))
+        rects: list[list[QRectF]] = []
+        for c, count in enumerate(sizes):
+            x = margin_x + (width * c / (columns - 1) if columns > 1 else width / 2) - node / 2
+            gap = min(node * 0.35, (height - count * node) / max(count, 1))
+            total = count * node + (count - 1) * gap
+            y0 = top + (height - total) / 2
+            rects.append([QRectF(x, y0 + i * (node + gap), node, node) for i in range(count)])
+        return rects
+
+    # --- painting ------------------------------------------------------------------------------------
+    def paintEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(self.rect(), QColor(255, 255, 255))
+        rects = self._layout()
+        self._node_rects = rects
+        if not rects:
+            painter.setPen(qcolor(TEXT))
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "The network appears here")
+            painter.end()
+            return
+        self._paint_edges(painter, rects)
+        self._paint_nodes(painter, rects)
+        self._paint_labels(painter, rects)
+        painter.end()
+        self.paint_count += 1
+
+    def _paint_edges(self, painter: QPainter, rects: list[list[QRectF]]) -> None:
+        largest = max((float(np.max(np.abs(w))) for w, _ in self._layers if w.size), default=1.0) or 1.0
+        for c, (weight, _) in enumerate(self._layers):
+            sources, targets = rects[c], rects[c + 1]
+            for j, target in enumerate(targets):
+                for i, source in enumerate(sources):
+                    if j >= weight.shape[0] or i >= weight.shape[1]:
+                        continue
+                    value = float(weight[j, i])
+                    if not np.isfinite(value):
+                        continue
+                    strength = min(abs(value) / largest, 1.0)
+                    colour = qcolor(BLUE if value >= 0 else ORANGE, int(60 + 170 * strength))
+                    pen = QPen(colour, 0.6 + 4.4 * strength)
+                    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+                    painter.setPen(pen)
+                    start = QPointF(source.right(), source.center().y())
+                    end = QPointF(target.left(), target.center().y())
+                    bend = (end.x() - start.x()) * 0.5
+                    path = QPainterPath(start)
+                    path.cubicTo(start + QPointF(bend, 0), end - QPointF(bend, 0), end)
+                    painter.drawPath(path)
+
+    def _paint_nodes(self, painter: QPainter, rects: list[list[QRectF]]) -> None:
+        for c, column in enumerate(rects):
+            images = self._images[c] if c < len(self._images) else []
+            biases = self._layers[c - 1][1] if c >= 1 else None
+            for i, rect in enumerate(column):
+                image = images[i] if i < len(images) else None
+                if image is not None:
+                    painter.drawImage(rect, image)
+                else:
+                    painter.fillRect(rect, qcolor(NEUTRAL))
+                painter.setPen(QPen(QColor(120, 120, 120), 1))
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.drawRect(rect)
+                if biases is not None and i < len(biases) and np.isfinite(biases[i]):
+                    # A small square at the node's lower left shows the bias' sign and size.
+                    size = max(4.0, rect.width() * 0.22)
+                    bias_rect = QRectF(rect.left() - size * 0.6, rect.bottom() - size * 0.6, size, size)
+                    painter.fillRect(bias_rect, qcolor(BLUE if biases[i] >= 0 else ORANGE))
+                    painter.drawRect(bias_rect)
+
+    def _paint_labels(self, painter: QPainter, rects: list[list[QRectF]]) -> None:
+        font = QFont(self.font())
+        font.setPointSizeF(max(7.5, font.pointSizeF() - 1))
+        painter.setFont(font)
+        painter.setPen(qcolor(TEXT))
+        last = len(rects) - 1
+        for c, column in enumerate(rects):
+            if not column:
+                continue
+            title = "Input" if c == 0 else ("Output" if c == last else f"Hidden {c}")
+            centre_x = column[0].center().x()
+            painter.drawText(QRectF(centre_x - 60, 4, 120, 18), Qt.AlignmentFlag.AlignCenter, title)
+        for i, rect in enumerate(rects[0]):
+            name = self.feature_names[i] if i < len(self.feature_names) else f"x{i + 1}"
+            painter.drawText(
+                QRectF(rect.left() - 46, rect.top(), 42, rect.height()),
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                name,
+            )
+
+    # --- hover -------------------------------------------------------------------------------------------
+    def node_at(self, point: QPointF) -> tuple[int, int] | None:
+        """(column, index) of the neuron under ``point`` (widget coordinates), if any."""
+        for c, column in enumerate(self._node_rects):
+            for i, rect in enumerate(column):
+                if rect.adjusted(-2, -2, 2, 2).contains(point):
+                    return c, i
+        return None
+
+    def describe_node(self, column: int, index: int) -> str:
+        if column == 0:
+            name = self.feature_names[index] if index < len(self.feature_names) else f"x{index + 1}"
+            return f"Input feature {name}"
+        weight, bias = self._layers[column - 1]
+        kind = "Output" if column == len(self._layers) else f"Hidden layer {column}"
+        incoming = ", ".join(f"{w:+.3f}" for w in weight[index][:8])
+        more = " ..." if weight.shape[1] > 8 else ""
+        return f"{kind}, neuron {index + 1}\nbias {bias[index]:+.4f}\nweights in: {incoming}{more}"
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip:
+            hit = self.node_at(QPointF(event.pos()))
+            if hit is not None:
+                QToolTip.showText(event.globalPos(), self.describe_node(*hit), self)
+            else:
+                QToolTip.hideText()
+                event.ignore()
+            return True
+        return super().event(event)

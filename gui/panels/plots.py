@@ -1,0 +1,290 @@
+"""pyqtgraph views: loss curves, accuracy curves and the output (decision boundary) plot.
+
+They only draw what a `Frame` carries; nothing here runs the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+import PySide6  # noqa: F401  (pyqtgraph picks the binding that is already imported)
+from PySide6.QtCore import QRectF, Qt
+
+from ..colors import (
+    ACCURACY_CURVE,
+    BLUE,
+    CLASS_COLORS,
+    ORANGE,
+    TEST_CURVE,
+    TRAIN_CURVE,
+    diverging_lut,
+    diverging_rgb,
+)
+
+pg.setConfigOptions(antialias=True, background="w", foreground=(90, 90, 90))
+
+
+def history_columns(history: Sequence[Any], *keys: str) -> list[np.ndarray]:
+    """Columns of a history (a sequence of dicts) as float arrays; missing values become NaN."""
+    columns = []
+    for key in keys:
+        values = [row.get(key) if hasattr(row, "get") else getattr(row, key, None) for row in history]
+        columns.append(np.array([np.nan if v is None else float(v) for v in values], dtype=float))
+    return columns
+
+
+HISTORY_KEYS = ("step", "train_loss", "test_loss", "train_acc", "test_acc")
+
+
+class HistoryColumns:
+    """The training history as growing numpy columns, extended incrementally.
+
+    A history only grows while one trainer lives, so each frame converts just the new
+    rows; a new ``generation`` (a rebuilt or reset trainer) or a shorter history starts over.
+    """
+
+    def __init__(self, keys: Sequence[str] = HISTORY_KEYS):
+        self.keys = tuple(keys)
+        self._generation: object = None
+        self._length = 0
+        self._columns = {key: np.empty(0) for key in self.keys}
+
+    def update(self, history: Sequence[Any], generation: object = None) -> dict[str, np.ndarray]:
+        length = len(history)
+        if generation != self._generation or length < self._length:
+            self._generation, self._length = generation, 0
+        if length > self._length:
+            new = history[self._length : length]
+            fresh = history_columns(new, *self.keys)
+            for key, column in zip(self.keys, fresh):
+                self._columns[key] = self._append(self._columns[key], self._length, column)
+            self._length = length
+        return {key: self._columns[key][:length] for key in self.keys}
+
+    @staticmethod
+    def _append(buffer: np.ndarray, used: int, values: np.ndarray) -> np.ndarray:
+        needed = used + len(values)
+        if needed > len(buffer):  # grow geometrically: appends stay amortised O(1)
+            grown = np.empty(max(needed, 2 * len(buffer), 256))
+            grown[:used] = buffer[:used]
+            buffer = grown
+        buffer[used:needed] = values
+        return buffer
+
+
+class LossPlot(pg.PlotWidget):
+    """Train and test loss against the step number; optional log scale."""
+
+    def __init__(self, parent: Any = None):
+        super().__init__(parent)
+        self.setMenuEnabled(False)
+        self.setMouseEnabled(x=False, y=False)
+        self.hideButtons()
+        item = self.getPlotItem()
+        item.showGrid(x=True, y=True, alpha=0.15)
+        item.setLabel("bottom", "step")
+        item.setLabel("left", "loss")
+        item.addLegend(offset=(-6, 6), labelTextSize="8pt")
+        item.setDownsampling(auto=True, mode="peak")
+        self.train_curve = item.plot(pen=pg.mkPen(TRAIN_CURVE, width=2), name="train")
+        self.test_curve = item.plot(pen=pg.mkPen(TEST_CURVE, width=2, style=Qt.PenStyle.DashLine), name="test")
+        self.setToolTip("Training (solid) and test (dashed) loss after each step")
+        self.refresh_count = 0
+        self._log = False
+
+    def set_log_scale(self, enabled: bool) -> None:
+        self._log = bool(enabled)
+        self.getPlotItem().setLogMode(y=self._log)
+
+    @property
+    def log_scale(self) -> bool:
+        return self._log
+
+    def set_history(self, history: Sequence[Any]) -> None:
+        self.set_columns(HistoryColumns().update(history))
+
+    def set_columns(self, columns: dict[str, np.ndarray]) -> None:
+        steps, train, test = columns["step"], columns["train_loss"], columns["test_loss"]
+        if self._log:  # log10 of zero or a negative loss is undefined: clip to a tiny positive value
+            train, test = np.maximum(train, 1e-12), np.maximum(test, 1e-12)
+        self.train_curve.setData(steps, train, connect="finite")
+        self.test_curve.setData(steps, test, connect="finite")
+        self.refresh_count += 1
+
+
+class AccuracyPlot(pg.PlotWidget):
+    """Train and test accuracy (classification only) against the step number."""
+
+    def __init__(self, parent: Any = None):
+        super().__init__(parent)
+        self.setMenuEnabled(False)
+        self.setMouseEnabled(x=False, y=False)
+        self.hideButtons()
+        item = self.getPlotItem()
+        item.showGrid(x=True, y=True, alpha=0.15)
+        item.setLabel("bottom", "step")
+        item.setLabel("left", "accuracy")
+        item.setYRange(0, 1.02, padding=0)
+        item.setDownsampling(auto=True, mode="peak")
+        self.train_curve = item.plot(pen=pg.mkPen(ACCURACY_CURVE, width=2))
+        self.test_curve = item.plot(pen=pg.mkPen(ORANGE, width=2, style=Qt.PenStyle.DashLine))
+        self.setToolTip("Training (blue) and test (orange, dashed) accuracy; empty for regression")
+
+    def set_history(self, history: Sequence[Any]) -> None:
+        self.set_columns(HistoryColumns().update(history))
+
+    def set_columns(self, columns: dict[str, np.ndarray]) -> None:
+        steps, train, test = columns["step"], columns["train_acc"], columns["test_acc"]
+        self.train_curve.setData(steps, train, connect="finite")
+        self.test_curve.setData(steps, test, connect="finite")
+
+
+class OutputView(pg.PlotWidget):
+    """The model's output over the input plane (a heatmap) with the train and test points.
+
+    For 2-D inputs the frame's grid is drawn with an ImageItem in row-major order
+    (row = y, column = x, row 0 at the bottom); for 1-D regression the predicted curve.
+    """
+
+    def __init__(self, parent: Any = None):
+        super().__init__(parent)
+        self.setMenuEnabled(False)
+        self.setMouseEnabled(x=False, y=False)
+        self.hideButtons()
+        item = self.getPlotItem()
+        item.setAspectLocked(False)
+        item.showGrid(x=False, y=False)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setLookupTable(diverging_lut())
+        self.image.setZValue(-10)
+        item.addItem(self.image)
+        self.curve = item.plot(pen=pg.mkPen((30, 30, 30), width=2.5))
+        self.train_points = pg.ScatterPlotItem(size=7, pxMode=True)
+        self.test_points = pg.ScatterPlotItem(size=7, pxMode=True)
+        item.addItem(self.train_points)
+        item.addItem(self.test_points)
+        self.message = pg.TextItem("", color=(90, 90, 90), anchor=(0.5, 0.5))
+        item.addItem(self.message)
+        self.show_test = True
+        self.discretize = False
+        self.refresh_count = 0
+        self._data_version = -1
+        self._grid_version = -1
+        self._last_frame: Any = None
+        self.setToolTip(
+            "The model's output over the input plane: orange is negative, blue positive.\n"
+            "Points: training data (white outline) and test data (black outline)."
+        )
+
+    # --- options ------------------------------------------------------------------------------
+    def set_show_test(self, show: bool) -> None:
+        self.show_test = bool(show)
+        self.test_points.setVisible(self.show_test)
+
+    def set_discretize(self, enabled: bool) -> None:
+        self.discretize = bool(enabled)
+        if self._last_frame is not None:
+            self._grid_version = -1
+            self.show_frame(self._last_frame)
+
+    # --- drawing -------------------------------------------------------------------------------
+    def show_frame(self, frame: Any) -> None:
+        self._last_frame = frame
+        data = frame.data
+        if data.version != self._data_version:
+            self._data_version = data.version
+            self._draw_points(frame)
+            self._grid_version = -1
+        if frame.grid_version != self._grid_version:
+            self._grid_version = frame.grid_version
+            self._draw_output(frame)
+            self.refresh_count += 1
+
+    def _levels(self, frame: Any) -> tuple[float, float]:
+        """The values at the orange and blue ends: the two labels, or the target range."""
+        data = frame.data
+        targets = np.concatenate([np.ravel(data.y_train), np.ravel(data.y_test)]).astype(float)
+        if targets.size == 0:
+            return (-1.0, 1.0)
+        low, high = float(np.min(targets)), float(np.max(targets))
+        if data.task == "classification" and data.num_classes <= 2 and low == 0 and high == 1:
+            return (0.0, 1.0)
+        if data.task == "classification":
+            return (-1.0, 1.0) if low >= -1 and high <= 1 else (low, high)
+        return (low, high) if high > low else (low - 1, high + 1)
+
+    def _draw_output(self, frame: Any) -> None:
+        data = frame.data
+        x0, x1, y0, y1 = frame.extent
+        self.message.setText("")
+        if frame.grid is not None:
+            grid = np.asarray(frame.grid, dtype=float)
+            self.curve.setData([], [])
+            rect = QRectF(x0, y0, x1 - x0, y1 - y0)
+            if data.task == "classification" and data.num_classes > 2:  # the predicted class index
+                self.image.setImage(self._class_image(grid), autoLevels=False, levels=(0, 255), lut=None, rect=rect)
+            else:
+                low, high = self._levels(frame)
+                if self.discretize:
+                    middle = (low + high) / 2
+                    grid = np.where(grid >= middle, high, low)
+                rgb = diverging_rgb(grid, (low, high))
+                self.image.setImage(rgb, autoLevels=False, levels=(0, 255), lut=None, rect=rect)
+            self.image.setVisible(True)
+            self.getPlotItem().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+        elif frame.curve is not None:
+            self.image.setVisible(False)
+            xs, ys = frame.curve
+            self.curve.setData(xs, ys)
+            self.getPlotItem().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+        else:
+            self.image.setVisible(False)
+            self.curve.setData([], [])
+            self.message.setText(f"{data.input_dim}-D inputs: the output map is shown for 1-D and 2-D data")
+            self.message.setPos((x0 + x1) / 2, (y0 + y1) / 2)
+
+    @staticmethod
+    def _class_image(classes: np.ndarray) -> np.ndarray:
+        """Pale class colours for a grid of predicted class indices (NaN: grey)."""
+        palette = np.array(CLASS_COLORS, dtype=float)
+        finite = np.isfinite(classes)
+        index = np.where(finite, classes, 0).astype(np.intp) % len(palette)
+        colours = palette[index]
+        white = np.full_like(colours, 245.0)
+        pale = white + (colours - white) * 0.55
+        pale[~finite] = 200.0
+        return np.round(pale).astype(np.uint8)
+
+    def _draw_points(self, frame: Any) -> None:
+        data = frame.data
+        low, high = self._levels(frame)
+        for scatter, x, y, outline in (
+            (self.train_points, data.x_train, data.y_train, (255, 255, 255)),
+            (self.test_points, data.x_test, data.y_test, (20, 20, 20)),
+        ):
+            if len(x) == 0:
+                scatter.setData([], [])
+                continue
+            if data.input_dim == 1:
+                xs, ys = x[:, 0], np.ravel(y).astype(float)
+                brushes = [pg.mkBrush(*BLUE, 200)] * len(xs)
+            else:
+                xs, ys = x[:, 0], x[:, 1] if data.input_dim >= 2 else np.zeros(len(x))
+                brushes = self._point_brushes(data, np.asarray(y), low, high)
+            scatter.setData(xs, ys, brush=brushes, pen=pg.mkPen(outline, width=1))
+        self.test_points.setVisible(self.show_test)
+
+    @staticmethod
+    def _point_brushes(data: Any, labels: np.ndarray, low: float, high: float) -> list[Any]:
+        labels = labels.reshape(len(labels), -1)
+        if data.task == "classification" and data.num_classes > 2:
+            classes = labels.argmax(axis=1) if labels.shape[1] > 1 else labels[:, 0].astype(int)
+            return [pg.mkBrush(*CLASS_COLORS[int(c) % len(CLASS_COLORS)]) for c in classes]
+        values = labels[:, 0].astype(float)
+        rgb = diverging_rgb(values, (low, high))
+        if data.task == "classification":  # full-strength colours for the two labels
+            rgb = np.where((values >= (low + high) / 2)[:, None], np.array(BLUE), np.array(ORANGE))
+        return [pg.mkBrush(int(r), int(g), int(b)) for r, g, b in rgb]

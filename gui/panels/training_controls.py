@@ -1,0 +1,231 @@
+"""The top bar: reset / play-pause / step, counters, and the training hyperparameters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ._widgets import caption, labelled, select_data, set_item_enabled
+
+OPTIMIZERS = (("sgd", "SGD"), ("adam", "Adam"), ("adamw", "AdamW"), ("rmsprop", "RMSprop"))
+LOSSES = (
+    ("mse", "Mean squared error"),
+    ("l1", "Mean absolute error (L1)"),
+    ("bce_logits", "Binary cross-entropy"),
+    ("cross_entropy", "Cross-entropy (classes)"),
+    ("hinge", "Hinge (max-margin)"),
+)
+OUTPUT_ACTIVATIONS = (
+    (None, "Auto (from the loss)"),
+    ("tanh", "Tanh"),
+    ("linear", "Linear"),
+    ("sigmoid", "Sigmoid"),
+    ("relu", "ReLU"),
+    ("leaky_relu", "Leaky ReLU"),
+)
+ENGINES = (("scalar", "Scalar graph"), ("tensor", "Vectorised tensor"))
+# Losses that only make sense for classification targets.
+CLASSIFICATION_LOSSES = {"bce_logits", "cross_entropy", "hinge"}
+
+
+def _vline() -> QFrame:
+    line = QFrame()
+    line.setFrameShape(QFrame.Shape.VLine)
+    line.setObjectName("separator")
+    return line
+
+
+class TrainingControls(QWidget):
+    """Play controls, progress counters and the optimiser form; emits ``changed`` on edits."""
+
+    playClicked = Signal()
+    stepClicked = Signal()
+    resetClicked = Signal()
+    changed = Signal()
+    stopConditionChanged = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("topBar")
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(16, 10, 16, 10)
+        outer.setSpacing(14)
+
+        self.reset_button = QPushButton("⟲")
+        self.reset_button.setObjectName("smallRound")
+        self.reset_button.setToolTip("Reset: new random weights for the same network (R)")
+        self.play_button = QPushButton("▶")
+        self.play_button.setObjectName("playButton")
+        self.play_button.setToolTip("Play / pause training (Space)")
+        self.step_button = QPushButton("⏭")
+        self.step_button.setObjectName("smallRound")
+        self.step_button.setToolTip("Step: one optimisation step on one minibatch (S)")
+        for button in (self.reset_button, self.play_button, self.step_button):
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keep Space for the play shortcut
+            outer.addWidget(button, 0, Qt.AlignmentFlag.AlignVCenter)
+
+        counters = QVBoxLayout()
+        counters.setSpacing(0)
+        counters.addWidget(caption("Epoch"))
+        self.epoch_label = QLabel("000,000")
+        self.epoch_label.setObjectName("epochCounter")
+        self.epoch_label.setToolTip("Epochs completed (passes over the training data)")
+        counters.addWidget(self.epoch_label)
+        self.step_label = QLabel("step 0 · 0 steps/s")
+        self.step_label.setObjectName("hint")
+        self.step_label.setToolTip("Optimisation steps taken, and the current training speed")
+        counters.addWidget(self.step_label)
+        outer.addLayout(counters)
+        outer.addWidget(_vline())
+
+        self.lr = QDoubleSpinBox()
+        self.lr.setDecimals(5)
+        self.lr.setRange(0.00001, 10.0)
+        self.lr.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+        self.lr.setValue(0.03)
+        self.lr.setKeyboardTracking(False)
+        self.optimizer = QComboBox()
+        for value, text in OPTIMIZERS:
+            self.optimizer.addItem(text, value)
+        self.momentum = QDoubleSpinBox()
+        self.momentum.setRange(0.0, 0.999)
+        self.momentum.setDecimals(3)
+        self.momentum.setSingleStep(0.05)
+        self.momentum.setKeyboardTracking(False)
+        self.batch_size = QSpinBox()
+        self.batch_size.setRange(1, 4096)
+        self.batch_size.setValue(16)
+        self.batch_size.setKeyboardTracking(False)
+        self.l2 = QDoubleSpinBox()
+        self.l2.setDecimals(5)
+        self.l2.setRange(0.0, 10.0)
+        self.l2.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+        self.l2.setKeyboardTracking(False)
+        self.loss = QComboBox()
+        for value, text in LOSSES:
+            self.loss.addItem(text, value)
+        self.output_activation = QComboBox()
+        for value, text in OUTPUT_ACTIVATIONS:
+            self.output_activation.addItem(text, value)
+        self.engine = QComboBox()
+        for value, text in ENGINES:
+            self.engine.addItem(text, value)
+
+        form = (
+            ("Learning rate", self.lr, "Step size of the optimiser; changes apply from the next step"),
+            ("Optimizer", self.optimizer, "The update rule: SGD, Adam, AdamW or RMSprop"),
+            ("Momentum", self.momentum, "SGD and RMSprop momentum (0: none)"),
+            ("Batch size", self.batch_size, "Training points per optimisation step"),
+            ("L2 regularisation", self.l2, "Penalty on the squared weights, added to the loss"),
+            ("Loss", self.loss, "What the network minimises"),
+            ("Output", self.output_activation, "Activation of the output layer; Auto picks the one the loss expects"),
+            ("Engine", self.engine, "Scalar graph: one autograd node per number. Vectorised: n-d tensors"),
+        )
+        for text, widget, tip in form:
+            outer.addWidget(labelled(text, widget, tip))
+
+        outer.addWidget(_vline())
+        self.max_epochs = QSpinBox()
+        self.max_epochs.setRange(0, 1_000_000)
+        self.max_epochs.setSpecialValueText("no limit")
+        self.max_epochs.setKeyboardTracking(False)
+        self.target_loss = QDoubleSpinBox()
+        self.target_loss.setDecimals(4)
+        self.target_loss.setRange(0.0, 100.0)
+        self.target_loss.setSingleStep(0.01)
+        self.target_loss.setSpecialValueText("none")
+        self.target_loss.setKeyboardTracking(False)
+        outer.addWidget(labelled("Stop after epochs", self.max_epochs, "Pause training after this many epochs"))
+        outer.addWidget(labelled("Target loss", self.target_loss, "Pause once the training loss reaches this value"))
+        outer.addStretch(1)
+
+        self.play_button.clicked.connect(self.playClicked)
+        self.step_button.clicked.connect(self.stepClicked)
+        self.reset_button.clicked.connect(self.resetClicked)
+        for spin in (self.lr, self.momentum, self.l2):
+            spin.valueChanged.connect(self.changed)
+        self.batch_size.valueChanged.connect(self.changed)
+        for combo in (self.optimizer, self.loss, self.output_activation, self.engine):
+            combo.currentIndexChanged.connect(self.changed)
+        self.optimizer.currentIndexChanged.connect(self._update_enabled)
+        self.max_epochs.valueChanged.connect(self.stopConditionChanged)
+        self.target_loss.valueChanged.connect(self.stopConditionChanged)
+        self._update_enabled()
+
+    # --- display ----------------------------------------------------------------------------------
+    def set_running(self, running: bool) -> None:
+        self.play_button.setText("❚❚" if running else "▶")
+        self.play_button.setProperty("running", running)
+        self.play_button.setToolTip(("Pause" if running else "Play") + " training (Space)")
+
+    def show_progress(self, step: int, epoch: int, steps_per_second: float) -> None:
+        self.epoch_label.setText(f"{epoch:07,d}")
+        rate = f"{steps_per_second:,.0f} steps/s" if steps_per_second else "paused"
+        self.step_label.setText(f"step {step:,d} · {rate}")
+
+    def set_task(self, task: str, num_classes: int) -> None:
+        """Grey out the losses that do not fit the data, with the reason in the item's tooltip."""
+        regression = task != "classification"
+        for value in CLASSIFICATION_LOSSES:
+            set_item_enabled(self.loss, value, not regression, "Needs class labels; this data is regression")
+        if not regression:
+            set_item_enabled(
+                self.loss, "bce_logits", num_classes <= 2, "Binary cross-entropy needs two classes; use Cross-entropy"
+            )
+            set_item_enabled(self.loss, "hinge", num_classes <= 2, "Hinge loss needs two classes")
+
+    def set_engine_available(self, engine: str, available: bool, reason: str) -> None:
+        set_item_enabled(self.engine, engine, available, reason)
+
+    def _update_enabled(self) -> None:
+        self.momentum.setEnabled(self.optimizer.currentData() in ("sgd", "rmsprop"))
+
+    # --- values -------------------------------------------------------------------------------------
+    def values(self) -> dict[str, Any]:
+        return {
+            "lr": self.lr.value(),
+            "optimizer": self.optimizer.currentData(),
+            "momentum": self.momentum.value(),
+            "batch_size": self.batch_size.value(),
+            "l2": self.l2.value(),
+            "loss": self.loss.currentData(),
+            "output_activation": self.output_activation.currentData(),
+            "engine": self.engine.currentData(),
+        }
+
+    def stop_condition(self) -> tuple[int, float]:
+        return self.max_epochs.value(), self.target_loss.value()
+
+    def set_values(self, config: dict[str, Any]) -> None:
+        widgets = (
+            self.lr, self.optimizer, self.momentum, self.batch_size, self.l2, self.loss,
+            self.output_activation, self.engine,
+        )
+        for widget in widgets:
+            widget.blockSignals(True)
+        try:
+            self.lr.setValue(float(config.get("lr", 0.03)))
+            select_data(self.optimizer, config.get("optimizer", "adam"))
+            self.momentum.setValue(float(config.get("momentum", 0.0)))
+            self.batch_size.setValue(int(config.get("batch_size", 16)))
+            self.l2.setValue(float(config.get("l2", 0.0)))
+            select_data(self.loss, config.get("loss", "mse"))
+            select_data(self.output_activation, config.get("output_activation"))
+            select_data(self.engine, config.get("engine", "scalar"))
+        finally:
+            for widget in widgets:
+                widget.blockSignals(False)
+        self._update_enabled()
