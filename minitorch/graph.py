@@ -146,26 +146,32 @@ def to_networkx(
 
 
 def _layers(graph: nx.DiGraph) -> dict[Hashable, int]:
-    """Layer of every node: topological generations, then each source pulled right next to
-    its first consumer, so constants, weights and late inputs sit beside the operation they feed."""
+    """Layer of every node.
+
+    Start from `networkx.topological_generations` (each node as early as possible), then, from
+    the output backwards, move every source (constant, weight, input) and every value used only
+    once right up to the layer before its consumer. Chains of single-use values (most of an
+    expression) then have no edge that skips a layer, while values used many times (a layer's
+    neurons) stay aligned in one column.
+    """
     layer: dict[Hashable, int] = {}
     for depth, generation in enumerate(nx.topological_generations(graph)):
         for node in generation:
             layer[node] = depth
-    for node in graph.nodes:
-        if graph.in_degree(node) == 0:
-            consumers = [layer[s] for s in graph.successors(node)]
-            if consumers:
-                layer[node] = max(0, min(consumers) - 1)
+    for node in reversed(list(nx.topological_sort(graph))):
+        consumers = list(graph.successors(node))
+        if consumers and (len(consumers) == 1 or graph.in_degree(node) == 0):
+            layer[node] = max(layer[node], min(layer[s] for s in consumers) - 1)
     return layer
 
 
 def layered_layout(graph: nx.DiGraph, sweeps: int = 4) -> dict[Hashable, tuple[float, float]]:
     """A deterministic left-to-right layered layout: ``{node: (layer, row)}``.
 
-    Layers come from `networkx.topological_generations` (data flows left to right); inside a
-    layer, nodes are ordered by the barycenter heuristic (each node moves to the mean row of
-    its neighbours), sweeping forwards and backwards and keeping the ordering with the fewest
+    Layers come from `networkx.topological_generations` (data flows left to right; see
+    `_layers` for how single-use values move next to their consumer). Inside a layer, nodes
+    are ordered by the barycenter heuristic (each node moves to the mean row of its
+    neighbours), sweeping forwards and backwards and keeping the ordering with the fewest
     edge crossings. Rows are centred on 0 and one unit apart; layers are one unit apart.
     """
     if graph.number_of_nodes() == 0:

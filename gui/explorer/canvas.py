@@ -348,6 +348,7 @@ class GraphCanvas(QWidget):
         """Draw edges and the nodes inside ``visible`` (scene units) with a painter in scene units."""
         edge_pen = QPen(COLOR_EDGE, 1.2)
         edge_pen.setCosmetic(scale < 1)
+        edge_pen.setCapStyle(Qt.PenCapStyle.FlatCap)  # segments meet without overlapping dots
         painter.setPen(edge_pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         many = len(self.graph.edges) > 1500 and scale < 0.5
