@@ -112,11 +112,11 @@ def array_types() -> tuple[type, ...]:
 
 def device_of(array: Any) -> str:
     """The device an array lives on: ``"cpu"`` for numpy, ``"cuda"``/``"cuda:N"`` for CuPy."""
-    if isinstance(array, np.ndarray) or np.isscalar(array):
-        return "cpu"
     if _cupy is not None and isinstance(array, _cupy.ndarray):
         index = array.device.id
         return "cuda" if index == 0 else f"cuda:{index}"
+    if isinstance(array, np.ndarray) or np.isscalar(array):
+        return "cpu"
     raise DeviceError(f"cannot tell the device of a {type(array).__name__}")
 
 
@@ -132,7 +132,7 @@ def to_device(array: Any, device: str) -> Any:
 
 def to_numpy(array: Any) -> np.ndarray:
     """A numpy array with the values of ``array`` (copied to the host if it is on a GPU)."""
-    if isinstance(array, np.ndarray):
+    if array.__class__ is np.ndarray:
         return array
     if _cupy is not None and isinstance(array, _cupy.ndarray):
         return _cupy.asnumpy(array)
