@@ -428,3 +428,15 @@ def test_canvas_draws_edges_nodes_and_background(qtbot, explorer) -> None:
     assert pixel(*op) != COLOR_BACKGROUND  # inside a node box
     # halfway between the boxes but well above the edge: nothing drawn
     assert pixel(middle[0], middle[1] - 25) == COLOR_BACKGROUND
+
+
+def test_examples_menu_and_constant_expression(qtbot, explorer) -> None:
+    explorer.examples.setCurrentIndex(2)
+    explorer.examples.activated.emit(2)
+    assert explorer.expression_edit.text() == explorer.examples.itemText(2)
+    assert explorer.examples.currentIndex() == 0 and explorer.error_text == ""
+    explorer.set_expression("2 * 3 + 1")  # no variables: one leaf, still steppable and verifiable
+    assert explorer.graph.number_of_nodes() == 1 and explorer.variables_table.rowCount() == 0
+    explorer.step()
+    assert explorer.displayed_gradients() == {0: 1.0}
+    assert explorer.verify() == 0.0 and explorer.verify_table.rowCount() == 1
