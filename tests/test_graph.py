@@ -346,3 +346,24 @@ def test_check_reaches_detects_a_graph_recorded_under_no_grad() -> None:
     model = MLP(2, [2])
     with no_grad(), pytest.raises(IncompleteGraphError):
         model_graph(model, [1.0, 2.0])
+
+
+def test_crossing_counts_agree_with_brute_force() -> None:
+    import itertools
+
+    from minitorch.graph import _inversions
+
+    rng = random.Random(7)
+    for _ in range(30):
+        edges = sorted((rng.randrange(8), rng.randrange(8)) for _ in range(rng.randrange(2, 30)))
+        brute = sum(1 for (a, b), (c, d) in itertools.combinations(edges, 2) if a < c and b > d)
+        assert _inversions(edges) == brute
+        # the same edges as a two-layer graph go through the numpy path of count_crossings
+        g = nx.DiGraph()
+        pos = {}
+        for s, t in edges:
+            g.add_edge(("s", s), ("t", t))
+            pos[("s", s)], pos[("t", t)] = (0, s), (1, t)
+        assert count_crossings(g, pos) == sum(
+            1 for (a, b), (c, d) in itertools.combinations(sorted(set(edges)), 2) if a < c and b > d
+        )
