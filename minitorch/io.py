@@ -162,6 +162,9 @@ def _extract(obj: Any) -> tuple[OrderedDict[str, np.ndarray], dict[str, Any] | N
     if isinstance(obj, Mapping):
         state = obj
         arch = None
+    elif isinstance(getattr(obj, "state_dict", None), Mapping):  # a training Snapshot
+        state = obj.state_dict
+        arch = dict(obj.architecture) if getattr(obj, "architecture", None) is not None else None
     elif hasattr(obj, "state_dict") and callable(obj.state_dict):
         state = obj.state_dict()
         arch = _architecture_of(obj)
@@ -298,7 +301,7 @@ def _extension(path: str | os.PathLike) -> str:
 
 
 def save(obj: Any, path: str | os.PathLike, metadata: dict[str, Any] | None = None) -> None:
-    """Save a state_dict, a model or a Trainer's weights; the format follows the extension.
+    """Save a state_dict, a model, a Trainer or a training Snapshot; the format follows the extension.
 
     ``metadata`` (a JSON-serialisable dict) is stored alongside; a key "architecture"
     in it describes a bare state_dict: {"type": "mlp", "sizes": [...], "activation": ...,

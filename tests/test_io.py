@@ -328,3 +328,32 @@ def test_bad_experiment_files(tmp_path):
     truncated.write_text(path.read_text()[:200])
     with pytest.raises(FormatError, match="truncated"):
         io.load_experiment(truncated)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_snapshot_saves_like_its_trainer(tmp_path, fmt):
+    trainer = Trainer(TrainConfig(n_samples=40, hidden_layers=[3], activation="leaky_relu"))
+    trainer.run(2)
+    snap = trainer.snapshot()
+    trainer.run(2)  # the live model moves on; the snapshot does not
+    io.save(snap, tmp_path / f"s.{fmt}")
+    ckpt = io.load(tmp_path / f"s.{fmt}")
+    _assert_same(ckpt.state_dict, dict(snap.state_dict))
+    if fmt != "pt":
+        assert ckpt.architecture == dict(snap.architecture)
+
+
+def test_n_d_sequential_round_trip_and_to_torch(tmp_path):
+    import minitorch
+    from minitorch.nn import layers as L
+
+    net = L.Sequential(L.Linear(2, 3, dtype="float64"), L.ReLU(), L.Linear(3, 1, dtype="float64"), L.Tanh())
+    io.save(net, tmp_path / "nd.safetensors")
+    assert io.load(tmp_path / "nd.safetensors").architecture["activation"] == "relu"
+    x = np.random.default_rng(1).normal(size=(6, 2))
+    theirs = io.to_torch(net)(torch.from_numpy(x)).detach().numpy()
+    np.testing.assert_allclose(theirs, np.asarray(net(minitorch.tensor(x)).data), atol=1e-12)
+    other = L.Sequential(L.Linear(2, 3, dtype="float64"), L.ReLU(), L.Linear(3, 1, dtype="float64"), L.Tanh())
+    io.load_into(other, tmp_path / "nd.safetensors")
+    ours, loaded = net(minitorch.tensor(x)).data, other(minitorch.tensor(x)).data
+    np.testing.assert_array_equal(np.asarray(loaded), np.asarray(ours))

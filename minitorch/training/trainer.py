@@ -47,7 +47,9 @@ class Snapshot:
     """An immutable copy of the trainer's state, safe to hand to another thread.
 
     ``metrics`` and each ``history`` entry are read-only mappings; ``state_dict`` holds
-    read-only numpy copies of the weights; ``config`` is a read-only dict of the config.
+    read-only numpy copies of the weights; ``config`` is a read-only dict of the config;
+    ``architecture`` is what `minitorch.io` needs, so ``io.save(snapshot, path)`` works
+    from any thread without touching the live model.
     """
 
     step: int
@@ -60,6 +62,7 @@ class Snapshot:
     config: MappingProxyType
     engine: str
     task: str
+    architecture: MappingProxyType
 
 
 def _frozen(mapping: dict[str, Any]) -> MappingProxyType:
@@ -364,6 +367,7 @@ class Trainer:
             config=_frozen(self.config.to_dict()),
             engine=self.config.engine,
             task=self.task,
+            architecture=_frozen(self.architecture()),
         )
 
     def restore_history(self, history: Sequence[dict[str, Any]], epoch: int | None = None) -> None:
