@@ -440,3 +440,17 @@ def test_examples_menu_and_constant_expression(qtbot, explorer) -> None:
     explorer.step()
     assert explorer.displayed_gradients() == {0: 1.0}
     assert explorer.verify() == 0.0 and explorer.verify_table.rowCount() == 1
+
+
+def test_hovering_a_node_shows_its_full_precision_tooltip(qtbot, explorer, monkeypatch) -> None:
+    import gui.explorer.canvas as canvas_module
+
+    shown = []
+    monkeypatch.setattr(canvas_module.QToolTip, "showText", lambda pos, text, widget=None: shown.append(text))
+    explorer.finish_backward()
+    canvas = explorer.canvas
+    qtbot.mouseMove(canvas, canvas.node_center_in_widget(0).toPoint())
+    qtbot.waitUntil(lambda: bool(shown), timeout=2000)
+    root = parse(explorer.expression_edit.text()).evaluate(explorer.values)
+    assert f"data: {root.data!r}" in shown[-1] and "grad: 1.0" in shown[-1]
+    assert "computes: tanh(w1*x1 + w2*x2 + b)" in shown[-1]
