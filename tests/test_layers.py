@@ -189,7 +189,7 @@ def test_sequential_container():
     assert len(model[:2]) == 2
     assert [name for name, _ in model.named_parameters()] == ["0.weight", "0.bias", "2.weight", "2.bias"]
     model.append(nn.Sigmoid())
-    assert len(model) == 4 and model(tensor(np.ones((5, 2)))).shape == (5, 1)
+    assert len(model) == 4 and model(minitorch.ones(5, 2)).shape == (5, 1)
     with pytest.raises(IndexError):
         model[9]
     assert "Linear(in_features=2, out_features=3, bias=True)" in repr(model)

@@ -145,9 +145,13 @@ def test_linear_like_torch(shape):
     compare(F.linear, TF.linear, x, w)
 
 
-def test_linear_shape_error():
+def test_linear_shape_and_dtype_errors():
     with pytest.raises(ShapeError, match="3 features"):
         F.linear(tensor(np.zeros((2, 4))), tensor(np.zeros((5, 3))))
+    with pytest.raises(TensorTypeError, match="float64.*float32"):
+        F.linear(tensor(np.zeros((2, 3))), tensor(np.zeros((5, 3), dtype=np.float32)))
+    with pytest.raises(TensorTypeError, match="dtype"):
+        F.conv2d(tensor(np.zeros((1, 1, 3, 3))), tensor(np.zeros((1, 1, 2, 2), dtype=np.float32)))
 
 
 @pytest.mark.parametrize("stride,padding", [(1, 0), (2, 1), ((1, 2), (2, 0)), (3, 2)])

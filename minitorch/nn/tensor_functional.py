@@ -80,6 +80,15 @@ def _pair(value: Any, what: str) -> tuple[int, int]:
     raise TensorTypeError(f"{what} must be an int or a pair of ints, got {value!r}")
 
 
+def _check_same_float_dtype(input: Tensor, weight: Tensor, what: str) -> None:  # noqa: A002
+    """PyTorch refuses float64 input to float32 weights (and back); so do we, instead of silently promoting."""
+    if input.dtype != weight.dtype:
+        raise TensorTypeError(
+            f"{what}: input dtype {input.dtype} does not match weight dtype {weight.dtype}; "
+            f"convert the input (x.float() / x.double()) or the model (model.double() / model.float())"
+        )
+
+
 # --- activations (delegate to the tensor methods) ----------------------------------------------
 def relu(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's argument name
     return _check_tensor(input, "relu input").relu()
@@ -119,6 +128,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     x, w = input.data, weight.data
     if x.__class__ is not w.__class__:
         raise DeviceError(f"linear: input is on {input.device} but weight is on {weight.device}")
+    _check_same_float_dtype(input, weight, "linear")
     if x.ndim == 0 or x.shape[-1] != w.shape[1]:
         raise ShapeError(
             f"linear: input of shape {x.shape} needs {w.shape[1]} features in its last dimension "
@@ -160,6 +170,7 @@ def conv2d(
     x, w = input.data, weight.data
     if x.__class__ is not w.__class__:
         raise DeviceError(f"conv2d: input is on {input.device} but weight is on {weight.device}")
+    _check_same_float_dtype(input, weight, "conv2d")
     if x.ndim == 3:  # an unbatched image, as PyTorch allows
         return conv2d(input.unsqueeze(0), weight, bias, stride, padding).squeeze(0)
     if x.ndim != 4:
