@@ -11,12 +11,13 @@ and exit with status 2; a run that diverges exits with status 1.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NoReturn
 
 PROG = "minitorch-train"
@@ -142,6 +143,50 @@ def _export(trainer: Any, args: argparse.Namespace, console: Any) -> None:
         console.print(f"config saved to {args.save_config}")
 
 
+class _PlainConsole:
+    """Used when rich is not installed: plain prints, a progress line every tenth of the run."""
+
+    def __init__(self, stderr: bool, quiet: bool) -> None:
+        self.file = sys.stderr if stderr else sys.stdout
+        self.quiet = quiet
+
+    def print(self, text: str) -> None:
+        if not self.quiet:
+            print(text, file=self.file)
+
+
+def _make_console(args: argparse.Namespace) -> Any:
+    quiet = args.quiet and not args.json
+    try:
+        from rich.console import Console
+    except ImportError:
+        return _PlainConsole(stderr=args.json, quiet=quiet)
+    return Console(stderr=args.json, quiet=quiet, soft_wrap=True, highlight=False)
+
+
+@contextlib.contextmanager
+def _progress(console: Any, total: int, disable: bool) -> Iterator[Callable[[str], None]]:
+    """A progress bar with the live loss; yields ``advance(loss_text)``."""
+    if isinstance(console, _PlainConsole):
+        done = [0]
+        every = max(1, total // 10)
+
+        def advance_plain(loss: str) -> None:
+            done[0] += 1
+            if not disable and (done[0] % every == 0 or done[0] == total):
+                console.print(f"step {done[0]}/{total}  loss {loss}")
+
+        yield advance_plain
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("loss {task.fields[loss]}"), TimeRemainingColumn(), console=console,
+                  disable=disable) as progress:
+        task = progress.add_task("training", total=total, loss="-")
+        yield lambda loss: progress.update(task, advance=1, loss=loss)
+
+
 def _fmt(value: Any) -> str:
     return "-" if value is None else f"{value:.4f}"
 
@@ -161,24 +206,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
         parser.error(str(message).splitlines()[0])
 
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    console = Console(stderr=args.json, quiet=args.quiet and not args.json, soft_wrap=True)
+    console = _make_console(args)
     cfg = trainer.config
-    console.print(f"[bold]minitorch-train[/]: {cfg.dataset} ({len(trainer.data.x_train)} train / "
+    console.print(f"minitorch-train: {cfg.dataset} ({len(trainer.data.x_train)} train / "
                   f"{len(trainer.data.x_test)} test), MLP{tuple(trainer.spec.sizes)} {cfg.activation}, "
                   f"{cfg.loss}, {cfg.optimizer} lr={cfg.lr:g}, batch {cfg.batch_size}, {cfg.engine} engine")
     started = time.perf_counter()
-    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("loss {task.fields[loss]}"), TimeRemainingColumn(), console=console,
-                  disable=args.quiet) as progress:
-        task = progress.add_task("training", total=args.steps, loss="-")
-
-        def on_step(metrics: dict[str, Any]) -> None:
-            progress.update(task, advance=1, loss=_fmt(metrics.get("train_loss", metrics.get("loss"))))
-
-        trainer.run(args.steps, callback=on_step)
+    with _progress(console, args.steps, disable=args.quiet) as advance:
+        trainer.run(args.steps, callback=lambda m: advance(_fmt(m.get("train_loss", m.get("loss")))))
     elapsed = time.perf_counter() - started
     metrics = trainer.evaluate()
     summary = {"steps": trainer.step_count, "epoch": trainer.epoch, **metrics,

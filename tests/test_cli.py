@@ -106,3 +106,19 @@ def test_console_script_runs_as_a_process(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "minitorch.cli", "--optimizer", "newton"],
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+
+
+def test_plain_output_without_rich(monkeypatch, capsys):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_rich(name, *args, **kwargs):
+        if name.startswith("rich"):
+            raise ImportError("No module named 'rich' (simulated)")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_rich)
+    assert main(["--n-samples", "40", "--layers", "4", "--steps", "10"]) == 0
+    out = capsys.readouterr().out
+    assert "step 10/10  loss" in out and "train loss" in out
