@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import math
+import numbers
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -113,21 +114,18 @@ class Expression:
     tree: tuple = field(repr=False)
     texts: dict = field(default_factory=dict, repr=False, compare=False)  # id(subtree) -> its source text
 
-    def evaluate(self, values: Mapping[str, float], labels: bool = True) -> Tensor:
+    def evaluate(self, values: Mapping[str, float]) -> Tensor:
         """Build the minitorch graph; each variable becomes a leaf `Tensor` labelled with its name.
 
         Returns a `Tensor` even for a constant expression (then a leaf). Math errors raise the
         engine's `DomainError` / `DivisionByZeroError`.
         """
-        leaves = {name: Tensor(_value_of(values, name), label=name if labels else "") for name in self.variables}
-        result = _walk(self.tree, leaves, _TENSOR_OPS)
-        return result if isinstance(result, Tensor) else Tensor(float(result))
+        return self.evaluate_traced(values)[0]
 
     def evaluate_with_leaves(self, values: Mapping[str, float]) -> tuple[Tensor, dict[str, Tensor]]:
         """Like `evaluate`, but also return the leaf Tensor of every variable (to read their grads)."""
-        leaves = {name: Tensor(_value_of(values, name), label=name) for name in self.variables}
-        result = _walk(self.tree, leaves, _TENSOR_OPS)
-        return (result if isinstance(result, Tensor) else Tensor(float(result))), leaves
+        root, leaves, _ = self.evaluate_traced(values)
+        return root, leaves
 
     def evaluate_traced(self, values: Mapping[str, float]) -> tuple[Tensor, dict[str, Tensor], dict[int, str]]:
         """Like `evaluate_with_leaves`, plus ``{id(tensor): source text}`` for every operation node."""
@@ -159,7 +157,7 @@ def _value_of(values: Mapping[str, float], name: str) -> float:
     if name not in values:
         raise ExpressionError(f"unknown variable {name!r}: give it a value")
     value = values[name]
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):  # numpy scalars are Real too
         raise ExpressionError(f"the value of {name!r} must be a number, got {type(value).__name__}")
     value = float(value)
     if not math.isfinite(value):

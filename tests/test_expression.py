@@ -188,7 +188,10 @@ def test_unknown_variable_when_variables_are_given() -> None:
 
 
 def test_bad_variable_values_are_rejected() -> None:
+    import numpy as np
+
     expr = parse("x + 1")
+    assert expr.evaluate({"x": np.int64(3)}).data == 4.0  # numpy numbers are numbers
     with pytest.raises(ExpressionError, match="must be finite"):
         expr.evaluate({"x": float("nan")})
     with pytest.raises(ExpressionError, match="must be a number"):
