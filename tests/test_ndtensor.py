@@ -530,3 +530,34 @@ FD_MORE = {
 def test_more_ops_finite_differences(name):
     fn, shape = FD_MORE[name]
     finite_difference_check(fn, rand(*shape))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.integers(1, 3), min_size=0, max_size=2),
+    st.lists(st.booleans(), min_size=2, max_size=2),
+    st.integers(1, 4), st.integers(1, 4), st.integers(1, 4),
+    st.booleans(), st.booleans(),
+)
+def test_matmul_hypothesis(batch, ones_mask, n, k, m, a_vector, b_vector):
+    """Random (batched, broadcast, 1-d) matmul shapes against torch."""
+    other_batch = [1 if ones_mask[i] else s for i, s in enumerate(batch)]
+    sa = (k,) if a_vector else tuple(batch) + (n, k)
+    sb = (k,) if b_vector else tuple(other_batch) + (k, m)
+    check_vs_torch(lambda a, b: a @ b, lambda a, b: a @ b, rand(*sa), rand(*sb))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.integers(1, 4), min_size=1, max_size=4),
+    st.data(),
+    st.booleans(),
+    st.sampled_from(["sum", "mean", "amax"]),
+)
+def test_reductions_hypothesis(shape, data, keepdim, name):
+    ndim = len(shape)
+    dims = data.draw(st.lists(st.integers(-ndim, ndim - 1), min_size=1, max_size=ndim,
+                              unique_by=lambda d: d % ndim))
+    dim = tuple(dims)
+    check_vs_torch(lambda a: getattr(a, name)(dim=dim, keepdim=keepdim),
+                   lambda a: getattr(a, name)(dim=dim, keepdim=keepdim), rand(*shape))
