@@ -394,3 +394,14 @@ def test_tensor_engine_starts_from_the_same_weights_and_follows_the_scalar_losse
         assert tensor.step()["loss"] == pytest.approx(scalar.step()["loss"], abs=1e-9)
     np.testing.assert_allclose(tensor.predict_grid((-1, 1), (-1, 1), 10),
                                scalar.predict_grid((-1, 1), (-1, 1), 10), atol=1e-9)
+
+
+def test_divergence_between_evaluations_rolls_back_to_finite_weights():
+    cfg = TrainConfig(dataset="plane", loss="mse", hidden_layers=[8, 8], activation="relu", optimizer="sgd",
+                      lr=50.0, n_samples=60, eval_every=50)
+    t = Trainer(cfg)
+    t.run(200)
+    assert t.diverged is not None
+    assert all(np.all(np.isfinite(v)) for v in t.state_dict().values())
+    assert t.optimizer.state == {}
+    assert all(math.isfinite(h["train_loss"]) for h in t.history)

@@ -17,6 +17,7 @@ local derivative is given in closed form, so logits of +-1000 never overflow.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -231,7 +232,8 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Any:
         return _tensor_impl("cross_entropy")(input, target, reduction=reduction)
     _check_reduction(reduction)
     rows = _rows(input, "cross_entropy")
-    targets = [target] if isinstance(target, int) else _as_list(target, "cross_entropy: target")
+    single = isinstance(target, numbers.Integral) or isinstance(target, Tensor)
+    targets = [target] if single else _as_list(target, "cross_entropy: target")
     if len(targets) != len(rows):
         raise ShapeError(f"cross_entropy: {len(rows)} rows of logits but {len(targets)} targets")
     terms = []

@@ -127,6 +127,7 @@ class Trainer:
         self._frozen_history: list[MappingProxyType] = []
         self.diverged: str | None = None
         self.last_metrics: dict[str, Any] = {}
+        self._good_state = self.backend.state_dict()
 
     def reset(self, seed: int | None = None) -> None:
         """Start again from fresh weights (the config's seed, or a new ``seed``), emptying the history."""
@@ -197,28 +198,30 @@ class Trainer:
         if self.diverged:
             raise TrainingDivergedError(f"training has stopped: {self.diverged}; call reset() to start again")
         batch = self._next_batch()
-        saved = self.backend.state_dict()  # to roll back if this step diverges
         self.optimizer.zero_grad()
         try:
             loss = self.backend.loss_and_backward(self._x_train[batch], self.data.y_train[batch])
-        except (OverflowError, ZeroDivisionError, ArithmeticError) as exc:
+        except ArithmeticError as exc:  # overflow or division by zero inside the graph
             loss = math.nan
             reason = f"{type(exc).__name__} ({exc})"
         else:
             reason = f"the loss became {loss}"
         step_number = self.step_count + 1
         if not math.isfinite(loss):
-            return self._stop(step_number, loss, reason, saved)
+            return self._stop(step_number, loss, reason)
         self.optimizer.step()
         if self.scheduler is not None:
             self.scheduler.step()
+        new_state = self.backend.state_dict()
+        if not all(np.all(np.isfinite(v)) for v in new_state.values()):
+            return self._stop(step_number, loss, "the update made some weights NaN or infinite")
+        metrics = None
         if step_number % self.config.eval_every == 0 or step_number == 1:
             metrics = self.evaluate()
             if not math.isfinite(metrics["train_loss"]):
                 reason = f"the training loss became {metrics['train_loss']} after the update"
-                return self._stop(step_number, metrics["train_loss"], reason, saved)
-        else:
-            metrics = None
+                return self._stop(step_number, metrics["train_loss"], reason)
+        self._good_state = new_state  # the weights to roll back to if a later step diverges
         self.step_count = step_number
         if self._cursor >= len(self._x_train):
             self.epoch += 1
@@ -230,8 +233,10 @@ class Trainer:
             self.last_metrics = entry
         return {"step": self.step_count, "epoch": self.epoch, "loss": loss}
 
-    def _stop(self, step_number: int, loss: float, reason: str, saved: dict[str, np.ndarray]) -> dict[str, Any]:
-        self.backend.load_state_dict(saved)
+    def _stop(self, step_number: int, loss: float, reason: str) -> dict[str, Any]:
+        """Divergence: back to the last good weights, fresh optimizer moments, and a reason to show."""
+        self.backend.load_state_dict(self._good_state)
+        self.optimizer.state.clear()  # moments fed by the bad gradients must not steer later steps
         self.diverged = (f"diverged at step {step_number}: {reason}; the weights are those of step "
                          f"{step_number - 1}. Try a lower learning rate (now {self.optimizer.lr:g}).")
         return {"step": self.step_count, "epoch": self.epoch, "loss": loss, "diverged": self.diverged}
@@ -347,6 +352,7 @@ class Trainer:
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Load weights (validated, all-or-nothing); clears ``diverged`` so training can go on."""
         self.backend.load_state_dict(state_dict)
+        self._good_state = self.backend.state_dict()
         self.diverged = None
 
     def architecture(self) -> dict[str, Any]:
