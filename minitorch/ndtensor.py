@@ -400,7 +400,8 @@ class Tensor:
                 raise DeviceError(f"{what}: tensors on different devices ({self.device} and {other.device})")
             return other
         if _is_number(other):
-            return other
+            # a numpy scalar acts like a Python number (it must not turn float32 results into float64)
+            return other.item() if isinstance(other, np.generic) else other
         if isinstance(other, (list, tuple, np.ndarray)) or hasattr(other, "__cuda_array_interface__"):
             return Tensor(other, device=self.device)
         raise TensorTypeError(f"unsupported operand for {what}: {type(other).__name__}")
@@ -947,13 +948,17 @@ class Tensor:
         return make_result(out, (self,), backward, "log_softmax")
 
     # --- backpropagation ---------------------------------------------------------------------------------
-    def backward(self, gradient: Any = None) -> None:
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
         """Fill ``.grad`` of every tensor that requires a gradient with d(self)/d(tensor).
 
         ``self`` must hold one element unless ``gradient`` (same shape as self) is given.
         Leaf gradients accumulate across calls (call ``zero_grad()`` between steps); the
-        gradients of intermediate tensors are replaced each time.
+        gradients of intermediate tensors are replaced each time. The graph is always kept,
+        so ``retain_graph`` is accepted and has no effect; higher-order gradients
+        (``create_graph=True``) are not supported.
         """
+        if create_graph:
+            raise NotImplementedError("create_graph=True (gradients of gradients) is not supported by minitorch")
         if not self.requires_grad:
             raise RuntimeError(
                 "backward(): this tensor does not require grad and has no graph "

@@ -342,6 +342,8 @@ def test_dtypes_follow_pytorch():
     assert tensor([1, 2], dtype=torch.float64).dtype == np.float64
     assert tensor([1.0], dtype="double").dtype == np.float64
     assert (tensor([1.0]) * 2.5).dtype == np.float32  # Python numbers do not promote
+    assert (tensor([1.0]) * np.float64(2.5)).dtype == np.float32  # nor do numpy scalars (as in torch)
+    assert (tensor([1.0]) * torch.tensor(2.5, dtype=torch.float64).item()).dtype == np.float32
     assert tensor([1.0]).double().dtype == np.float64 and tensor([1.0], dtype="float64").float().dtype == np.float32
 
 
@@ -448,6 +450,16 @@ def test_intermediate_gradients_are_replaced_not_accumulated():
 def test_reused_node_and_diamond_graph_like_torch():
     check_vs_torch(lambda a: (a * a + a.exp() * a).sum(dim=0) * a.mean(),
                    lambda a: (a * a + a.exp() * a).sum(dim=0) * a.mean(), rand(3, 2))
+
+
+def test_backward_accepts_retain_graph_and_refuses_create_graph():
+    x = tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_allclose(x.grad, [4.0, 8.0])
+    with pytest.raises(NotImplementedError, match="create_graph"):
+        y.backward(create_graph=True)
 
 
 def test_backward_needs_one_element_or_a_gradient():
