@@ -703,7 +703,7 @@ class Tensor:
             return ((positions == index_kept) * gk,)
 
         values_t = make_result(values, (self,), backward, name)
-        indices_t = Tensor(backend.to_numpy(index if keepdim is False else index_kept), device=self.device)
+        indices_t = Tensor(index_kept if keepdim else index)  # int64 indices on the same device
         return MaxMin(values_t, indices_t)
 
     def max(self, dim: Any = None, keepdim: bool = False) -> Any:
