@@ -287,6 +287,12 @@ class Tensor:
             raise TensorTypeError("len() of a 0-d tensor")
         return self.data.shape[0]
 
+    def __iter__(self) -> Any:
+        """Iterate over the first dimension (each item stays in the graph), as a torch tensor does."""
+        if self.data.ndim == 0:
+            raise TensorTypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
     def numpy(self) -> np.ndarray:
         """The data as a numpy array (shares memory on the CPU); a CUDA tensor needs ``.cpu()`` first."""
         if self.data.__class__ is not _ndarray:
@@ -832,8 +838,8 @@ class Tensor:
         a = self.data
         try:
             out = a[key]
-        except IndexError as exc:
-            raise ShapeError(f"index {index!r} is invalid for shape {a.shape}: {exc}") from None
+        except IndexError as exc:  # an IndexError, as in PyTorch (it also ends iteration)
+            raise IndexError(f"index {index!r} is invalid for a tensor of shape {a.shape}: {exc}") from None
         advanced = _has_integer_array(key)
         shape, dtype = a.shape, a.dtype
 

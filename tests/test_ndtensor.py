@@ -254,9 +254,14 @@ def test_boolean_mask_and_tensor_index():
     check_vs_torch(lambda a: a[tensor(idx)], lambda a: a[torch.tensor(idx)], x)
 
 
-def test_bad_index_is_a_shape_error():
-    with pytest.raises(ShapeError, match="index"):
+def test_bad_index_is_an_index_error_and_iteration_works():
+    with pytest.raises(IndexError, match=r"index 5 is invalid for a tensor of shape \(2, 3\)"):
         tensor(np.ones((2, 3)))[5]
+    x = tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    rows = list(x)
+    assert len(rows) == 2 and rows[1].tolist() == [3.0, 4.0]
+    (rows[0] * rows[1]).sum().backward()
+    np.testing.assert_allclose(x.grad, [[3.0, 4.0], [1.0, 2.0]])
 
 
 # --- joining ------------------------------------------------------------------------------------------------
