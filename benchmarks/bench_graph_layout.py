@@ -51,7 +51,6 @@ def peer_layout(graph: nx.DiGraph) -> dict:
 
 def time_edge_drawing(canvas, graph: nx.DiGraph, positions: dict, repeats: int) -> tuple[float, float]:
     """Edges only, fitted into an image: our segment array against one big QPainterPath of curves."""
-    from PySide6.QtCore import QPointF
     from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen
 
     canvas.set_graph(graph, positions)
@@ -60,10 +59,7 @@ def time_edge_drawing(canvas, graph: nx.DiGraph, positions: dict, repeats: int) 
     scale = min(1400 / bounds.width(), 900 / bounds.height())
     path = QPainterPath()
     for a, b in graph.edges:
-        start, end = canvas._edge_geometry(a, b)
-        bend = max(30.0, (end.x() - start.x()) * 0.45)
-        path.moveTo(start)
-        path.cubicTo(QPointF(start.x() + bend, start.y()), QPointF(end.x() - bend, end.y()), end)
+        canvas._edge_path(path, a, b)  # the same curves, as cubic Béziers in one path
 
     def draw(with_path: bool) -> None:
         image.fill(QColor("white"))

@@ -36,6 +36,7 @@ __all__ = [
     "check_reaches",
     "to_networkx",
     "layered_layout",
+    "layered_layout_with_routes",
     "count_crossings",
     "collapse_groups",
     "to_dot",
@@ -149,43 +150,105 @@ def to_networkx(
 def _layers(graph: nx.DiGraph) -> dict[Hashable, int]:
     """Layer of every node.
 
-    Start from `networkx.topological_generations` (each node as early as possible), then, from
-    the output backwards, move every source (constant, weight, input) and every value used only
-    once right up to the layer before its consumer. Chains of single-use values (most of an
-    expression) then have no edge that skips a layer, while values used many times (a layer's
-    neurons) stay aligned in one column.
+    Start from `networkx.topological_generations` (each node as early as possible). Then, from
+    the output backwards, move a node right up to the layer before its consumer when that
+    shortens edges: sources (constants, weights, inputs) always; a value used once when at most
+    one of its inputs stays where it is (the others move along). So an expression tree has no
+    edge that skips a layer, while values used many times (a layer's neurons) and whatever
+    they all feed stay aligned in one column.
     """
     layer: dict[Hashable, int] = {}
     for depth, generation in enumerate(nx.topological_generations(graph)):
         for node in generation:
             layer[node] = depth
-    for node in reversed(list(nx.topological_sort(graph))):
-        consumers = list(graph.successors(node))
-        if consumers and (len(consumers) == 1 or graph.in_degree(node) == 0):
-            layer[node] = max(layer[node], min(layer[s] for s in consumers) - 1)
+    order = list(nx.topological_sort(graph))
+    movable: dict[Hashable, bool] = {}
+    for node in order:
+        consumers = graph.out_degree(node)
+        if consumers == 0:
+            movable[node] = False
+        elif graph.in_degree(node) == 0:
+            movable[node] = True
+        else:
+            staying = sum(1 for p in graph.predecessors(node) if not movable[p])
+            movable[node] = consumers == 1 and staying <= 1
+    for node in reversed(order):
+        if movable[node]:
+            layer[node] = max(layer[node], min(layer[s] for s in graph.successors(node)) - 1)
     return layer
+
+
+#: Edges that skip layers get routing points unless that would add more than this many
+#: points per node of the graph (a big network's full graph would grow several times over).
+MAX_ROUTE_POINTS_PER_NODE = 3.0
+#: Vertical room a waypoint takes in its layer, in rows (a node takes 1).
+WAYPOINT_HEIGHT = 0.3
+
+
+class _Waypoint:
+    """A placeholder where an edge crosses a layer it skips (the 'dummy node' of Sugiyama layouts)."""
+
+    __slots__ = ("edge",)
+
+    def __init__(self, edge: tuple[Hashable, Hashable]):
+        self.edge = edge
 
 
 def layered_layout(graph: nx.DiGraph, sweeps: int = 4) -> dict[Hashable, tuple[float, float]]:
     """A deterministic left-to-right layered layout: ``{node: (layer, row)}``.
 
+    See `layered_layout_with_routes`, which also says where edges that skip layers should pass.
+    """
+    return layered_layout_with_routes(graph, sweeps)[0]
+
+
+def layered_layout_with_routes(
+    graph: nx.DiGraph, sweeps: int = 4
+) -> tuple[dict[Hashable, tuple[float, float]], dict[tuple[Hashable, Hashable], list[tuple[float, float]]]]:
+    """Positions ``{node: (layer, row)}`` and routes ``{(a, b): [(layer, row), ...]}``.
+
     Layers come from `networkx.topological_generations` (data flows left to right; see
-    `_layers` for how single-use values move next to their consumer). Inside a layer, nodes
-    are ordered by the barycenter heuristic (each node moves to the mean row of its
-    neighbours), sweeping forwards and backwards and keeping the ordering with the fewest
-    edge crossings. Rows are centred on 0 and one unit apart; layers are one unit apart.
+    `_layers` for how single-use values move next to their consumer). An edge that skips
+    layers gets a waypoint in each layer it crosses, which takes a row there like a node, so
+    the edge passes between boxes instead of behind them (skipped for huge graphs, see
+    `MAX_ROUTE_POINTS_PER_NODE`). Inside a layer, rows are ordered by the barycenter heuristic
+    (each node moves to the mean row of its neighbours), sweeping forwards and backwards and
+    keeping the ordering with the fewest edge crossings. Rows are centred on 0, nodes one unit
+    apart (waypoints `WAYPOINT_HEIGHT`); layers are one unit apart. The same graph always gets
+    the same drawing.
     """
     if graph.number_of_nodes() == 0:
-        return {}
+        return {}, {}
     if not nx.is_directed_acyclic_graph(graph):
         raise ValueError("layered_layout needs a directed acyclic graph (a computation graph has no cycles)")
-    layer = _layers(graph)
+    layer: dict[Hashable, int] = _layers(graph)
     num_layers = max(layer.values()) + 1
     rows: list[list[Hashable]] = [[] for _ in range(num_layers)]
     for node in graph.nodes:  # insertion order keeps the result deterministic
         rows[layer[node]].append(node)
-    preds = {n: list(graph.predecessors(n)) for n in graph.nodes}
-    succs = {n: list(graph.successors(n)) for n in graph.nodes}
+    preds: dict[Hashable, list] = {n: list(graph.predecessors(n)) for n in graph.nodes}
+    succs: dict[Hashable, list] = {n: list(graph.successors(n)) for n in graph.nodes}
+
+    # waypoints for edges that skip layers, chained a -> w1 -> ... -> b in the ordering graph
+    waypoints: dict[tuple[Hashable, Hashable], list[_Waypoint]] = {}
+    needed = sum(layer[b] - layer[a] - 1 for a, b in graph.edges)
+    if 0 < needed <= MAX_ROUTE_POINTS_PER_NODE * graph.number_of_nodes():
+        for a, b in graph.edges:
+            span = layer[b] - layer[a]
+            if span < 2:
+                continue
+            chain = [_Waypoint((a, b)) for _ in range(span - 1)]
+            waypoints[(a, b)] = chain
+            previous = a
+            for k, point in enumerate(chain):
+                layer[point] = layer[a] + 1 + k
+                rows[layer[point]].append(point)
+                preds[point] = [previous]
+                succs[point] = []
+                succs[previous] = [point if s == b else s for s in succs[previous]] if previous == a else [point]
+                previous = point
+            succs[previous] = [b]
+            preds[b] = [chain[-1] if p == a else p for p in preds[b]]
 
     def positions(ordering: list[list[Hashable]]) -> dict[Hashable, float]:
         # normalised to [0, 1] per layer so layers of different sizes compare fairly
@@ -223,10 +286,16 @@ def layered_layout(graph: nx.DiGraph, sweeps: int = 4) -> dict[Hashable, tuple[f
             best, best_crossings = [list(r) for r in current], crossings
     coords: dict[Hashable, tuple[float, float]] = {}
     for li, row in enumerate(best):
-        middle = (len(row) - 1) / 2
+        # a node takes one row; a waypoint only a thin lane, so routed edges cost little height
+        heights = [WAYPOINT_HEIGHT if isinstance(node, _Waypoint) else 1.0 for node in row]
+        middle = (sum(heights) - heights[0] / 2 - heights[-1] / 2) / 2
+        y = -middle
         for k, node in enumerate(row):
-            coords[node] = (float(li), float(k - middle))
-    return coords
+            if k:
+                y += (heights[k - 1] + heights[k]) / 2
+            coords[node] = (float(li), float(y))
+    routes = {edge: [coords.pop(point) for point in chain] for edge, chain in waypoints.items()}
+    return coords, routes
 
 
 def _crossings_of(rows: list[list[Hashable]], layer: Mapping[Hashable, int], succs: Mapping) -> int:

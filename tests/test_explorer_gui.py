@@ -454,3 +454,25 @@ def test_hovering_a_node_shows_its_full_precision_tooltip(qtbot, explorer, monke
     root = parse(explorer.expression_edit.text()).evaluate(explorer.values)
     assert f"data: {root.data!r}" in shown[-1] and "grad: 1.0" in shown[-1]
     assert "computes: tanh(w1*x1 + w2*x2 + b)" in shown[-1]
+
+
+def test_edges_that_skip_layers_are_drawn_between_boxes(qtbot, explorer) -> None:
+    from gui.explorer.canvas import NODE_HEIGHT, NODE_WIDTH
+
+    explorer.set_expression("sigmoid(a * b - c) * log(a) + a.tanh() / (b * b + 1)")
+    canvas = explorer.canvas
+    assert canvas._routes
+    for a, b in canvas._routes:
+        pieces = canvas._edge_pieces(a, b)
+        assert len(pieces) == 2 * len(canvas._routes[(a, b)]) + 1
+        for is_curve, start, end in pieces:
+            if is_curve:
+                continue
+            middle = ((start[0] + end[0]) / 2, (start[1] + end[1]) / 2)
+            for x, y in canvas.centers:  # the straight run through a skipped layer misses every box
+                assert abs(x - middle[0]) > NODE_WIDTH / 2 or abs(y - middle[1]) > NODE_HEIGHT / 2
+    # the highlighted edge of a step follows the same route
+    while (step := explorer.step()) is not None:
+        if any((source, step.node) in canvas._routes for source, _, _ in step.contributions):
+            break
+    assert step is not None

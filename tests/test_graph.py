@@ -367,3 +367,35 @@ def test_crossing_counts_agree_with_brute_force() -> None:
         assert count_crossings(g, pos) == sum(
             1 for (a, b), (c, d) in itertools.combinations(sorted(set(edges)), 2) if a < c and b > d
         )
+
+
+def test_edges_that_skip_layers_get_waypoints_between_the_boxes() -> None:
+    from minitorch.graph import WAYPOINT_HEIGHT, layered_layout_with_routes
+
+    g = to_networkx(build("sigmoid(x * y - z) * log(x) + x.tanh() / (y * y + 1)"))
+    pos, routes = layered_layout_with_routes(g)
+    assert routes and set(pos) == set(g.nodes)
+    for (a, b), points in routes.items():
+        assert g.has_edge(a, b)
+        assert [x for x, _ in points] == [float(layer) for layer in range(int(pos[a][0]) + 1, int(pos[b][0]))]
+        for x, y in points:  # a waypoint never sits on a box of its layer
+            for node, (nx_, ny) in pos.items():
+                if nx_ == x:
+                    assert abs(ny - y) >= (1 + WAYPOINT_HEIGHT) / 2 - 1e-9, (node, (x, y))
+    for a, b in g.edges:  # every other edge joins neighbouring layers
+        if (a, b) not in routes:
+            assert pos[b][0] - pos[a][0] == 1
+    assert layered_layout_with_routes(to_networkx(build("sigmoid(x * y - z) * log(x) + x.tanh() / (y * y + 1)"))) \
+        == (pos, routes)
+    # expression trees need none: every value moves next to its consumer
+    assert layered_layout_with_routes(to_networkx(build("tanh(w1*x1 + w2*x2 + b)")))[1] == {}
+
+
+def test_waypoints_are_skipped_when_they_would_swamp_the_graph(monkeypatch) -> None:
+    import minitorch.graph as graph_module
+    from minitorch.graph import layered_layout_with_routes
+
+    monkeypatch.setattr(graph_module, "MAX_ROUTE_POINTS_PER_NODE", 0.0)
+    g = to_networkx(build("sigmoid(x * y - z) * log(x) + x.tanh() / (y * y + 1)"))
+    pos, routes = layered_layout_with_routes(g)
+    assert routes == {} and pos == layered_layout(g)

@@ -82,6 +82,7 @@ class GraphCanvas(QWidget):
         self._index: dict[Hashable, int] = {}
         self._edge_lines = _LineArray(np.zeros((0, 4)))
         self._arrow_lines = _LineArray(np.zeros((0, 4)))
+        self._routes: dict[tuple[Hashable, Hashable], list[tuple[float, float]]] = {}
         self._grads: dict[Hashable, Any] | None = None  # None: show the graph's own grad attribute
         self._done: set[Hashable] = set()
         self._current: Hashable | None = None
@@ -98,9 +99,21 @@ class GraphCanvas(QWidget):
         self._bold.setBold(True)
 
     # --- data ------------------------------------------------------------------------------------
-    def set_graph(self, graph: nx.DiGraph, positions: Mapping[Hashable, tuple[float, float]], fit: bool = True) -> None:
-        """Show ``graph`` with ``positions`` in layout units (layer, row); keeps the view unless ``fit``."""
+    def set_graph(
+        self,
+        graph: nx.DiGraph,
+        positions: Mapping[Hashable, tuple[float, float]],
+        fit: bool = True,
+        routes: Mapping[tuple[Hashable, Hashable], list[tuple[float, float]]] | None = None,
+    ) -> None:
+        """Show ``graph`` with ``positions`` in layout units (layer, row); keeps the view unless ``fit``.
+
+        ``routes`` (from `layered_layout_with_routes`) give waypoints for edges that skip layers.
+        """
         self.graph = graph
+        self._routes = {
+            edge: [(x * LAYER_GAP, y * ROW_GAP) for x, y in points] for edge, points in (routes or {}).items()
+        }
         self.nodes = list(graph.nodes)
         self._index = {node: i for i, node in enumerate(self.nodes)}
         self.centers = np.array(
@@ -113,8 +126,9 @@ class GraphCanvas(QWidget):
         self._message = ""
         self._build_edge_paths()
         if len(self.nodes):
-            low = self.centers.min(axis=0)
-            high = self.centers.max(axis=0)
+            extent = [self.centers] + [np.array(p) for p in self._routes.values()]
+            low = np.concatenate(extent).min(axis=0)
+            high = np.concatenate(extent).max(axis=0)
             self._bounds = QRectF(
                 low[0] - NODE_WIDTH / 2 - 20,
                 low[1] - NODE_HEIGHT / 2 - 20,
@@ -144,15 +158,32 @@ class GraphCanvas(QWidget):
         self._hot_edges = list(edges)
         self.update()
 
-    def _edge_geometry(self, a: Hashable, b: Hashable) -> tuple[QPointF, QPointF]:
+    def _edge_pieces(self, a: Hashable, b: Hashable) -> list[tuple[bool, tuple[float, float], tuple[float, float]]]:
+        """An edge as pieces ``(is_curve, start, end)``: S-curves between columns and, where it skips
+        layers, straight runs through its waypoints' slots (so it passes between boxes)."""
         ax, ay = self.centers[self._index[a]]
         bx, by = self.centers[self._index[b]]
-        return QPointF(ax + NODE_WIDTH / 2, ay), QPointF(bx - NODE_WIDTH / 2, by)
+        pieces = []
+        start = (ax + NODE_WIDTH / 2, ay)
+        for x, y in self._routes.get((a, b), ()):
+            pieces.append((True, start, (x - NODE_WIDTH / 2, y)))
+            pieces.append((False, (x - NODE_WIDTH / 2, y), (x + NODE_WIDTH / 2, y)))
+            start = (x + NODE_WIDTH / 2, y)
+        pieces.append((True, start, (bx - NODE_WIDTH / 2, by)))
+        return pieces
 
-    def _edge_curve(self, path: QPainterPath, start: QPointF, end: QPointF) -> None:
-        bend = max(30.0, (end.x() - start.x()) * 0.45)
-        path.moveTo(start)
-        path.cubicTo(QPointF(start.x() + bend, start.y()), QPointF(end.x() - bend, end.y()), end)
+    def _edge_path(self, path: QPainterPath, a: Hashable, b: Hashable) -> QPointF:
+        """Add the edge's exact curves to ``path``; returns where it ends (for the arrowhead)."""
+        end = QPointF()
+        for is_curve, (sx, sy), (ex, ey) in self._edge_pieces(a, b):
+            path.moveTo(sx, sy)
+            if is_curve:
+                bend = max(30.0, (ex - sx) * 0.45)
+                path.cubicTo(QPointF(sx + bend, sy), QPointF(ex - bend, ey), QPointF(ex, ey))
+            else:
+                path.lineTo(ex, ey)
+            end = QPointF(ex, ey)
+        return end
 
     def _arrow(self, path: QPainterPath, end: QPointF) -> None:
         size = ARROW_SIZE
@@ -162,7 +193,7 @@ class GraphCanvas(QWidget):
         )
 
     def _build_edge_paths(self) -> None:
-        """Every edge as a few straight segments along its curve, computed with numpy in one go.
+        """Every edge as a few straight segments along its curves, computed with numpy in one go.
 
         Stroking one big QPainterPath of thousands of curves takes seconds; a flat array of line
         segments handed to ``drawLines`` takes milliseconds (see benchmarks/bench_graph_layout.py).
@@ -175,16 +206,27 @@ class GraphCanvas(QWidget):
         index = self._index
         sources = self.centers[[index[a] for a, _ in edges]] + (NODE_WIDTH / 2, 0)
         targets = self.centers[[index[b] for _, b in edges]] - (NODE_WIDTH / 2, 0)
-        bend = np.maximum(30.0, (targets[:, 0] - sources[:, 0]) * 0.45)
-        control1 = sources.copy()
-        control1[:, 0] += bend
-        control2 = targets.copy()
-        control2[:, 0] -= bend
-        pieces = 12 if len(edges) < 500 else 8
-        t = np.linspace(0.0, 1.0, pieces + 1)[None, :, None]
-        points = ((1 - t) ** 3 * sources[:, None] + 3 * (1 - t) ** 2 * t * control1[:, None]
-                  + 3 * (1 - t) * t**2 * control2[:, None] + t**3 * targets[:, None])
-        segments = np.concatenate([points[:, :-1], points[:, 1:]], axis=2).reshape(-1, 4)
+        straight = []
+        if self._routes:  # routed edges: curve pieces join the plain edges, runs become lines
+            curve_starts, curve_ends = [], []
+            plain = []
+            for k, (a, b) in enumerate(edges):
+                if (a, b) not in self._routes:
+                    plain.append(k)
+                    continue
+                for is_curve, start, end in self._edge_pieces(a, b):
+                    if is_curve:
+                        curve_starts.append(start)
+                        curve_ends.append(end)
+                    else:
+                        straight.append((*start, *end))
+            curve_sources = np.concatenate([sources[plain], np.array(curve_starts).reshape(-1, 2)])
+            curve_targets = np.concatenate([targets[plain], np.array(curve_ends).reshape(-1, 2)])
+        else:
+            curve_sources, curve_targets = sources, targets
+        segments = _bezier_segments(curve_sources, curve_targets, 12 if len(edges) < 500 else 8)
+        if straight:
+            segments = np.concatenate([segments, np.array(straight)])
         self._edge_lines = _LineArray(segments)
         # arrowheads as open chevrons: two short segments per edge, drawn by the same fast call
         tip = targets
@@ -363,9 +405,7 @@ class GraphCanvas(QWidget):
             arrows = QPainterPath()
             for a, b in self._hot_edges:
                 if a in self._index and b in self._index:
-                    start, end = self._edge_geometry(a, b)
-                    self._edge_curve(hot, start, end)
-                    self._arrow(arrows, end)
+                    self._arrow(arrows, self._edge_path(hot, a, b))
             painter.setPen(QPen(COLOR_EDGE_HOT, 3.2))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawPath(hot)
@@ -462,6 +502,19 @@ class GraphCanvas(QWidget):
             painter.end()
 
         _atomic(path, write)
+
+
+def _bezier_segments(starts: np.ndarray, ends: np.ndarray, pieces: int) -> np.ndarray:
+    """S-shaped cubic curves (horizontal at both ends) from each start to its end, as N x 4 segments."""
+    bend = np.maximum(30.0, (ends[:, 0] - starts[:, 0]) * 0.45)
+    control1 = starts.copy()
+    control1[:, 0] += bend
+    control2 = ends.copy()
+    control2[:, 0] -= bend
+    t = np.linspace(0.0, 1.0, pieces + 1)[None, :, None]
+    points = ((1 - t) ** 3 * starts[:, None] + 3 * (1 - t) ** 2 * t * control1[:, None]
+              + 3 * (1 - t) * t**2 * control2[:, None] + t**3 * ends[:, None])
+    return np.concatenate([points[:, :-1], points[:, 1:]], axis=2).reshape(-1, 4)
 
 
 class _LineArray:

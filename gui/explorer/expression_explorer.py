@@ -43,7 +43,7 @@ from minitorch.graph import (
     BackwardStepper,
     IncompleteGraphError,
     check_reaches,
-    layered_layout,
+    layered_layout_with_routes,
     node_caption,
     to_networkx,
     write_dot,
@@ -308,7 +308,8 @@ class ExpressionExplorer(QWidget):
         self._clear_error()
         self.graph = to_networkx(root, attributes={"expr": texts})
         self.stepper = BackwardStepper(self.graph)
-        self.canvas.set_graph(self.graph, layered_layout(self.graph))
+        positions, routes = layered_layout_with_routes(self.graph)
+        self.canvas.set_graph(self.graph, positions, routes=routes)
         self._clear_verify()
         self._show_backward_state(None)
         self.graphChanged.emit()

@@ -33,7 +33,7 @@ from minitorch.graph import (
     IncompleteGraphError,
     check_reaches,
     collapse_groups,
-    layered_layout,
+    layered_layout_with_routes,
     mlp_from_state_dict,
     mlp_layer_shapes,
     model_graph,
@@ -74,6 +74,7 @@ class ModelView:
     shown: nx.DiGraph
     positions: dict[Hashable, tuple[float, float]]
     description: str
+    routes: dict = field(default_factory=dict)  # waypoints of edges that skip layers
 
 
 def _config_value(config: Any, name: str, default: Any) -> Any:
@@ -146,7 +147,8 @@ def _build_model_view(request: ModelRequest) -> ModelView:
         graph = model_graph(model, request.sample, request.input_names, prefixes)
         shown = collapse_groups(graph, request.expanded)
         description = _scalar_description(graph, shown)
-    return ModelView(request.token, graph, shown, layered_layout(shown), description)
+    positions, routes = layered_layout_with_routes(shown)
+    return ModelView(request.token, graph, shown, positions, description, routes)
 
 
 def _scalar_description(full: nx.DiGraph, shown: nx.DiGraph) -> str:
@@ -352,7 +354,7 @@ class ModelGraphPanel(QWidget):
         self.view = view
         self.error = ""
         self.status_label.setText(view.description)
-        self.canvas.set_graph(view.shown, view.positions, fit=not same_nodes)
+        self.canvas.set_graph(view.shown, view.positions, fit=not same_nodes, routes=view.routes)
         self.viewChanged.emit()
 
     # --- expand / collapse -----------------------------------------------------------------------------
@@ -396,7 +398,8 @@ class ModelGraphPanel(QWidget):
             self._start_next()
             return
         shown = collapse_groups(full, self.expanded) if any("group" in a for _, a in full.nodes(data=True)) else full
-        view = ModelView(self.view.token, full, shown, layered_layout(shown), _scalar_description(full, shown))
+        positions, routes = layered_layout_with_routes(shown)
+        view = ModelView(self.view.token, full, shown, positions, _scalar_description(full, shown), routes)
         self.view = None  # force a fit: the set of boxes changed
         self._show(view)
 
