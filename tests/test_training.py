@@ -405,3 +405,14 @@ def test_divergence_between_evaluations_rolls_back_to_finite_weights():
     assert all(np.all(np.isfinite(v)) for v in t.state_dict().values())
     assert t.optimizer.state == {}
     assert all(math.isfinite(h["train_loss"]) for h in t.history)
+
+
+@pytest.mark.parametrize("name", ["tanh", "relu", "sigmoid", "leaky_relu", "linear"])
+def test_numpy_activations_match_the_engine(name):
+    from minitorch.nn.scalar import activate
+    from minitorch.training.backends import activate_inplace, numpy_activation
+
+    z = np.array([-800.0, -2.0, -0.0, 0.0, 1e-300, 1.5, 800.0])
+    engine = [activate(Tensor(float(v)), name).data for v in z]
+    np.testing.assert_allclose(numpy_activation(z.copy(), name), engine, rtol=1e-15, atol=0)
+    np.testing.assert_array_equal(activate_inplace(z.copy(), name), numpy_activation(z.copy(), name))

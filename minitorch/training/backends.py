@@ -103,6 +103,17 @@ def numpy_activation(z: np.ndarray, name: str) -> np.ndarray:
     raise ValueError(f"unknown activation {name!r}")
 
 
+def activate_inplace(z: np.ndarray, name: str) -> np.ndarray:
+    """`numpy_activation` written into ``z`` where numpy allows it (z is overwritten)."""
+    if name == "tanh":
+        return np.tanh(z, out=z)
+    if name == "relu":
+        return np.maximum(z, 0.0, out=z)
+    if name == "leaky_relu":
+        return np.multiply(z, 0.01, out=z, where=z <= 0)
+    return numpy_activation(z, name)
+
+
 def numpy_loss(outputs: np.ndarray, targets: np.ndarray, loss: str) -> float:
     """The mean data loss of (n, out) outputs against targets, as the graph losses compute it."""
     with np.errstate(over="ignore", invalid="ignore"):
@@ -211,11 +222,14 @@ class ScalarBackend(ModelBackend):
 
     def layer_outputs(self, x: np.ndarray) -> list[np.ndarray]:
         # A vectorised numpy forward from the current weights: fast and builds no graph.
+        # Each layer allocates one array and then works in place (fewer temporaries to fill).
         h = np.asarray(x, dtype=np.float64)
         outputs = []
         with np.errstate(over="ignore", invalid="ignore"):
             for (weight, bias), name in zip(self.weights(), self.spec.activations()):
-                h = numpy_activation(h @ weight.T + bias, name)
+                z = h @ weight.T
+                z += bias
+                h = activate_inplace(z, name)
                 outputs.append(h)
         return outputs
 
