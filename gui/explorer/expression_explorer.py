@@ -411,7 +411,7 @@ class ExpressionExplorer(QWidget):
 
     def _grad_name(self, node: Hashable) -> str:
         caption = self._caption(node)
-        return f"{caption}.grad" if caption.isidentifier() else f"({caption}).grad"
+        return f"{caption}.grad" if _is_atom(html.unescape(caption)) else f"({caption}).grad"
 
     def _explain(self, step: BackwardStep) -> str:
         head = f"Step {step.index + 1}: <b>{self._caption(step.node)}</b> has grad <b>{step.grad:.6g}</b>"
@@ -497,6 +497,22 @@ class ExpressionExplorer(QWidget):
             getattr(self, f"export_{kind}")(path)
         except OSError as err:
             self._show_error(f"could not export: {err}")
+
+
+def _is_atom(text: str) -> bool:
+    """True for text that needs no parentheses before ``.grad``: a name, or one call like ``log(a)``."""
+    if text.isidentifier():
+        return True
+    head, paren, _ = text.partition("(")
+    if not paren or not head.isidentifier() or not text.endswith(")"):
+        return False
+    depth = 0
+    for position, char in enumerate(text):
+        depth += char == "("
+        depth -= char == ")"
+        if depth == 0 and position > len(head) and position < len(text) - 1:
+            return False  # the first call closes before the end: "f(a) * g(b)"
+    return True
 
 
 def _strip_tags(text: str) -> str:
