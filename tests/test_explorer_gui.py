@@ -476,3 +476,11 @@ def test_edges_that_skip_layers_are_drawn_between_boxes(qtbot, explorer) -> None
         if any((source, step.node) in canvas._routes for source, _, _ in step.contributions):
             break
     assert step is not None
+
+
+def test_an_input_used_twice_is_one_edge_marked_x2(qtbot, explorer) -> None:
+    explorer.set_expression("x * x")
+    assert explorer.graph.number_of_edges() == 1
+    assert [text for _, text in explorer.canvas._edge_counts] == ["×2"]
+    explorer.finish_backward()
+    assert explorer.displayed_gradients()[1] == pytest.approx(2 * explorer.values["x"])

@@ -83,6 +83,7 @@ class GraphCanvas(QWidget):
         self._edge_lines = _LineArray(np.zeros((0, 4)))
         self._arrow_lines = _LineArray(np.zeros((0, 4)))
         self._routes: dict[tuple[Hashable, Hashable], list[tuple[float, float]]] = {}
+        self._edge_counts: list[tuple[QPointF, str]] = []
         self._grads: dict[Hashable, Any] | None = None  # None: show the graph's own grad attribute
         self._done: set[Hashable] = set()
         self._current: Hashable | None = None
@@ -199,6 +200,7 @@ class GraphCanvas(QWidget):
         segments handed to ``drawLines`` takes milliseconds (see benchmarks/bench_graph_layout.py).
         """
         edges = list(self.graph.edges)
+        self._edge_counts: list[tuple[QPointF, str]] = []
         if not edges:
             self._edge_lines = _LineArray(np.zeros((0, 4)))
             self._arrow_lines = _LineArray(np.zeros((0, 4)))
@@ -228,6 +230,12 @@ class GraphCanvas(QWidget):
         if straight:
             segments = np.concatenate([segments, np.array(straight)])
         self._edge_lines = _LineArray(segments)
+        # an input used more than once (x * x) is one edge labelled with the count
+        self._edge_counts = [
+            (QPointF(targets[k][0] - 30, targets[k][1] - 8), f"×{count}")
+            for k, (a, b) in enumerate(edges)
+            if (count := self.graph.edges[a, b].get("multiplicity", 1)) > 1
+        ]
         # arrowheads as open chevrons: two short segments per edge, drawn by the same fast call
         tip = targets
         upper = np.concatenate([tip + (-ARROW_SIZE * 1.4, -ARROW_SIZE * 0.7), tip], axis=1)
@@ -414,12 +422,17 @@ class GraphCanvas(QWidget):
             painter.drawPath(arrows)
 
         margin_x, margin_y = NODE_WIDTH / 2, NODE_HEIGHT / 2
+        with_text = NODE_HEIGHT * scale >= TEXT_MIN_PIXELS
+        if with_text and self._edge_counts:
+            painter.setPen(COLOR_MUTED)
+            painter.setFont(self._font)
+            for point, text in self._edge_counts:
+                painter.drawText(point, text)
         xs, ys = self.centers[:, 0], self.centers[:, 1]
         mask = (
             (xs + margin_x >= visible.left()) & (xs - margin_x <= visible.right())
             & (ys + margin_y >= visible.top()) & (ys - margin_y <= visible.bottom())
         )
-        with_text = NODE_HEIGHT * scale >= TEXT_MIN_PIXELS
         border = QPen(COLOR_BORDER, 1.0)
         border.setCosmetic(True)
         group_border = QPen(COLOR_GROUP_BORDER, 1.6, Qt.PenStyle.DashLine)
