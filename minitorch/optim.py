@@ -42,10 +42,10 @@ def _sqrt(value: Any) -> Any:
 
 
 def _grad_array(param: Any) -> Any:
-    """The gradient as a float or an array (an n-d engine may store its grad as a tensor)."""
+    """The gradient as a float or an array; a gradient stored as a minitorch tensor gives its array."""
     grad = param.grad
-    if grad is not None and hasattr(grad, "data") and hasattr(grad.data, "shape") and not hasattr(grad, "dtype"):
-        grad = grad.data
+    if grad is not None and type(grad).__module__.startswith("minitorch."):
+        grad = grad.data  # never do the update with tensor ops: that would record a graph
     return grad
 
 

@@ -214,3 +214,41 @@ def test_functional_dispatches_n_d_tensors_to_tensor_functional():
         F.cross_entropy([_leaves(r) for r in rows], [1, 2]).data, abs=TOL)
     np.testing.assert_allclose(np.asarray(F.softmax(logits, dim=-1).data)[0],
                                [p.data for p in F.softmax(_leaves(rows[0]))], atol=TOL)
+
+
+# --- property checks against torch on random inputs ---------------------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+finite = st.floats(min_value=-50, max_value=50, allow_nan=False)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(finite, st.sampled_from([0.0, 1.0])), min_size=1, max_size=6))
+def test_bce_with_logits_property(pairs):
+    logits, targets = [p[0] for p in pairs], [p[1] for p in pairs]
+    xs = _leaves(logits)
+    loss = F.binary_cross_entropy_with_logits(xs, targets)
+    loss.backward()
+    tx = _torch_leaf(logits)
+    torch.nn.functional.binary_cross_entropy_with_logits(tx, torch.tensor(targets, dtype=torch.float64)).backward()
+    expected = torch.nn.functional.binary_cross_entropy_with_logits(
+        torch.tensor(logits, dtype=torch.float64), torch.tensor(targets, dtype=torch.float64)).item()
+    assert loss.data == pytest.approx(expected, rel=1e-12, abs=1e-12)
+    assert [x.grad for x in xs] == pytest.approx(tx.grad.tolist(), abs=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(min_value=2, max_value=5).flatmap(
+    lambda k: st.lists(st.tuples(st.lists(finite, min_size=k, max_size=k), st.integers(0, k - 1)),
+                       min_size=1, max_size=4)))
+def test_cross_entropy_property(samples):
+    rows, labels = [s[0] for s in samples], [s[1] for s in samples]
+    xs = [_leaves(r) for r in rows]
+    loss = F.cross_entropy(xs, labels)
+    loss.backward()
+    tx = _torch_leaf(rows)
+    torch.nn.functional.cross_entropy(tx, torch.tensor(labels)).backward()
+    expected = torch.nn.functional.cross_entropy(torch.tensor(rows, dtype=torch.float64), torch.tensor(labels))
+    assert loss.data == pytest.approx(expected.item(), rel=1e-12, abs=1e-12)
+    assert [x.grad for r in xs for x in r] == pytest.approx(tx.grad.flatten().tolist(), abs=1e-12)
