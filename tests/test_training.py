@@ -416,3 +416,13 @@ def test_numpy_activations_match_the_engine(name):
     engine = [activate(Tensor(float(v)), name).data for v in z]
     np.testing.assert_allclose(numpy_activation(z.copy(), name), engine, rtol=1e-15, atol=0)
     np.testing.assert_array_equal(activate_inplace(z.copy(), name), numpy_activation(z.copy(), name))
+
+
+def test_csv_regression_gets_a_linear_output(tmp_path):
+    path = tmp_path / "reg.csv"
+    rows = "\n".join(f"{x / 10:.2f},{3 * x / 10 + 5:.3f}" for x in range(30))
+    path.write_text("x,y\n" + rows + "\n")
+    t = Trainer(TrainConfig(dataset="csv", csv_path=str(path), hidden_layers=[4]))
+    assert t.task == "regression" and t.spec.output_activation == "linear"
+    t.run(3)
+    assert t.evaluate()["train_acc"] is None

@@ -151,15 +151,16 @@ class TrainConfig:
     def task(self) -> str:
         return DATASETS[self.dataset].task
 
-    def resolved_output_activation(self) -> str:
+    def resolved_output_activation(self, task: str | None = None) -> str:
         """The output activation actually used: the user's, or the loss's natural one.
 
         Losses that take raw scores (bce_logits, cross_entropy, hinge) and regression get a
         linear output; mse/l1 on +-1 class labels get tanh, as in the seed and the TF playground.
+        ``task`` is the loaded data's task (a CSV file's is known only once it is read).
         """
         if self.output_activation is not None:
             return self.output_activation
-        if self.loss in ("mse", "l1") and self.task == "classification":
+        if self.loss in ("mse", "l1") and (task or self.task) == "classification":
             return "tanh"
         return "linear"
 

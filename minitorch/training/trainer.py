@@ -101,7 +101,7 @@ class Trainer:
             hidden_layers=tuple(cfg.hidden_layers),
             output_dim=int(output_dim),
             activation=cfg.activation,
-            output_activation=cfg.resolved_output_activation(),
+            output_activation=cfg.resolved_output_activation(self.data.task),
             loss=cfg.loss,
             l2=cfg.l2,
             seed=cfg.seed,
