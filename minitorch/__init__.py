@@ -36,3 +36,8 @@ __all__ += [
     "backend", "ndtensor", "NDTensor", "tensor", "zeros", "ones", "full", "zeros_like", "ones_like",
     "randn", "rand", "arange", "cat", "stack", "where", "manual_seed", "float32", "float64",
 ]
+
+# Training toolkit (issue 3): `minitorch.optim.SGD(...)` after a plain `import minitorch`, as with torch.
+from . import optim  # noqa: E402
+
+__all__ += ["optim"]
