@@ -8,19 +8,28 @@ for the backward pass and holds the global "record a graph?" switch (`no_grad`).
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-# A one-element list so that both engines can read the flag with a single index
-# (cheaper than a function call on the hot path of every operation).
-GRAD_ENABLED = [True]
+
+class _GradState(threading.local):
+    """Whether operations record a graph, per thread, as in PyTorch: the GUI's training
+    thread evaluating under ``no_grad()`` must not stop another thread from recording."""
+
+    enabled = True
+
+
+# Both engines read ``GRAD_STATE.enabled`` directly: an attribute read is cheaper than a
+# function call on the hot path of every operation.
+GRAD_STATE = _GradState()
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def is_grad_enabled() -> bool:
     """True when operations record the graph needed by ``backward()``."""
-    return GRAD_ENABLED[0]
+    return GRAD_STATE.enabled
 
 
 class _GradMode:
@@ -31,11 +40,11 @@ class _GradMode:
         self._saved: list[bool] = []
 
     def __enter__(self) -> None:
-        self._saved.append(GRAD_ENABLED[0])
-        GRAD_ENABLED[0] = self.enabled
+        self._saved.append(GRAD_STATE.enabled)
+        GRAD_STATE.enabled = self.enabled
 
     def __exit__(self, *exc: object) -> None:
-        GRAD_ENABLED[0] = self._saved.pop()
+        GRAD_STATE.enabled = self._saved.pop()
 
     def __call__(self, func: F) -> F:
         @functools.wraps(func)

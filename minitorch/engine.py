@@ -19,8 +19,9 @@ import math
 import numbers
 from collections.abc import Callable
 from operator import attrgetter
+from typing import Any
 
-from .autograd import GRAD_ENABLED, enable_grad, is_grad_enabled, no_grad
+from .autograd import GRAD_STATE, enable_grad, is_grad_enabled, no_grad
 from .errors import DivisionByZeroError, DomainError, TensorTypeError
 
 __all__ = ["Tensor", "no_grad", "enable_grad", "is_grad_enabled"]
@@ -306,7 +307,7 @@ def _node(
     db: Number = 0,
     # bound once as locals: this function runs once per node of every graph
     _new: Callable = object.__new__,
-    _recording: list = GRAD_ENABLED,
+    _grad_state: Any = GRAD_STATE,
     _next_id: Callable = _COUNTER.__next__,
 ) -> Tensor:
     """The result ``data`` of operation ``op`` on input ``a`` (and ``b``), with the local
@@ -319,7 +320,7 @@ def _node(
     out = _new(Tensor)
     out.data = data
     out.grad = 0
-    if _recording[0]:
+    if _grad_state.enabled:
         out._a = a
         out._da = da
         out._b = b

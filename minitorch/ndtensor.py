@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from . import backend
-from .autograd import GRAD_ENABLED, enable_grad, is_grad_enabled, no_grad, reverse_topological_order
+from .autograd import GRAD_STATE, enable_grad, is_grad_enabled, no_grad, reverse_topological_order
 from .errors import DeviceError, ShapeError, TensorTypeError
 
 __all__ = [
@@ -138,7 +138,7 @@ def make_result(data: Any, parents: tuple, backward: Callable[[Any], tuple], op:
     out.grad = None
     out.label = ""
     out._op = op
-    if GRAD_ENABLED[0]:
+    if GRAD_STATE.enabled:
         for p in parents:
             if p.requires_grad:
                 out.requires_grad = True

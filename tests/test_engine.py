@@ -204,6 +204,26 @@ def test_no_grad_records_no_graph():
     assert z.inputs == (x, x)
 
 
+def test_no_grad_is_per_thread_like_torch():
+    import threading
+
+    inside, go_on = threading.Event(), threading.Event()
+
+    def evaluate_without_graph():
+        with no_grad():
+            inside.set()
+            go_on.wait(5)
+
+    worker = threading.Thread(target=evaluate_without_graph)
+    worker.start()
+    inside.wait(5)
+    x = Tensor(2.0)
+    y = x * x  # this thread still records while the other one is inside no_grad()
+    go_on.set()
+    worker.join()
+    assert y.inputs == (x, x)
+
+
 def test_graph_is_readable_and_nodes_hashable():
     x = Tensor(2.0, label="x")
     y = Tensor(3.0)
