@@ -5,7 +5,10 @@ float32. The three implementations are timed in one process, interleaved round b
 (so machine noise hits them alike), from identical initial weights; the script prints the
 median ms/step of each and the ratios ours/torch and ours/numpy-floor.
 
-    python benchmarks/bench_tensor_vs_torch.py [--rounds 15] [--steps 10] [--device cpu|cuda]
+    python benchmarks/bench_tensor_vs_torch.py [--rounds 15] [--steps 10] [--device cpu|cuda] [--threads N]
+
+``--threads N`` pins numpy's OpenBLAS and PyTorch to N threads each (default: their own
+defaults); on a busy machine ``--threads 1`` avoids BLAS threads spinning against each other.
 
 With ``--device cuda`` (CuPy + a CUDA GPU) it compares against PyTorch CUDA instead and adds
 the 4096-4096-4096-10 net at batch 4096; the numpy floor is then a CuPy floor.
@@ -17,12 +20,21 @@ GPU nets ours/torch-cuda <= 1.3.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
+# --threads must reach OpenBLAS before numpy is imported
+_pre = argparse.ArgumentParser(add_help=False)
+_pre.add_argument("--threads", type=int, default=None)
+THREADS = _pre.parse_known_args(sys.argv[1:])[0].threads
+if THREADS is not None:
+    os.environ["OPENBLAS_NUM_THREADS"] = os.environ["OMP_NUM_THREADS"] = str(THREADS)
+
+import numpy as np  # noqa: E402
 
 CPU_CASES = [((2, 64, 64, 1), 256), ((784, 1024, 1024, 10), 512)]
 GPU_CASES = [((784, 1024, 1024, 10), 512), ((4096, 4096, 4096, 10), 4096)]
@@ -141,9 +153,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--steps", type=int, default=10, help="steps per timed block")
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    parser.add_argument("--threads", type=int, default=None, help="BLAS/torch threads (default: library defaults)")
     args = parser.parse_args()
 
     import torch
+
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
 
     if args.device == "cuda":
         import cupy
