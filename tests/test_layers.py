@@ -10,7 +10,7 @@ import torch
 
 import minitorch
 from minitorch import nn, optim
-from minitorch.errors import DeviceError, ShapeError
+from minitorch.errors import DeviceError, ShapeError, TensorTypeError
 from minitorch.ndtensor import tensor
 
 RNG = np.random.default_rng(2)
@@ -204,6 +204,12 @@ def test_module_to_dtype_and_unknown_device():
         model.to("tpu")
     with pytest.raises(DeviceError):
         nn.Linear(2, 2, device="cuda:x")
+    scalar_mlp = nn.MLP(2, [3, 1])
+    assert scalar_mlp.to("cpu") is scalar_mlp
+    with pytest.raises(DeviceError):
+        scalar_mlp.to("tpu")
+    with pytest.raises(TensorTypeError, match="scalar Tensors"):
+        scalar_mlp.to(dtype="float32")
 
 
 @pytest.mark.parametrize("name", ["SGD", "Adam"])

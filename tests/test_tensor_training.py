@@ -67,3 +67,10 @@ def test_digits_example_short_run():
     spec.loader.exec_module(module)
     accuracy = module.main(epochs=1, quiet=True)
     assert 0.5 < accuracy <= 1.0
+
+
+def test_tensor_engine_rejects_unknown_devices_clearly():
+    from minitorch.errors import DeviceError
+
+    with pytest.raises(DeviceError, match="tpu"):
+        Trainer(TrainConfig(dataset="moons", n_samples=20, engine="tensor", device="tpu"))

@@ -97,17 +97,21 @@ def module_to(module: Module, *args: Any, device: Any = None, dtype: Any = None)
     target_dtype = resolve_dtype(dtype)
     if target_dtype is not None and target_dtype.kind != "f":
         raise TensorTypeError(f"Module.to only casts to floating-point dtypes, got {target_dtype}")
+    target_device = backend.parse_device(device) if device is not None else None  # unknown devices fail first
+    if (target_device not in (None, "cpu") or target_dtype is not None) and any(
+        not hasattr(p, "_to_") for p in module.parameters()
+    ):
+        raise TensorTypeError(
+            f"{type(module).__name__} is made of scalar Tensors (Python floats on the CPU) and cannot be moved "
+            "or cast; build it from n-d layers (minitorch.nn.Linear, ...) instead"
+        )
     for owner in module.modules():
         for param in owner._parameters.values():
-            if param is None:
-                continue
-            if not hasattr(param, "_to_"):
-                raise TensorTypeError(f"{type(owner).__name__} holds scalar parameters, which cannot be moved")
-            param._to_(backend.parse_device(device) if device is not None else param.device, target_dtype)
+            if param is not None:
+                param._to_(target_device or param.device, target_dtype)
         for name, buf in list(owner._buffers.items()):
             if buf is not None and hasattr(buf, "dtype"):
-                target = backend.parse_device(device) if device is not None else backend.device_of(buf)
-                owner._buffers[name] = _move(buf, target, target_dtype)
+                owner._buffers[name] = _move(buf, target_device or backend.device_of(buf), target_dtype)
                 object.__setattr__(owner, name, owner._buffers[name])
     return module
 
