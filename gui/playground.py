@@ -117,8 +117,17 @@ class Playground(QWidget):
         data_scroll = QScrollArea()
         data_scroll.setWidgetResizable(True)
         data_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        data_scroll.setWidget(self.data_panel)
-        data_scroll.setMinimumWidth(200)
+        left = QWidget()
+        left.setObjectName("column")
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.setSpacing(0)
+        left_layout.addWidget(self.data_panel)
+        left_layout.addWidget(self.controls.stop_box)
+        left_layout.addStretch(1)
+        data_scroll.setWidget(left)
+        data_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        data_scroll.setMinimumWidth(210)
         self.splitter.addWidget(data_scroll)
 
         middle = QWidget()
@@ -140,6 +149,7 @@ class Playground(QWidget):
         self.loss_text = QLabel("Test loss —\nTraining loss —")
         self.loss_text.setObjectName("lossText")
         self.loss_text.setToolTip("The latest losses (and accuracy, for classification)")
+        self.loss_text.setMinimumHeight(52)  # room for three lines: new text never re-lays out the column
         out_layout.addWidget(self.loss_text)
         self.loss_plot.setMinimumHeight(110)
         self.accuracy_plot.setMinimumHeight(90)
@@ -278,7 +288,19 @@ class Playground(QWidget):
             self.loss_plot.set_columns(self._history.update(frame.snapshot.history, frame.generation))
 
     def show_frame(self, frame: Frame) -> None:
-        """Draw one frame from the worker (GUI thread)."""
+        """Draw one frame from the worker (GUI thread).
+
+        The worker waits (GIL released) while we hold its ``gui_turn`` lock, so the views
+        are updated and painted right here, without competing with training.
+        """
+        worker = self.controller.worker
+        with worker.gui_turn:
+            self._draw(frame)
+        worker.frame_consumed()
+        self.frames_shown += 1
+        self.frameShown.emit(frame)
+
+    def _draw(self, frame: Frame) -> None:
         self.last_frame = frame
         snap = frame.snapshot
         if frame.data.version != self._data_version:
@@ -289,13 +311,18 @@ class Playground(QWidget):
         self.loss_text.setText(self._loss_summary(frame))
         columns = self._history.update(snap.history, frame.generation)
         self.loss_plot.set_columns(columns)
-        self.accuracy_plot.set_columns(columns)
-        self.accuracy_plot.setVisible(frame.data.task == "classification")
-        self.output_view.show_frame(frame)
+        classification = frame.data.task == "classification"
+        if self.accuracy_plot.isVisibleTo(self) != classification:
+            self.accuracy_plot.setVisible(classification)
+        if classification:
+            self.accuracy_plot.set_columns(columns)
+        grid_changed = self.output_view.show_frame(frame)
         self.network_view.show_frame(frame)
-        self.frames_shown += 1
-        self.controller.worker.frame_consumed()
-        self.frameShown.emit(frame)
+        if self.isVisible():  # paint now, while the worker waits, instead of later against it
+            for view in (self.controls, self.loss_text, self.loss_plot, self.accuracy_plot, self.network_view):
+                view.repaint()
+            if grid_changed:
+                self.output_view.repaint()
 
     @staticmethod
     def _loss_summary(frame: Frame) -> str:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
 
 # Config fields the trainer can change between two steps without starting over.
 LIVE_FIELDS = ("lr", "momentum", "weight_decay", "l2", "batch_size", "betas")
@@ -145,6 +145,12 @@ class TrainingWorker(QObject):
         # Back-pressure: set while the GUI has not drawn the last frame yet, so a slow
         # GUI gets fewer frames instead of a growing queue of stale ones.
         self._frame_pending = threading.Event()
+        self._consumed_at = -math.inf
+        # The GUI holds this lock while it draws a frame; the worker takes it around each
+        # training step. Waiting on a lock releases the GIL, so the GUI thread draws without
+        # competing with training for the interpreter (which would stall it for many ms).
+        self.gui_turn = threading.Lock()
+        self.min_gap_after_draw = 0.010
         # The timer is a child, so moveToThread() takes it along to the worker thread.
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -162,6 +168,7 @@ class TrainingWorker(QObject):
 
     def frame_consumed(self) -> None:
         """Called by the GUI thread after drawing a frame: the next one may be sent."""
+        self._consumed_at = time.perf_counter()
         self._frame_pending.clear()
 
     # --- commands (slots, run in the worker thread) ------------------------------------------
@@ -252,9 +259,17 @@ class TrainingWorker(QObject):
 
     @Slot()
     def shutdown(self) -> None:
-        """Stop training; called (queued) before the thread is asked to quit."""
+        """Stop training and hand this object back to the GUI thread (runs in the worker thread).
+
+        Afterwards the worker thread can quit, and this object (with its timer) can be
+        destroyed from the GUI thread without Qt's "Timers cannot be stopped from another
+        thread" warnings.
+        """
         self._running = False
         self._timer.stop()
+        app = QCoreApplication.instance()
+        if app is not None:
+            self.moveToThread(app.thread())
 
     # --- the training loop ---------------------------------------------------------------------
     @Slot()
@@ -264,7 +279,8 @@ class TrainingWorker(QObject):
         started = time.perf_counter()
         try:
             while time.perf_counter() - started < self.slice_seconds:
-                metrics = self._trainer.step()
+                with self.gui_turn:
+                    metrics = self._trainer.step()
                 self._rate_steps += 1
                 reason = self._stop_check(metrics)
                 if reason:
@@ -282,7 +298,11 @@ class TrainingWorker(QObject):
             self.message.emit(self._stop_reason)
             self._emit_frame(force_grid=True)
             return
-        if now - self._last_frame_time >= self.min_frame_interval and not self._frame_pending.is_set():
+        if (
+            not self._frame_pending.is_set()
+            and now - self._last_frame_time >= self.min_frame_interval
+            and now - self._consumed_at >= self.min_gap_after_draw
+        ):
             self._emit_frame()
         self._timer.start(self.rest_ms)
 
@@ -391,11 +411,13 @@ class TrainingWorker(QObject):
         if trainer is None or data is None:
             return
         now = time.perf_counter()
-        if force_grid or now - self._last_grid_time >= self.grid_interval:
-            self._guard("Drawing the model's output", self._compute_maps)
-            self._last_grid_time = time.perf_counter()
+        with self.gui_turn:
+            if force_grid or now - self._last_grid_time >= self.grid_interval:
+                self._guard("Drawing the model's output", self._compute_maps)
+                self._last_grid_time = time.perf_counter()
+            snapshot = trainer.snapshot()
         frame = Frame(
-            snapshot=trainer.snapshot(),
+            snapshot=snapshot,
             config=dict(self._config),
             data=data,
             running=self._running,
@@ -474,7 +496,6 @@ class TrainingController(QObject):
     _import = Signal(str)
     _save_exp = Signal(str)
     _open_exp = Signal(str)
-    _shutdown = Signal()
 
     def __init__(self, parent: QObject | None = None, worker: TrainingWorker | None = None):
         super().__init__(parent)
@@ -495,7 +516,6 @@ class TrainingController(QObject):
             (self._import, self.worker.import_weights),
             (self._save_exp, self.worker.save_experiment),
             (self._open_exp, self.worker.open_experiment),
-            (self._shutdown, self.worker.shutdown),
         )
         for signal, slot in pairs:
             signal.connect(slot)
@@ -548,6 +568,8 @@ class TrainingController(QObject):
         if self._stopped:
             return True
         self._stopped = True
-        self._shutdown.emit()
+        if self.worker_thread.isRunning():
+            # Blocking: when this returns the worker has stopped its timer and moved back here.
+            QMetaObject.invokeMethod(self.worker, "shutdown", Qt.ConnectionType.BlockingQueuedConnection)
         self.worker_thread.quit()
         return bool(self.worker_thread.wait(timeout_ms))

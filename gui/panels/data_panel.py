@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -70,6 +70,8 @@ class DataPanel(QWidget):
         layout.addWidget(section_title("Data"))
 
         self.dataset = QComboBox()
+        self.dataset.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.dataset.setMinimumContentsLength(12)
         for name in available_datasets():
             self.dataset.addItem(DATASET_TITLES.get(name, name.replace("_", " ").title()), name)
         layout.addWidget(
@@ -114,14 +116,14 @@ class DataPanel(QWidget):
 
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
+        self.seed.setMaximumWidth(90)
         self.regenerate = QPushButton("Regenerate")
         self.regenerate.setToolTip("Draw new data and new initial weights (the seed goes up by one)")
         seed_row = QHBoxLayout()
         seed_row.setSpacing(6)
         seed_row.addWidget(labelled("Seed", self.seed, "Random seed: the same seed gives the same data and weights"))
-        seed_row.addWidget(self.regenerate, 0)
+        seed_row.addWidget(self.regenerate, 0, Qt.AlignmentFlag.AlignBottom)
         layout.addLayout(seed_row)
-        layout.addStretch(1)
 
         self.dataset.currentIndexChanged.connect(self._on_dataset)
         self.open_csv.clicked.connect(self.choose_csv)

@@ -19,6 +19,15 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from ..colors import BLUE, NEUTRAL, ORANGE, TEXT, heatmap_image, qcolor, symmetric_levels
 
+_PRETTY = {"x1": "x₁", "x2": "x₂", "x1^2": "x₁²", "x2^2": "x₂²", "x1*x2": "x₁x₂", "sin(x1)": "sin x₁",
+           "sin(x2)": "sin x₂"}
+
+
+def pretty_feature(name: str) -> str:
+    """How an input feature is labelled in the drawing (x1^2 -> x₁²)."""
+    return _PRETTY.get(name, name)
+
+
 _LINEAR_KEY = re.compile(r"^(?:(.*)\.)?(\d+)\.weight$")
 
 
@@ -104,7 +113,7 @@ class NetworkView(QWidget):
         sizes = self.layer_sizes
         if not sizes:
             return []
-        margin_x, top, bottom = 46.0, 30.0, 10.0
+        margin_x, top, bottom = 64.0, 30.0, 10.0
         width = max(self.width() - 2 * margin_x, 10.0)
         height = max(self.height() - top - bottom, 10.0)
         columns = len(sizes)
@@ -193,9 +202,9 @@ class NetworkView(QWidget):
             centre_x = column[0].center().x()
             painter.drawText(QRectF(centre_x - 60, 4, 120, 18), Qt.AlignmentFlag.AlignCenter, title)
         for i, rect in enumerate(rects[0]):
-            name = self.feature_names[i] if i < len(self.feature_names) else f"x{i + 1}"
+            name = pretty_feature(self.feature_names[i] if i < len(self.feature_names) else f"x{i + 1}")
             painter.drawText(
-                QRectF(rect.left() - 46, rect.top(), 42, rect.height()),
+                QRectF(rect.left() - 64, rect.top(), 60, rect.height()),
                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                 name,
             )

@@ -191,17 +191,20 @@ class OutputView(pg.PlotWidget):
             self.show_frame(self._last_frame)
 
     # --- drawing -------------------------------------------------------------------------------
-    def show_frame(self, frame: Any) -> None:
+    def show_frame(self, frame: Any) -> bool:
+        """Draw what changed in ``frame``; True when the output map was redrawn."""
         self._last_frame = frame
         data = frame.data
         if data.version != self._data_version:
             self._data_version = data.version
             self._draw_points(frame)
             self._grid_version = -1
-        if frame.grid_version != self._grid_version:
-            self._grid_version = frame.grid_version
-            self._draw_output(frame)
-            self.refresh_count += 1
+        if frame.grid_version == self._grid_version:
+            return False
+        self._grid_version = frame.grid_version
+        self._draw_output(frame)
+        self.refresh_count += 1
+        return True
 
     def _levels(self, frame: Any) -> tuple[float, float]:
         """The values at the orange and blue ends: the two labels, or the target range."""
@@ -219,7 +222,8 @@ class OutputView(pg.PlotWidget):
     def _draw_output(self, frame: Any) -> None:
         data = frame.data
         x0, x1, y0, y1 = frame.extent
-        self.message.setText("")
+        if self.message.toPlainText():
+            self.message.setText("")
         if frame.grid is not None:
             grid = np.asarray(frame.grid, dtype=float)
             self.curve.setData([], [])

@@ -7,6 +7,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
+    QApplication,
     QComboBox,
     QDoubleSpinBox,
     QFrame,
@@ -14,11 +15,12 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSpinBox,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
 
-from ._widgets import caption, labelled, select_data, set_item_enabled
+from ._widgets import caption, labelled, section_title, select_data, set_item_enabled
 
 OPTIMIZERS = (("sgd", "SGD"), ("adam", "Adam"), ("adamw", "AdamW"), ("rmsprop", "RMSprop"))
 LOSSES = (
@@ -29,7 +31,7 @@ LOSSES = (
     ("hinge", "Hinge (max-margin)"),
 )
 OUTPUT_ACTIVATIONS = (
-    (None, "Auto (from the loss)"),
+    (None, "Auto"),
     ("tanh", "Tanh"),
     ("linear", "Linear"),
     ("sigmoid", "Sigmoid"),
@@ -64,13 +66,16 @@ class TrainingControls(QWidget):
         outer.setContentsMargins(16, 10, 16, 10)
         outer.setSpacing(14)
 
-        self.reset_button = QPushButton("⟲")
+        style = QApplication.style()
+        self.reset_button = QPushButton()
+        self.reset_button.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload))
         self.reset_button.setObjectName("smallRound")
         self.reset_button.setToolTip("Reset: new random weights for the same network (R)")
         self.play_button = QPushButton("▶")
         self.play_button.setObjectName("playButton")
         self.play_button.setToolTip("Play / pause training (Space)")
-        self.step_button = QPushButton("⏭")
+        self.step_button = QPushButton()
+        self.step_button.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipForward))
         self.step_button.setObjectName("smallRound")
         self.step_button.setToolTip("Step: one optimisation step on one minibatch (S)")
         for button in (self.reset_button, self.play_button, self.step_button):
@@ -83,10 +88,12 @@ class TrainingControls(QWidget):
         self.epoch_label = QLabel("000,000")
         self.epoch_label.setObjectName("epochCounter")
         self.epoch_label.setToolTip("Epochs completed (passes over the training data)")
+        self.epoch_label.setMinimumWidth(120)  # a fixed footprint: changing digits never re-lays out the bar
         counters.addWidget(self.epoch_label)
         self.step_label = QLabel("step 0 · 0 steps/s")
         self.step_label.setObjectName("hint")
         self.step_label.setToolTip("Optimisation steps taken, and the current training speed")
+        self.step_label.setFixedWidth(150)
         counters.addWidget(self.step_label)
         outer.addLayout(counters)
         outer.addWidget(_vline())
@@ -134,10 +141,13 @@ class TrainingControls(QWidget):
             ("Output", self.output_activation, "Activation of the output layer; Auto picks the one the loss expects"),
             ("Engine", self.engine, "Scalar graph: one autograd node per number. Vectorised: n-d tensors"),
         )
+        widths = {self.lr: 92, self.optimizer: 88, self.momentum: 70, self.batch_size: 64, self.l2: 86,
+                  self.loss: 170, self.output_activation: 150, self.engine: 140}
         for text, widget, tip in form:
+            widget.setFixedWidth(widths[widget])
             outer.addWidget(labelled(text, widget, tip))
 
-        outer.addWidget(_vline())
+        # The stop condition lives in its own small box (the playground puts it in the left column).
         self.max_epochs = QSpinBox()
         self.max_epochs.setRange(0, 1_000_000)
         self.max_epochs.setSpecialValueText("no limit")
@@ -148,8 +158,13 @@ class TrainingControls(QWidget):
         self.target_loss.setSingleStep(0.01)
         self.target_loss.setSpecialValueText("none")
         self.target_loss.setKeyboardTracking(False)
-        outer.addWidget(labelled("Stop after epochs", self.max_epochs, "Pause training after this many epochs"))
-        outer.addWidget(labelled("Target loss", self.target_loss, "Pause once the training loss reaches this value"))
+        self.stop_box = QWidget()
+        stop_layout = QVBoxLayout(self.stop_box)
+        stop_layout.setContentsMargins(12, 0, 12, 12)
+        stop_layout.setSpacing(10)
+        stop_layout.addWidget(section_title("Stop"))
+        stop_layout.addWidget(labelled("After epochs", self.max_epochs, "Pause training after this many epochs"))
+        stop_layout.addWidget(labelled("At loss", self.target_loss, "Pause once the training loss reaches this value"))
         outer.addStretch(1)
 
         self.play_button.clicked.connect(self.playClicked)
