@@ -46,6 +46,7 @@ def test_config_json_round_trip(tmp_path):
     [
         ({"dataset": "mnist"}, "dataset"),
         ({"n_samples": 2}, "n_samples"),
+        ({"n_samples": 10**9}, "n_samples"),
         ({"noise": -0.1}, "noise"),
         ({"test_fraction": 0.95}, "test_fraction"),
         ({"features": ["x1", "x9"]}, "features"),

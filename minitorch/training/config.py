@@ -23,6 +23,7 @@ OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 ENGINES = ("scalar", "tensor")
 LR_SCHEDULES = (None, "step", "cosine")
 DTYPES = ("float64", "float32")
+MAX_SAMPLES = 100_000  # a typo like 10**9 must not freeze the playground
 CONFIG_FORMAT = "minitorch-config"
 CONFIG_VERSION = 1
 
@@ -91,6 +92,8 @@ class TrainConfig:
         """Raise ValueError naming the first bad field; return self when all is well."""
         _check_choice("dataset", self.dataset, tuple(DATASETS))
         _check_int("n_samples", self.n_samples, 4)
+        if self.n_samples > MAX_SAMPLES:
+            _fail("n_samples", f"at most {MAX_SAMPLES} points can be generated, got {self.n_samples}")
         _check_float("noise", self.noise, 0.0, 10.0)
         _check_float("test_fraction", self.test_fraction, 0.0, 0.9)
         _check_int("seed", self.seed, 0)
