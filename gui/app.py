@@ -26,6 +26,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("file", nargs="?", help="an experiment or config JSON file to open")
     parser.add_argument("--train", action="store_true", help="start training as soon as the window is shown")
+    # For start-up checks (benchmarks, CI): print "shown" once the window is up, then quit.
+    parser.add_argument("--exit-when-shown", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -58,6 +60,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.open_path(args.file)
     if args.train:
         window.playground.play()
+    if args.exit_when_shown:
+        from PySide6.QtCore import QTimer
+
+        def report_and_quit() -> None:
+            print("shown", flush=True)
+            window.close()
+            app.quit()
+
+        QTimer.singleShot(0, report_and_quit)  # runs once the event loop has shown the window
     return app.exec()
 
 

@@ -40,8 +40,8 @@ def qcolor(rgb: tuple[int, int, int], alpha: int = 255) -> QColor:
     return QColor(rgb[0], rgb[1], rgb[2], alpha)
 
 
-def diverging_lut(size: int = 256) -> np.ndarray:
-    """A (size, 3) uint8 lookup table running orange -> grey -> blue."""
+def diverging_lut(size: int = 257) -> np.ndarray:
+    """A (size, 3) uint8 lookup table running orange -> grey -> blue (odd size: zero is exactly grey)."""
     t = np.linspace(-1.0, 1.0, size)[:, None]
     orange = np.array(ORANGE, dtype=float)
     neutral = np.array(NEUTRAL, dtype=float)

@@ -77,8 +77,11 @@ class MainWindow(QMainWindow):
         self.tabs.setTabToolTip(0, "Build a network, train it and watch it learn")
         self.model_graph: QWidget | None = None
         self.expression_explorer: QWidget | None = None
-        self._add_explorer_tabs()
         self.setCentralWidget(self.tabs)
+        # pyqtgraph and the graph explorer (networkx and friends) load once the window is up:
+        # the window appears fast and fills in a moment later.
+        QTimer.singleShot(30, self.playground.build_plots)
+        QTimer.singleShot(150, self._add_explorer_tabs)
         self._graph_refreshed = 0.0
 
         self.status_label = QLabel("Ready")
@@ -105,6 +108,8 @@ class MainWindow(QMainWindow):
 
     # --- tabs from the graph explorer ---------------------------------------------------------------
     def _add_explorer_tabs(self) -> None:
+        if self.model_graph is not None or self.controller.stopped:
+            return
         try:
             from .explorer import ExpressionExplorer, ModelGraphPanel
         except Exception:  # not there yet, or broken: the playground works without it
@@ -228,6 +233,7 @@ class MainWindow(QMainWindow):
         self.show_status(f"Saved the loss history ({len(history)} rows) to {path}")
 
     def export_png(self, path: str) -> None:
+        self.playground.build_plots()
         image = self.playground.grab()
         folder = os.path.dirname(os.path.abspath(path))
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".png", dir=folder)
@@ -316,12 +322,10 @@ class MainWindow(QMainWindow):
         if saved:
             try:
                 candidate = json.loads(str(saved))
-                from .playground import validate_config
-
-                if isinstance(candidate, dict) and validate_config(candidate) is None:
-                    config = candidate
             except ValueError:
-                pass  # an unreadable remembered config: start from the defaults
+                candidate = None  # unreadable: start from the defaults
+            if isinstance(candidate, dict):
+                config = candidate  # the worker validates it; a stale one falls back to the defaults
         self.playground.set_config(config)
         log_scale = self.settings.value("view/log_scale", False)
         self.playground.log_scale.setChecked(str(log_scale).lower() == "true")

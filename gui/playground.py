@@ -7,7 +7,6 @@ It never builds or runs a model itself.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,9 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .panels import AccuracyPlot, DataPanel, LossPlot, NetworkBuilder, NetworkView, OutputView, TrainingControls
+from .history import HistoryColumns
+from .panels import DataPanel, NetworkBuilder, NetworkView, TrainingControls
 from .panels._widgets import section_title
-from .panels.plots import HistoryColumns
 from .worker import Frame, TrainingController
 
 # What a first start shows: the TensorFlow Playground's classic small tanh network.
@@ -51,28 +50,6 @@ DEFAULT_CONFIG: dict[str, Any] = {
 }
 
 
-def config_fields() -> set[str] | None:
-    """The field names TrainConfig accepts, or None when the training toolkit is missing."""
-    try:
-        from minitorch.training import TrainConfig
-    except ImportError:
-        return None
-    return {f.name for f in dataclasses.fields(TrainConfig)}
-
-
-def validate_config(config: Mapping[str, Any]) -> str | None:
-    """None when TrainConfig accepts ``config``; otherwise its readable complaint."""
-    try:
-        from minitorch.training import TrainConfig
-    except ImportError as exc:
-        return f"The training toolkit is not available: {exc}"
-    try:
-        TrainConfig.from_dict(dict(config)).validate()
-    except (ValueError, TypeError, KeyError) as exc:
-        return str(exc).strip("'\"")
-    return None
-
-
 class Playground(QWidget):
     """The main tab. Emits ``frameShown`` after each frame is drawn (tests wait on it)."""
 
@@ -88,16 +65,18 @@ class Playground(QWidget):
         self._sent_config: dict[str, Any] | None = None
         self._input_dim = 2
         self._data_version = -1
-        self._fields = config_fields()
         self._history = HistoryColumns()
 
         self.controls = TrainingControls()
         self.data_panel = DataPanel()
         self.builder = NetworkBuilder()
         self.network_view = NetworkView()
-        self.loss_plot = LossPlot()
-        self.accuracy_plot = AccuracyPlot()
-        self.output_view = OutputView()
+        # The pyqtgraph views are built by build_plots() once the window is up (a faster start);
+        # until then plain placeholders hold their places in the layout.
+        self.loss_plot: Any = None
+        self.accuracy_plot: Any = None
+        self.output_view: Any = None
+        self._placeholders = [QWidget(), QWidget(), QWidget()]
 
         root = QVBoxLayout(self)
         root.setContentsMargins(0, 0, 0, 0)
@@ -151,12 +130,12 @@ class Playground(QWidget):
         self.loss_text.setToolTip("The latest losses (and accuracy, for classification)")
         self.loss_text.setMinimumHeight(52)  # room for three lines: new text never re-lays out the column
         out_layout.addWidget(self.loss_text)
-        self.loss_plot.setMinimumHeight(110)
-        self.accuracy_plot.setMinimumHeight(90)
-        out_layout.addWidget(self.loss_plot, 2)
-        out_layout.addWidget(self.accuracy_plot, 1)
-        self.output_view.setMinimumSize(260, 240)
-        out_layout.addWidget(self.output_view, 5)
+        self._out_layout = out_layout
+        for placeholder, stretch in zip(self._placeholders, (2, 1, 5)):
+            out_layout.addWidget(placeholder, stretch)
+        self._placeholders[0].setMinimumHeight(110)
+        self._placeholders[1].setMinimumHeight(90)
+        self._placeholders[2].setMinimumSize(260, 240)
         options = QHBoxLayout()
         self.show_test = QCheckBox("Show test data")
         self.show_test.setChecked(True)
@@ -187,15 +166,42 @@ class Playground(QWidget):
         self.controls.playClicked.connect(self.toggle_play)
         self.controls.stepClicked.connect(self.step)
         self.controls.resetClicked.connect(self.reset)
-        self.show_test.toggled.connect(self.output_view.set_show_test)
-        self.discretize.toggled.connect(self.output_view.set_discretize)
         self.log_scale.toggled.connect(self._set_log_scale)
 
         worker = controller.worker
         worker.frameReady.connect(self.show_frame)
         worker.runningChanged.connect(self._on_running)
         worker.configLoaded.connect(self._on_config_loaded)
+        worker.configRejected.connect(self._on_config_rejected)
+        worker.configAccepted.connect(self._on_config_accepted)
         self._engine_check()
+
+    # --- the plots, built after start-up ----------------------------------------------------------------
+    @property
+    def plots_ready(self) -> bool:
+        return self.output_view is not None
+
+    def build_plots(self) -> None:
+        """Create the pyqtgraph views in place of their placeholders (imports pyqtgraph)."""
+        if self.plots_ready:
+            return
+        from .panels.plots import AccuracyPlot, LossPlot, OutputView
+
+        views = (LossPlot(), AccuracyPlot(), OutputView())
+        for placeholder, view in zip(self._placeholders, views):
+            view.setMinimumSize(placeholder.minimumSize())
+            self._out_layout.replaceWidget(placeholder, view)
+            placeholder.deleteLater()
+        self._placeholders = []
+        self.loss_plot, self.accuracy_plot, self.output_view = views
+        self.loss_plot.set_log_scale(self.log_scale.isChecked())
+        self.output_view.set_show_test(self.show_test.isChecked())
+        self.output_view.set_discretize(self.discretize.isChecked())
+        self.show_test.toggled.connect(self.output_view.set_show_test)
+        self.discretize.toggled.connect(self.output_view.set_discretize)
+        if self.last_frame is not None:
+            with self.controller.worker.gui_turn:
+                self._draw(self.last_frame)
 
     # --- config ------------------------------------------------------------------------------------
     def current_config(self) -> dict[str, Any]:
@@ -205,14 +211,12 @@ class Playground(QWidget):
             config.update(panel.values())
         if config.get("features") is None:
             config.pop("features")
-        if self._fields is not None:  # only fields the toolkit knows
-            config = {k: v for k, v in config.items() if k in self._fields}
         return config
 
     def set_config(self, config: Mapping[str, Any]) -> None:
         """Show ``config`` in the form (an opened file, or the remembered one)."""
         merged = dict(DEFAULT_CONFIG)
-        merged.update({k: v for k, v in dict(config).items() if k in DEFAULT_CONFIG or k in (self._fields or ())})
+        merged.update({k: v for k, v in dict(config).items() if k in DEFAULT_CONFIG})
         self.data_panel.set_values(merged)
         self.builder.set_values(merged)
         self.controls.set_values(merged)
@@ -224,21 +228,31 @@ class Playground(QWidget):
         self._config_timer.stop()
         self._sent_config = self.current_config()
 
-    def apply_config(self) -> bool:
-        """Validate the form and send it to the worker; False (with the reason shown) if invalid."""
+    def apply_config(self) -> None:
+        """Send the form's config to the worker, which validates it (TrainConfig) and builds the model.
+
+        A config it cannot build comes back through ``configRejected`` and is explained in
+        the banner under the top bar; the previous model stays in place.
+        """
         self._config_timer.stop()
         config = self.current_config()
-        problem = validate_config(config)
-        if problem:
-            self.error_label.setText(f"⚠ {problem}")
-            self.error_label.setVisible(True)
-            return False
-        self.error_label.setVisible(False)
         if config != self._sent_config:
             self._sent_config = config
             self.controller.configure(config)
             self.configSent.emit(config)
-        return True
+
+    def _on_config_rejected(self, reason: str) -> None:
+        self._sent_config = None  # so the same config is re-checked after a fix elsewhere
+        kept = " The previous model is kept." if self.last_frame is not None else ""
+        self.error_label.setText(f"⚠ {reason}.{kept}".replace("..", "."))
+        self.error_label.setVisible(True)
+        if self.last_frame is None:  # nothing to show yet (e.g. a stale remembered config): use defaults
+            self.set_config(DEFAULT_CONFIG)
+            self.apply_config()
+
+    def _on_config_accepted(self, config: Mapping[str, Any]) -> None:
+        if dict(config) == self._sent_config:
+            self.error_label.setVisible(False)
 
     def _send_stop_condition(self) -> None:
         self.controller.set_stop_condition(*self.controls.stop_condition())
@@ -254,8 +268,8 @@ class Playground(QWidget):
         if self.running:
             self.controller.pause()
             return
-        if self._config_timer.isActive() and not self.apply_config():
-            return
+        if self._config_timer.isActive():
+            self.apply_config()
         self.controller.set_stop_condition(*self.controls.stop_condition())
         self.controller.play()
 
@@ -267,8 +281,8 @@ class Playground(QWidget):
         self.controller.pause()
 
     def step(self) -> None:
-        if self._config_timer.isActive() and not self.apply_config():
-            return
+        if self._config_timer.isActive():
+            self.apply_config()
         self.controller.step(1)
 
     def reset(self) -> None:
@@ -282,6 +296,8 @@ class Playground(QWidget):
         self.controls.set_running(running)
 
     def _set_log_scale(self, enabled: bool) -> None:
+        if not self.plots_ready:
+            return  # build_plots() applies the checkbox
         self.loss_plot.set_log_scale(enabled)
         frame = self.last_frame
         if frame is not None:
@@ -309,18 +325,21 @@ class Playground(QWidget):
             self.controls.set_task(frame.data.task, frame.data.num_classes)
         self.controls.show_progress(int(snap.step), int(snap.epoch), frame.steps_per_second)
         self.loss_text.setText(self._loss_summary(frame))
-        columns = self._history.update(snap.history, frame.generation)
-        self.loss_plot.set_columns(columns)
-        classification = frame.data.task == "classification"
-        if self.accuracy_plot.isVisibleTo(self) != classification:
-            self.accuracy_plot.setVisible(classification)
-        if classification:
-            self.accuracy_plot.set_columns(columns)
-        grid_changed = self.output_view.show_frame(frame)
         self.network_view.show_frame(frame)
+        grid_changed = False
+        if self.plots_ready:
+            columns = self._history.update(snap.history, frame.generation)
+            self.loss_plot.set_columns(columns)
+            classification = frame.data.task == "classification"
+            if self.accuracy_plot.isVisibleTo(self) != classification:
+                self.accuracy_plot.setVisible(classification)
+            if classification:
+                self.accuracy_plot.set_columns(columns)
+            grid_changed = self.output_view.show_frame(frame)
         if self.isVisible():  # paint now, while the worker waits, instead of later against it
-            for view in (self.controls, self.loss_text, self.loss_plot, self.accuracy_plot, self.network_view):
-                view.repaint()
+            for view in (self.controls, self.loss_text, self.network_view, self.loss_plot, self.accuracy_plot):
+                if view is not None:
+                    view.repaint()
             if grid_changed:
                 self.output_view.repaint()
 

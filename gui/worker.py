@@ -98,6 +98,8 @@ class TrainingWorker(QObject):
     message = Signal(str)  # a line for the status bar
     failed = Signal(str, str)  # (what failed, a readable reason)
     configLoaded = Signal(object)  # a config dict, after "open experiment"
+    configRejected = Signal(str)  # why a configuration from the form cannot be built
+    configAccepted = Signal(object)  # the configuration now in use
     fileSaved = Signal(str, str)  # (what, path)
     weightsLoaded = Signal(str)  # path
 
@@ -179,11 +181,21 @@ class TrainingWorker(QObject):
         if self._trainer is not None:
             changed = {k for k in set(config) | set(self._config) if config.get(k) != self._config.get(k)}
             if changed and changed <= set(LIVE_FIELDS):
-                self._guard("Changing hyperparameters", self._apply_live, {k: config[k] for k in changed})
+                try:
+                    self._apply_live({k: config[k] for k in changed})
+                except ValueError as exc:
+                    self.configRejected.emit(_readable(exc))
+                else:
+                    self.configAccepted.emit(dict(self._config))
                 return
             if not changed:
                 return
-        self._guard("Building the model", self._rebuild, config)
+        try:
+            self._rebuild(config)
+        except (ValueError, TypeError, KeyError, OSError) as exc:  # a bad config or data file: say why
+            self.configRejected.emit(_readable(exc).strip("'\""))
+        except Exception as exc:
+            self.failed.emit("Building the model", _readable(exc))
 
     @Slot(object)
     def set_hyperparameters(self, values: Mapping[str, Any]) -> None:
@@ -329,6 +341,7 @@ class TrainingWorker(QObject):
     def _rebuild(self, config: Mapping[str, Any], keep_data: bool = False) -> None:
         trainer = self._trainer_factory(config)  # may raise: the old trainer stays
         self._install(trainer, dict(config), new_data=not keep_data or self._data is None)
+        self.configAccepted.emit(dict(config))
         self.message.emit("Model ready: press Play (Space) to train.")
 
     def _install(self, trainer: Any, config: dict[str, Any], new_data: bool = True) -> None:

@@ -70,6 +70,7 @@ def window(qtbot, qsettings_file, boxes):
     win.playground.set_config(SMALL)
     win.playground.apply_config()
     wait_for(qtbot, win, lambda f: f.config.get("n_samples") == 120)
+    qtbot.waitUntil(lambda: win.playground.plots_ready, timeout=10000)
     yield win
     win.close()
     assert win.controller.stopped

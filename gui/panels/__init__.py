@@ -1,9 +1,12 @@
-"""The playground's panels: data, network builder, training controls, plots, network view."""
+"""The playground's panels: data, network builder, training controls, network view.
+
+The pyqtgraph plots (`gui.panels.plots`) are imported separately, after the window is up,
+because pyqtgraph is the slowest import of the app.
+"""
 
 from .data_panel import DataPanel
 from .network_builder import NetworkBuilder
 from .network_view import NetworkView
-from .plots import AccuracyPlot, LossPlot, OutputView
 from .training_controls import TrainingControls
 
-__all__ = ["DataPanel", "NetworkBuilder", "NetworkView", "LossPlot", "AccuracyPlot", "OutputView", "TrainingControls"]
+__all__ = ["DataPanel", "NetworkBuilder", "NetworkView", "TrainingControls"]

@@ -1,0 +1,86 @@
+"""Small, Qt-light checks of the playground's helpers: colours, history columns, start-up, CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+pytest.importorskip("PySide6")
+
+from gui import colors  # noqa: E402
+from gui.history import HistoryColumns  # noqa: E402
+from gui.main_window import atomic_write_bytes, history_csv  # noqa: E402
+from gui.panels.network_view import linear_layers  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_diverging_map_ends_and_middle():
+    rgb = colors.diverging_rgb(np.array([-1.0, 0.0, 1.0, -5.0, np.nan]))
+    assert tuple(rgb[0]) == colors.ORANGE
+    assert tuple(rgb[1]) == colors.NEUTRAL
+    assert tuple(rgb[2]) == colors.BLUE
+    assert tuple(rgb[3]) == colors.ORANGE  # clipped below the orange end
+    assert tuple(rgb[4]) == colors.NEUTRAL  # NaN (a diverged model) is grey, not an error
+
+
+def test_heatmap_image_puts_row_zero_at_the_bottom(qapp):
+    grid = np.array([[-1.0, -1.0], [1.0, 1.0]])  # row 0 is the lowest y
+    image = colors.heatmap_image(grid)
+    top, bottom = image.pixelColor(0, 0), image.pixelColor(0, 1)
+    assert (top.red(), top.green(), top.blue()) == colors.BLUE
+    assert (bottom.red(), bottom.green(), bottom.blue()) == colors.ORANGE
+
+
+def test_history_columns_grow_incrementally_and_restart():
+    columns = HistoryColumns()
+    history = [{"step": i, "train_loss": 1.0 / i, "test_loss": None} for i in range(1, 4)]
+    first = columns.update(history, generation=1)
+    assert first["step"].tolist() == [1, 2, 3] and np.isnan(first["test_loss"]).all()
+    history.append({"step": 4, "train_loss": 0.25, "test_loss": 0.3})
+    assert columns.update(history, generation=1)["test_loss"][-1] == 0.3
+    restarted = columns.update(history[:1], generation=2)
+    assert restarted["step"].tolist() == [1]
+
+
+def test_linear_layers_reads_sequential_keys_in_order():
+    state = {"2.weight": np.ones((1, 3)), "2.bias": np.zeros(1), "0.weight": np.ones((3, 2)), "0.bias": np.ones(3)}
+    layers = linear_layers(state)
+    assert [w.shape for w, _ in layers] == [(3, 2), (1, 3)]
+
+
+def test_history_csv_and_atomic_write(tmp_path):
+    text = history_csv([{"step": 1, "epoch": 0, "train_loss": 0.5, "test_loss": 0.6, "train_acc": None}])
+    assert text.splitlines() == ["step,epoch,train_loss,test_loss,train_acc,test_acc", "1,0,0.5,0.6,,"]
+    target = tmp_path / "out.csv"
+    atomic_write_bytes(str(target), text.encode())
+    assert target.read_text() == text and os.listdir(tmp_path) == ["out.csv"]
+
+
+def test_start_up_imports_nothing_heavy():
+    code = (
+        "import sys, gui.app, gui.main_window; "
+        "print(sorted(m for m in ('torch', 'sklearn', 'networkx', 'pyqtgraph', 'minitorch.training') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def test_command_line_opens_a_config_and_reports_missing_files(tmp_path):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    missing = subprocess.run([sys.executable, "-m", "gui", str(tmp_path / "nope.json")], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+    config = tmp_path / "lesson.json"
+    config.write_text(json.dumps({"dataset": "xor", "hidden_layers": [3]}), encoding="utf-8")
+    shown = subprocess.run([sys.executable, "-m", "gui", str(config), "--train", "--exit-when-shown"], cwd=ROOT,
+                           env=env, capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    assert "shown" in shown.stdout
