@@ -7,6 +7,7 @@ It never builds or runs a model itself.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,6 +27,8 @@ from .history import HistoryColumns
 from .panels import DataPanel, NetworkBuilder, NetworkView, TrainingControls
 from .panels._widgets import section_title
 from .worker import Frame, TrainingController
+
+NETWORK_HZ = 6  # refresh rate of the network drawing (and the accuracy plot) while training
 
 # What a first start shows: the TensorFlow Playground's classic small tanh network.
 DEFAULT_CONFIG: dict[str, Any] = {
@@ -66,6 +69,8 @@ class Playground(QWidget):
         self._input_dim = 2
         self._data_version = -1
         self._history = HistoryColumns()
+        self._network_generation = -1
+        self._network_drawn = -1.0
 
         self.controls = TrainingControls()
         self.data_panel = DataPanel()
@@ -200,7 +205,7 @@ class Playground(QWidget):
         self.show_test.toggled.connect(self.output_view.set_show_test)
         self.discretize.toggled.connect(self.output_view.set_discretize)
         if self.last_frame is not None:
-            with self.controller.worker.gui_turn:
+            with self.controller.worker.gui_turn.gui():
                 self._draw(self.last_frame)
 
     # --- config ------------------------------------------------------------------------------------
@@ -306,15 +311,22 @@ class Playground(QWidget):
     def show_frame(self, frame: Frame) -> None:
         """Draw one frame from the worker (GUI thread).
 
-        The worker waits (GIL released) while we hold its ``gui_turn`` lock, so the views
-        are updated and painted right here, without competing with training.
+        Training waits from here until the frame has been painted (``_frame_painted``, a
+        zero-delay call queued behind Qt's paint request), so painting never competes with
+        the worker for the GIL.
         """
-        worker = self.controller.worker
-        with worker.gui_turn:
+        self.controller.worker.gui_turn.begin_gui()
+        try:
             self._draw(frame)
-        worker.frame_consumed()
+        finally:
+            QTimer.singleShot(0, self._frame_painted)
         self.frames_shown += 1
         self.frameShown.emit(frame)
+
+    def _frame_painted(self) -> None:
+        worker = self.controller.worker
+        worker.gui_turn.end_gui()
+        worker.frame_consumed()
 
     def _draw(self, frame: Frame) -> None:
         self.last_frame = frame
@@ -325,23 +337,25 @@ class Playground(QWidget):
             self.controls.set_task(frame.data.task, frame.data.num_classes)
         self.controls.show_progress(int(snap.step), int(snap.epoch), frame.steps_per_second)
         self.loss_text.setText(self._loss_summary(frame))
-        self.network_view.show_frame(frame)
-        grid_changed = False
+        now = time.perf_counter()
+        # While training, the network drawing (many antialiased curves, ~20 ms) refreshes
+        # NETWORK_HZ times a second; the loss curve every frame; paused frames draw everything.
+        network_due = (not frame.running or frame.generation != self._network_generation
+                       or now - self._network_drawn >= 1 / NETWORK_HZ)
+        if network_due:
+            self.network_view.show_frame(frame)
+            self._network_generation, self._network_drawn = frame.generation, now
+        accuracy_due = False
+        classification = frame.data.task == "classification"
         if self.plots_ready:
             columns = self._history.update(snap.history, frame.generation)
             self.loss_plot.set_columns(columns)
-            classification = frame.data.task == "classification"
             if self.accuracy_plot.isVisibleTo(self) != classification:
                 self.accuracy_plot.setVisible(classification)
-            if classification:
+            accuracy_due = classification and (network_due or not frame.running)
+            if accuracy_due:
                 self.accuracy_plot.set_columns(columns)
-            grid_changed = self.output_view.show_frame(frame)
-        if self.isVisible():  # paint now, while the worker waits, instead of later against it
-            for view in (self.controls, self.loss_text, self.network_view, self.loss_plot, self.accuracy_plot):
-                if view is not None:
-                    view.repaint()
-            if grid_changed:
-                self.output_view.repaint()
+            self.output_view.show_frame(frame)
 
     @staticmethod
     def _loss_summary(frame: Frame) -> str:

@@ -17,7 +17,8 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,59 @@ from PySide6.QtCore import QCoreApplication, QMetaObject, QObject, Qt, QThread, 
 
 # Config fields the trainer can change between two steps without starting over.
 LIVE_FIELDS = ("lr", "momentum", "weight_decay", "l2", "batch_size", "betas")
+
+
+class TurnTaking:
+    """Lets the GUI thread draw a frame while the worker thread waits, fairly.
+
+    The worker wraps every training step in ``worker()``. The GUI calls ``begin_gui()``
+    when a frame arrives (it returns once the current step has finished) and
+    ``end_gui()`` once that frame has been painted. In between, the worker blocks before
+    its next step in ``Event.wait``, which releases the GIL, so painting never competes
+    with training for the interpreter lock (two Python threads that both want the GIL
+    stall each other for milliseconds per hand-over). A plain lock around drawing would
+    not do: the worker releases and re-takes it between steps faster than the waiting GUI
+    thread wakes up, and Qt paints after the slot that changed the widgets has returned.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._gui_idle = threading.Event()
+        self._gui_idle.set()
+
+    def begin_gui(self) -> None:
+        self._gui_idle.clear()
+        with self._lock:  # wait for the step in progress, if any
+            pass
+
+    def end_gui(self) -> None:
+        self._gui_idle.set()
+
+    @contextmanager
+    def gui(self) -> Iterator[None]:
+        """For GUI work done entirely inside one call."""
+        self.begin_gui()
+        try:
+            yield
+        finally:
+            self.end_gui()
+
+    @contextmanager
+    def worker(self) -> Iterator[None]:
+        self._gui_idle.wait(0.5)  # bounded: a GUI stuck elsewhere never freezes training for good
+        with self._lock:
+            yield
+
+
+class NoTurnTaking(TurnTaking):
+    """The naive alternative (for the benchmark): both threads simply run."""
+
+    def begin_gui(self) -> None:
+        pass
+
+    @contextmanager
+    def worker(self) -> Iterator[None]:
+        yield
 
 
 @dataclass(frozen=True)
@@ -107,12 +161,12 @@ class TrainingWorker(QObject):
         self,
         trainer_factory: Callable[[Mapping[str, Any]], Any] | None = None,
         *,
-        max_fps: float = 30.0,
-        grid_interval: float = 0.1,
+        max_fps: float = 25.0,
+        grid_interval: float = 0.15,
         grid_resolution: int = 100,
         neuron_resolution: int = 24,
         slice_seconds: float = 0.008,
-        rest_ms: int = 3,
+        rest_ms: int = 1,
     ):
         super().__init__()
         self._trainer_factory = trainer_factory or _default_trainer_factory
@@ -148,11 +202,9 @@ class TrainingWorker(QObject):
         # GUI gets fewer frames instead of a growing queue of stale ones.
         self._frame_pending = threading.Event()
         self._consumed_at = -math.inf
-        # The GUI holds this lock while it draws a frame; the worker takes it around each
-        # training step. Waiting on a lock releases the GIL, so the GUI thread draws without
-        # competing with training for the interpreter (which would stall it for many ms).
-        self.gui_turn = threading.Lock()
-        self.min_gap_after_draw = 0.010
+        # The GUI draws each frame in gui_turn.gui() while training waits (see TurnTaking).
+        self.gui_turn: TurnTaking | NoTurnTaking = TurnTaking()
+        self.min_gap_after_draw = 0.005
         # The timer is a child, so moveToThread() takes it along to the worker thread.
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -291,13 +343,15 @@ class TrainingWorker(QObject):
         started = time.perf_counter()
         try:
             while time.perf_counter() - started < self.slice_seconds:
-                with self.gui_turn:
+                with self.gui_turn.worker():
                     metrics = self._trainer.step()
                 self._rate_steps += 1
                 reason = self._stop_check(metrics)
                 if reason:
                     self._stop_reason = reason
                     break
+                if self._frame_due():  # as soon as the GUI can take one: smooth curves
+                    self._emit_frame()
         except Exception as exc:  # a bug or a numeric error must not kill the thread
             self._stop_reason = f"Training stopped: {exc}"
             self.failed.emit("Training", str(exc))
@@ -310,13 +364,16 @@ class TrainingWorker(QObject):
             self.message.emit(self._stop_reason)
             self._emit_frame(force_grid=True)
             return
-        if (
+        self._timer.start(self.rest_ms)
+
+    def _frame_due(self) -> bool:
+        """A new frame is wanted: the last one was drawn, and not too recently."""
+        now = time.perf_counter()
+        return (
             not self._frame_pending.is_set()
             and now - self._last_frame_time >= self.min_frame_interval
             and now - self._consumed_at >= self.min_gap_after_draw
-        ):
-            self._emit_frame()
-        self._timer.start(self.rest_ms)
+        )
 
     def _stop_check(self, metrics: Mapping[str, Any]) -> str | None:
         trainer = self._trainer
@@ -424,7 +481,7 @@ class TrainingWorker(QObject):
         if trainer is None or data is None:
             return
         now = time.perf_counter()
-        with self.gui_turn:
+        with self.gui_turn.worker():
             if force_grid or now - self._last_grid_time >= self.grid_interval:
                 self._guard("Drawing the model's output", self._compute_maps)
                 self._last_grid_time = time.perf_counter()

@@ -28,6 +28,24 @@ from ..history import HistoryColumns
 pg.setConfigOptions(antialias=True, background="w", foreground=(90, 90, 90))
 
 
+def _nice_ceiling(value: float) -> float:
+    """The next of 1, 2, 5 x 10^k at or above ``value`` (at least 10)."""
+    value = max(float(value), 10.0)
+    base = 10 ** np.floor(np.log10(value))
+    for factor in (1, 2, 5, 10):
+        if factor * base >= value:
+            return float(factor * base)
+    return float(10 * base)
+
+
+def _fix_x_range(item: Any, steps: np.ndarray) -> None:
+    """Grow the step axis in 1-2-5 jumps: the axis (slow to redraw) changes rarely, not every frame."""
+    last = float(steps[-1]) if len(steps) else 0.0
+    right = _nice_ceiling(last)
+    if item.viewRange()[0][1] != right:
+        item.setXRange(0, right, padding=0.02)
+
+
 class LossPlot(pg.PlotWidget):
     """Train and test loss against the step number; optional log scale."""
 
@@ -42,8 +60,10 @@ class LossPlot(pg.PlotWidget):
         item.setLabel("left", "loss")
         item.addLegend(offset=(-6, 6), labelTextSize="8pt")
         item.setDownsampling(auto=True, mode="peak")
-        self.train_curve = item.plot(pen=pg.mkPen(TRAIN_CURVE, width=2), name="train")
-        self.test_curve = item.plot(pen=pg.mkPen(TEST_CURVE, width=2, style=Qt.PenStyle.DashLine), name="test")
+        # No antialiasing for the live curves: with thousands of points it dominates the repaint.
+        self.train_curve = item.plot(pen=pg.mkPen(TRAIN_CURVE, width=2), name="train", antialias=False)
+        self.test_curve = item.plot(pen=pg.mkPen(TEST_CURVE, width=2, style=Qt.PenStyle.DashLine), name="test",
+                                    antialias=False)
         self.setToolTip("Training (solid) and test (dashed) loss after each step")
         self.refresh_count = 0
         self._log = False
@@ -61,6 +81,7 @@ class LossPlot(pg.PlotWidget):
 
     def set_columns(self, columns: dict[str, np.ndarray]) -> None:
         steps, train, test = columns["step"], columns["train_loss"], columns["test_loss"]
+        _fix_x_range(self.getPlotItem(), steps)
         if self._log:  # log10 of zero or a negative loss is undefined: clip to a tiny positive value
             train, test = np.maximum(train, 1e-12), np.maximum(test, 1e-12)
         self.train_curve.setData(steps, train, connect="finite")
@@ -82,8 +103,8 @@ class AccuracyPlot(pg.PlotWidget):
         item.setLabel("left", "accuracy")
         item.setYRange(0, 1.02, padding=0)
         item.setDownsampling(auto=True, mode="peak")
-        self.train_curve = item.plot(pen=pg.mkPen(ACCURACY_CURVE, width=2))
-        self.test_curve = item.plot(pen=pg.mkPen(ORANGE, width=2, style=Qt.PenStyle.DashLine))
+        self.train_curve = item.plot(pen=pg.mkPen(ACCURACY_CURVE, width=2), antialias=False)
+        self.test_curve = item.plot(pen=pg.mkPen(ORANGE, width=2, style=Qt.PenStyle.DashLine), antialias=False)
         self.setToolTip("Training (blue) and test (orange, dashed) accuracy; empty for regression")
 
     def set_history(self, history: Sequence[Any]) -> None:
@@ -91,6 +112,7 @@ class AccuracyPlot(pg.PlotWidget):
 
     def set_columns(self, columns: dict[str, np.ndarray]) -> None:
         steps, train, test = columns["step"], columns["train_acc"], columns["test_acc"]
+        _fix_x_range(self.getPlotItem(), steps)
         self.train_curve.setData(steps, train, connect="finite")
         self.test_curve.setData(steps, test, connect="finite")
 
