@@ -76,7 +76,7 @@ def startup_times(runs: int) -> list[float]:
 def headless_steps_per_second(seconds: float) -> float:
     from minitorch.training import TrainConfig, Trainer
 
-    trainer = Trainer(TrainConfig.from_dict(CONFIG))
+    trainer = Trainer(TrainConfig.from_dict(CONFIG))  # the same config the window trains
     trainer.step()
     steps, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
@@ -107,7 +107,7 @@ def run_window(app, seconds: float, hand_over: bool) -> dict[str, float]:
         QTimer.singleShot(ms, loop.quit)
         loop.exec()
 
-    while not (pg.plots_ready and pg.last_frame is not None and pg.last_frame.config["n_samples"] == 200):
+    while not (pg.plots_ready and pg.last_frame is not None and pg.last_frame.config == pg.current_config()):
         spin(50)
     pg.play()
     spin(1000)  # warm up
@@ -151,7 +151,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=6.0, help="probe time per variant")
     parser.add_argument("--startup-runs", type=int, default=5)
+    parser.add_argument("--engine", choices=("scalar", "tensor"), default="scalar",
+                        help="the trainer's engine (tensor: ~10x more steps per second)")
     args = parser.parse_args()
+    CONFIG["engine"] = args.engine
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"machine: {os.cpu_count()} CPUs, load average {load:.2f}; Python {sys.version.split()[0]}")
@@ -167,8 +170,8 @@ def main() -> int:
     headless = headless_steps_per_second(args.seconds / 2)
     rows = [("playground", run_window(app, args.seconds, hand_over=True)),
             ("no gui_turn", run_window(app, args.seconds, hand_over=False))]
-    print(f"\nwhile training {CONFIG['dataset']} {CONFIG['hidden_layers']} (scalar engine) for {args.seconds:g} s, "
-          f"probe every {PROBE_MS} ms:")
+    print(f"\nwhile training {CONFIG['dataset']} {CONFIG['hidden_layers']} ({args.engine} engine) "
+          f"for {args.seconds:g} s, probe every {PROBE_MS} ms:")
     print(f"{'variant':<14}{'max stall':>11}{'p99 stall':>11}{'median':>9}{'loss plot':>11}{'boundary':>10}"
           f"{'steps/s':>9}")
     for name, r in rows:

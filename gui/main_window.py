@@ -202,7 +202,7 @@ class MainWindow(QMainWindow):
         QMessageBox.warning(self, f"{what} failed", f"{what} failed:\n\n{reason}")
 
     def _on_weights_loaded(self, path: str) -> None:
-        self.show_status(f"Imported weights from {path}")
+        self.show_status(f"Imported weights from {os.path.basename(path)}")
 
     def _on_saved(self, what: str, path: str) -> None:
         self.show_status(f"Saved {what} to {path}")
@@ -223,7 +223,7 @@ class MainWindow(QMainWindow):
         The worker reads and validates it (minitorch.io.load_experiment); a bad file shows
         a message and leaves the current model as it was.
         """
-        self.show_status(f"Opening {path}…")
+        self.show_status(f"Opening {os.path.basename(path)}…")
         self.controller.open_experiment(os.fspath(path))
 
     def export_csv(self, path: str) -> None:

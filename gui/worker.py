@@ -15,6 +15,7 @@ driven by a zero-delay timer, so queued commands are handled between slices and 
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -457,7 +458,7 @@ class TrainingWorker(QObject):
         mio.load_into(self._trainer, path)
         self._emit_frame(force_grid=True)
         self.weightsLoaded.emit(path)
-        self.message.emit(f"Loaded weights from {path}")
+        self.message.emit(f"Loaded weights from {os.path.basename(path)}")
 
     def _save_experiment(self, path: str) -> None:
         from minitorch import io as mio
@@ -473,7 +474,7 @@ class TrainingWorker(QObject):
         config = dict(trainer.config.to_dict())
         self._install(trainer, config, new_data=True)
         self.configLoaded.emit(config)
-        self.message.emit(f"Opened {path}")
+        self.message.emit(f"Opened {os.path.basename(path)}")
 
     # --- frames ----------------------------------------------------------------------------------
     def _emit_frame(self, force_grid: bool = False) -> None:

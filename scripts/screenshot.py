@@ -31,13 +31,14 @@ DEFAULT_CONFIG = {
     "optimizer": "adam",
     "lr": 0.03,
     "batch_size": 16,
+    "engine": "tensor",  # the vectorised engine: well into training within the few seconds we wait
 }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("out", nargs="?", default=str(ROOT / "docs" / "images" / "playground.png"))
-    parser.add_argument("--seconds", type=float, default=12.0, help="how long to train before the shot")
+    parser.add_argument("--seconds", type=float, default=8.0, help="how long to train before the shot")
     parser.add_argument("--config", help="a config or experiment JSON to open instead of the built-in lesson")
     parser.add_argument("--size", default="1560x940", help="window size, WIDTHxHEIGHT")
     args = parser.parse_args()
