@@ -69,7 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             app.quit()
 
         QTimer.singleShot(0, report_and_quit)  # runs once the event loop has shown the window
-    return app.exec()
+    run_event_loop = app.exec  # Qt's event loop
+    return run_event_loop()
 
 
 if __name__ == "__main__":

@@ -69,6 +69,7 @@ class Playground(QWidget):
         self._input_dim = 2
         self._data_version = -1
         self._history = HistoryColumns()
+        self._extra_config: dict[str, Any] = {}
         self._network_generation = -1
         self._network_drawn = -1.0
 
@@ -212,6 +213,7 @@ class Playground(QWidget):
     def current_config(self) -> dict[str, Any]:
         """The TrainConfig dict the form describes."""
         config = dict(DEFAULT_CONFIG)
+        config.update(self._extra_config)  # fields of an opened file that the form does not show
         for panel in (self.data_panel, self.builder, self.controls):
             config.update(panel.values())
         if config.get("features") is None:
@@ -222,6 +224,8 @@ class Playground(QWidget):
         """Show ``config`` in the form (an opened file, or the remembered one)."""
         merged = dict(DEFAULT_CONFIG)
         merged.update({k: v for k, v in dict(config).items() if k in DEFAULT_CONFIG})
+        # Kept as they are (weight_decay, betas, lr_schedule, ...): not shown, never lost.
+        self._extra_config = {k: v for k, v in dict(config).items() if k not in DEFAULT_CONFIG}
         self.data_panel.set_values(merged)
         self.builder.set_values(merged)
         self.controls.set_values(merged)

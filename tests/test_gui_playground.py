@@ -401,3 +401,36 @@ def test_model_graph_tab_refreshes_only_when_visible(qtbot, window, monkeypatch)
     qtbot.waitUntil(lambda: len(calls) > 0, timeout=5000)
     config, state_dict, sample = calls[-1]
     assert config["hidden_layers"] == [4, 2] and "0.weight" in state_dict and len(sample) == 2
+
+
+def test_open_csv_trains_on_your_own_file(qtbot, window, tmp_path, monkeypatch):
+    rng = np.random.default_rng(0)
+    points = rng.normal(size=(60, 2))
+    lines = ["a,b,label"] + [f"{x:.4f},{y:.4f},{int(x * y > 0)}" for x, y in points]
+    path = tmp_path / "mine.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), "CSV files (*.csv)"))
+    pg = window.playground
+    qtbot.mouseClick(pg.data_panel.open_csv, Qt.MouseButton.LeftButton)
+    frame = wait_for(qtbot, window, lambda f: f.config.get("dataset") == "csv")
+    assert frame.config["csv_path"] == str(path)
+    assert len(frame.data.x_train) + len(frame.data.x_test) == 60
+    assert pg.data_panel.csv_label.text() == "mine.csv"
+
+
+def test_cancelled_csv_dialog_keeps_the_dataset(qtbot, window, monkeypatch):
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: ("", ""))
+    combo = window.playground.data_panel.dataset
+    combo.setCurrentIndex(combo.findData("csv"))
+    assert combo.currentData() == "moons"
+    assert not window.playground.error_label.isVisible()
+
+
+def test_fields_the_form_does_not_show_survive_edits(qtbot, window):
+    pg = window.playground
+    pg.set_config({**SMALL, "weight_decay": 0.01, "betas": [0.8, 0.99]})
+    pg.apply_config()
+    wait_for(qtbot, window, lambda f: f.config.get("weight_decay") == 0.01)
+    pg.builder.set_neurons(1, 3)
+    frame = wait_for(qtbot, window, lambda f: f.config["hidden_layers"] == [4, 3])
+    assert frame.snapshot.config["weight_decay"] == 0.01 and list(frame.snapshot.config["betas"]) == [0.8, 0.99]

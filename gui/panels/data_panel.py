@@ -125,6 +125,7 @@ class DataPanel(QWidget):
         seed_row.addWidget(self.regenerate, 0, Qt.AlignmentFlag.AlignBottom)
         layout.addLayout(seed_row)
 
+        self._last_index = self.dataset.currentIndex()
         self.dataset.currentIndexChanged.connect(self._on_dataset)
         self.open_csv.clicked.connect(self.choose_csv)
         self.label_column.editingFinished.connect(self.changed)
@@ -157,6 +158,7 @@ class DataPanel(QWidget):
                 self.csv_path = str(config["csv_path"])
                 self.csv_label.setText(os.path.basename(self.csv_path))
             select_data(self.dataset, config.get("dataset", "moons"))
+            self._last_index = self.dataset.currentIndex()
             self.n_samples.setValue(int(config.get("n_samples", 200)))
             self.noise.setValue(float(config.get("noise", 0.1)))
             self.test_percent.setValue(round(float(config.get("test_fraction", 0.3)) * 100))
@@ -177,18 +179,26 @@ class DataPanel(QWidget):
         self.csv_path = path
         self.csv_label.setText(os.path.basename(path))
         self.csv_label.setToolTip(path)
+        self.dataset.blockSignals(True)
         if not select_data(self.dataset, "csv"):
             self.dataset.addItem(DATASET_TITLES["csv"], "csv")
             select_data(self.dataset, "csv")
+        self.dataset.blockSignals(False)
+        self._last_index = self.dataset.currentIndex()
         self._update_enabled()
         self.changed.emit()
 
     def _on_dataset(self) -> None:
-        self._update_enabled()
         if self.dataset.currentData() == "csv" and not self.csv_path:
-            self.choose_csv()
-            if not self.csv_path:
-                return  # nothing to load yet: wait for a file
+            self.choose_csv()  # selects "csv" and emits changed when a file is chosen
+            if not self.csv_path:  # cancelled: back to the data set shown before
+                self.dataset.blockSignals(True)
+                self.dataset.setCurrentIndex(self._last_index)
+                self.dataset.blockSignals(False)
+            self._update_enabled()
+            return
+        self._last_index = self.dataset.currentIndex()
+        self._update_enabled()
         self.changed.emit()
 
     def _update_enabled(self) -> None:
