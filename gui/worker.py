@@ -162,7 +162,7 @@ class TrainingWorker(QObject):
         self,
         trainer_factory: Callable[[Mapping[str, Any]], Any] | None = None,
         *,
-        max_fps: float = 25.0,
+        max_fps: float = 30.0,
         grid_interval: float = 0.15,
         grid_resolution: int = 100,
         neuron_resolution: int = 24,

@@ -67,10 +67,36 @@ class LossPlot(pg.PlotWidget):
         self.setToolTip("Training (solid) and test (dashed) loss after each step")
         self.refresh_count = 0
         self._log = False
+        self._y_range: tuple[float, float] | None = None
 
     def set_log_scale(self, enabled: bool) -> None:
         self._log = bool(enabled)
+        self._y_range = None
         self.getPlotItem().setLogMode(y=self._log)
+
+    def _fix_y_range(self, train: np.ndarray, test: np.ndarray) -> None:
+        """Change the loss axis only when the curves leave it or use under half of it.
+
+        Auto-ranging would move the axis (and make pyqtgraph rebuild its ticks and labels,
+        the slowest part of a repaint) on nearly every frame as the loss falls.
+        """
+        values = np.concatenate([train, test])
+        values = values[np.isfinite(values)]
+        if values.size == 0:
+            return
+        if self._log:
+            values = np.log10(values)
+        low, high = float(values.min()), float(values.max())
+        span = max(high - low, 1e-9)
+        current = self._y_range
+        if current is not None:
+            c_low, c_high = current
+            inside = c_low <= low and high <= c_high
+            if inside and (high - low) >= 0.5 * (c_high - c_low):
+                return
+        new = (low - 0.05 * span, high + 0.05 * span)
+        self._y_range = new
+        self.getPlotItem().setYRange(*new, padding=0)
 
     @property
     def log_scale(self) -> bool:
@@ -84,6 +110,7 @@ class LossPlot(pg.PlotWidget):
         _fix_x_range(self.getPlotItem(), steps)
         if self._log:  # log10 of zero or a negative loss is undefined: clip to a tiny positive value
             train, test = np.maximum(train, 1e-12), np.maximum(test, 1e-12)
+        self._fix_y_range(train, test)
         self.train_curve.setData(steps, train, connect="finite")
         self.test_curve.setData(steps, test, connect="finite")
         self.refresh_count += 1
