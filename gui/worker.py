@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -96,22 +96,7 @@ class DataView:
     input_dim: int
     version: int  # increases whenever the data set is regenerated
 
-    @property
-    def extent(self) -> tuple[float, float, float, float]:
-        """(x_min, x_max, y_min, y_max) of the plane shown for 2-D data, with a margin."""
-        points = np.concatenate([self.x_train, self.x_test])[:, :2]
-        finite = points[np.all(np.isfinite(points), axis=1)]
-        if finite.size == 0:
-            return (-1.0, 1.0, -1.0, 1.0)
-        low, high = finite.min(axis=0), finite.max(axis=0)
-        pad = np.maximum((high - low) * 0.08, 1e-3)
-        low, high = low - pad, high + pad
-        if len(low) == 1:  # 1-D inputs: the y range is the target's
-            targets = np.concatenate([self.y_train, self.y_test]).astype(float).ravel()
-            t_low, t_high = float(np.min(targets)), float(np.max(targets))
-            t_pad = max((t_high - t_low) * 0.1, 1e-3)
-            return (float(low[0]), float(high[0]), t_low - t_pad, t_high + t_pad)
-        return (float(low[0]), float(high[0]), float(low[1]), float(high[1]))
+    extent: tuple[float, float, float, float]  # (x_min, x_max, y_min, y_max) of the plane shown
 
 
 @dataclass(frozen=True)
@@ -136,7 +121,6 @@ class Frame:
     grid_version: int = 0  # increases whenever grid / neuron_grids / curve are recomputed
     generation: int = 0  # increases whenever a new trainer is installed (build, reset, open)
     stop_reason: str | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _readonly(array: Any) -> np.ndarray:
@@ -420,6 +404,7 @@ class TrainingWorker(QObject):
                 num_classes=int(getattr(data, "num_classes", 0) or 0),
                 input_dim=int(x_train.shape[1]) if x_train.ndim == 2 else 1,
                 version=self._data_version,
+                extent=_plane(data),
             )
             self._extent = self._data.extent
         self._stop_reason = None
@@ -536,6 +521,12 @@ class TrainingWorker(QObject):
             fn(*args, **kwargs)
         except Exception as exc:
             self.failed.emit(what, _readable(exc))
+
+
+def _plane(data: Any) -> tuple[float, float, float, float]:
+    """The plane the output map covers: the data's padded extent (1-D data: x and the target)."""
+    (x_low, x_high), (y_low, y_high) = data.extent(padding=0.08)
+    return (float(x_low), float(x_high), float(y_low), float(y_high))
 
 
 def _readable(exc: BaseException) -> str:
