@@ -457,8 +457,8 @@ class TrainingWorker(QObject):
         trainer = mio.load_experiment(path)  # an experiment or a bare config; validated
         self.pause()
         config = dict(trainer.config.to_dict())
+        self.configLoaded.emit(config)  # first, so the form shows the file before its first frame
         self._install(trainer, config, new_data=True)
-        self.configLoaded.emit(config)
         self.message.emit(f"Opened {os.path.basename(path)}")
 
     # --- frames ----------------------------------------------------------------------------------

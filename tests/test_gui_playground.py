@@ -329,7 +329,7 @@ def test_save_and_open_experiment(qtbot, window, tmp_path):
     with qtbot.waitSignal(window.controller.worker.configLoaded, timeout=10000):
         window.open_path(path)
     opened = wait_for(qtbot, window, lambda f: f.config["hidden_layers"] == [4, 2])
-    assert pg.builder.hidden_layers == [4, 2]  # the form follows the file
+    qtbot.waitUntil(lambda: pg.builder.hidden_layers == [4, 2], timeout=5000)  # the form follows the file
     assert opened.snapshot.step == saved.snapshot.step == 4
     assert np.array_equal(opened.grid, saved.grid)
     assert len(opened.snapshot.history) == len(saved.snapshot.history)
