@@ -495,13 +495,14 @@ class TrainingWorker(QObject):
         trainer, data = self._trainer, self._data
         x0, x1, y0, y1 = self._extent
         grid = neurons = curve = None
-        if data.input_dim == 2:
-            res = self.grid_resolution
-            grid = _readonly(trainer.predict_grid((x0, x1), (y0, y1), res))
+        if data.input_dim <= 2:
+            # Every neuron's output over the plane (1-D data: over x, the same in every row).
             small = self.neuron_resolution
             inputs = trainer.feature_grids((x0, x1), (y0, y1), small)
             layers = trainer.neuron_grids((x0, x1), (y0, y1), small)
             neurons = tuple(tuple(_readonly(g) for g in layer) for layer in [inputs, *layers])
+        if data.input_dim == 2:
+            grid = _readonly(trainer.predict_grid((x0, x1), (y0, y1), self.grid_resolution))
         elif data.input_dim == 1:
             xs = np.linspace(x0, x1, 200)
             ys = np.asarray(trainer.predict(xs[:, None]), dtype=float).reshape(len(xs), -1)[:, 0]

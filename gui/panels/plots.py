@@ -58,6 +58,7 @@ class LossPlot(pg.PlotWidget):
         item.showGrid(x=True, y=True, alpha=0.15)
         item.setLabel("bottom", "step")
         item.setLabel("left", "loss")
+        item.getAxis("left").enableAutoSIPrefix(False)  # "0.002", not "2 (x0.001)"
         item.addLegend(offset=(-6, 6), labelTextSize="8pt")
         item.setDownsampling(auto=True, mode="peak")
         # No antialiasing for the live curves: with thousands of points it dominates the repaint.

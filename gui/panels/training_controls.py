@@ -27,7 +27,7 @@ LOSSES = (
     ("mse", "Mean squared error"),
     ("l1", "Mean absolute error (L1)"),
     ("bce_logits", "Binary cross-entropy"),
-    ("cross_entropy", "Cross-entropy (classes)"),
+    ("cross_entropy", "Cross-entropy"),
     ("hinge", "Hinge (max-margin)"),
 )
 OUTPUT_ACTIVATIONS = (
