@@ -1,5 +1,5 @@
 """The PyTorch Mini desktop playground (PySide6 + pyqtgraph views over minitorch)."""
 
-from ._qt_fixes import install as _install_qt_fixes
+from ._qt_check import check_qt_binding as _check_qt_binding
 
-_install_qt_fixes()
+_check_qt_binding()
