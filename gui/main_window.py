@@ -124,6 +124,7 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(self.expression_explorer, "Expression explorer")
             self.tabs.setTabToolTip(self.tabs.count() - 1, "Type an expression and step through its graph")
             self.model_graph = ModelGraphPanel()
+            self.model_graph.sampleChanged.connect(lambda _index: self._refresh_model_graph(force=True))
             self.tabs.addTab(self.model_graph, "Model graph")
             self.tabs.setTabToolTip(self.tabs.count() - 1, "The current model's computation graph for one sample")
         except Exception as exc:
@@ -139,11 +140,23 @@ class MainWindow(QMainWindow):
         if not force and now - self._graph_refreshed < MODEL_GRAPH_INTERVAL:
             return
         self._graph_refreshed = now
-        sample = frame.data.x_train[0] if len(frame.data.x_train) else None
         try:
+            sample = self._model_graph_sample(frame)
             self.model_graph.update_model(dict(frame.config), frame.snapshot.state_dict, sample)
         except Exception as exc:
             self.show_status(f"Model graph: {exc}")
+
+    def _model_graph_sample(self, frame: Any) -> Any:
+        """The chosen training sample as the network sees it (with x1^2, sin(x1)... when enabled)."""
+        from minitorch.datasets import feature_matrix, resolve_features
+
+        x_train = frame.data.x_train
+        if not len(x_train):
+            return None
+        self.model_graph.set_sample_count(len(x_train))
+        index = min(self.model_graph.sample_index, len(x_train) - 1)
+        features = resolve_features(frame.config.get("features") or ["x1", "x2"], frame.data.input_dim)
+        return feature_matrix(x_train[index : index + 1], features)[0]
 
     # --- actions and menus -------------------------------------------------------------------------------
     def _action(self, text: str, slot: Any, shortcut: Any = None, tip: str = "") -> QAction:

@@ -434,3 +434,21 @@ def test_fields_the_form_does_not_show_survive_edits(qtbot, window):
     pg.builder.set_neurons(1, 3)
     frame = wait_for(qtbot, window, lambda f: f.config["hidden_layers"] == [4, 3])
     assert frame.snapshot.config["weight_decay"] == 0.01 and list(frame.snapshot.config["betas"]) == [0.8, 0.99]
+
+
+def test_model_graph_tab_forwards_the_chosen_sample_with_its_features(qtbot, window):
+    pg = window.playground
+    pg.builder.feature_boxes["x1^2"].setChecked(True)
+    frame = wait_for(qtbot, window, lambda f: len(f.feature_names) == 3)
+    window.tabs.setCurrentWidget(window.model_graph)
+    panel = window.model_graph
+    qtbot.waitUntil(lambda: panel.view is not None and panel._last_request is not None, timeout=15000)
+    assert panel.error == ""
+    x = frame.data.x_train
+    assert panel._last_request.sample == pytest.approx((x[0, 0], x[0, 1], x[0, 0] ** 2))
+    assert panel.sample_spin.maximum() == len(x) - 1
+    panel.sample_spin.setValue(5)  # the user picks another sample: the graph follows
+    qtbot.waitUntil(lambda: panel._last_request.sample == pytest.approx((x[5, 0], x[5, 1], x[5, 0] ** 2)),
+                    timeout=15000)
+    qtbot.waitUntil(lambda: not panel.busy, timeout=15000)
+    assert panel.error == ""

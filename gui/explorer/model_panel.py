@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QPushButton,
+    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -216,6 +217,7 @@ class ModelGraphPanel(QWidget):
     """Shows the network's forward graph for one sample; call `update_model` with each snapshot."""
 
     viewChanged = Signal()
+    sampleChanged = Signal(int)  # the user picked another training sample to forward
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -251,8 +253,14 @@ class ModelGraphPanel(QWidget):
         self.canvas.set_message("No model yet")
         self.canvas.nodeClicked.connect(self.toggle_node)
         self.fit_button.clicked.connect(self.canvas.fit_view)
+        self.sample_spin = QSpinBox()
+        self.sample_spin.setRange(0, 0)
+        self.sample_spin.setPrefix("sample #")
+        self.sample_spin.setToolTip("Which training sample's forward pass to draw")
+        self.sample_spin.valueChanged.connect(self.sampleChanged.emit)
 
         row = QHBoxLayout()
+        row.addWidget(self.sample_spin)
         row.addWidget(self.expand_all_button)
         row.addWidget(self.collapse_all_button)
         row.addWidget(self.fit_button)
@@ -262,6 +270,19 @@ class ModelGraphPanel(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.status_label)
         layout.addWidget(self.canvas, 1)
+
+    # --- the chosen sample --------------------------------------------------------------------------------
+    @property
+    def sample_index(self) -> int:
+        return self.sample_spin.value()
+
+    def set_sample_count(self, count: int) -> None:
+        """Let the user pick among ``count`` samples (keeps the current pick when it still exists)."""
+        top = max(0, int(count) - 1)
+        if self.sample_spin.maximum() != top:
+            self.sample_spin.blockSignals(True)
+            self.sample_spin.setMaximum(top)
+            self.sample_spin.blockSignals(False)
 
     # --- requests -------------------------------------------------------------------------------------
     def update_model(self, config: Any, state_dict: Mapping[str, Any], sample: Sequence[float] | None) -> None:
