@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +29,7 @@ import numpy as np
 
 from .autograd import reverse_topological_order
 from .errors import MinitorchError, ShapeError
+from .io import atomic_write
 
 __all__ = [
     "IncompleteGraphError",
@@ -449,21 +449,6 @@ def _plain_attributes(attrs: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> None:
-    """Write through a temporary file in the same folder, then rename it over ``path``."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=os.path.basename(path), dir=folder)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
 def write_graphml(graph: nx.DiGraph, path: str | os.PathLike) -> None:
     """Save the graph as GraphML (readable by networkx, yEd, Gephi); written atomically."""
     plain = nx.DiGraph()
@@ -471,7 +456,7 @@ def write_graphml(graph: nx.DiGraph, path: str | os.PathLike) -> None:
         plain.add_node(str(node), **_plain_attributes(attrs))
     for a, b, attrs in graph.edges(data=True):
         plain.add_edge(str(a), str(b), **_plain_attributes(attrs))
-    _atomic_write(path, lambda tmp: nx.write_graphml(plain, tmp))
+    atomic_write(path, lambda tmp: nx.write_graphml(plain, tmp))
 
 
 def _dot_quote(text: str) -> str:
@@ -511,7 +496,7 @@ def write_dot(graph: nx.DiGraph, path: str | os.PathLike, name: str = "computati
         with open(tmp, "w", encoding="utf-8") as handle:
             handle.write(text)
 
-    _atomic_write(path, write)
+    atomic_write(path, write)
 
 
 # --- step-by-step backward -------------------------------------------------------------------------

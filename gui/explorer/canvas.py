@@ -9,7 +9,6 @@ painting code renders the PNG and SVG exports.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Hashable, Mapping
 from typing import Any
 
@@ -32,6 +31,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from minitorch.graph import describe_value, node_caption
+from minitorch.io import atomic_write
 
 NODE_WIDTH = 150.0
 NODE_HEIGHT = 58.0
@@ -491,7 +491,7 @@ class GraphCanvas(QWidget):
     def export_png(self, path: str | os.PathLike) -> None:
         """Save the whole graph as a PNG image (written atomically)."""
         image = self.render_image()
-        _atomic(path, lambda tmp: _check(image.save(tmp, "PNG"), path))
+        atomic_write(path, lambda tmp: _check(image.save(tmp, "PNG"), path))
 
     def export_svg(self, path: str | os.PathLike) -> None:
         """Save the whole graph as an SVG drawing (written atomically)."""
@@ -514,7 +514,7 @@ class GraphCanvas(QWidget):
             self.paint_scene(painter, bounds, 1.0)
             painter.end()
 
-        _atomic(path, write)
+        atomic_write(path, write)
 
 
 def _bezier_segments(starts: np.ndarray, ends: np.ndarray, pieces: int) -> np.ndarray:
@@ -588,22 +588,6 @@ def _elide(text: str, limit: int) -> str:
 def _check(ok: bool, path: Any) -> None:
     if not ok:
         raise OSError(f"could not write an image at {os.fspath(path)!r}")
-
-
-def _atomic(path: str | os.PathLike, write: Any) -> None:
-    """Write via a temporary file in the same folder, then rename over ``path``."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    suffix = os.path.splitext(path)[1]
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=folder)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
 
 
 __all__ = ["GraphCanvas", "NODE_WIDTH", "NODE_HEIGHT", "LAYER_GAP", "ROW_GAP"]
