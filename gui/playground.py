@@ -11,7 +11,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -29,6 +29,14 @@ from .panels._widgets import section_title
 from .worker import Frame, TrainingController
 
 NETWORK_HZ = 6  # refresh rate of the network drawing (and the accuracy plot) while training
+
+# Posted after a frame's widget changes, at the paint request's own (low) priority, so it
+# is handled only after Qt has painted them: see Playground.show_frame.
+_FRAME_PAINTED = QEvent.Type(QEvent.registerEventType())
+# Hops of that event through the queue: the first lets queued scene updates (pyqtgraph's
+# dirty-item processing, a normal-priority call that may post the paint request only then)
+# run and the paint follow; the second then lands behind that paint request.
+_PAINT_HOPS = 2
 
 # What a first start shows: the TensorFlow Playground's classic small tanh network.
 DEFAULT_CONFIG: dict[str, Any] = {
@@ -72,6 +80,8 @@ class Playground(QWidget):
         self._extra_config: dict[str, Any] = {}
         self._network_generation = -1
         self._network_drawn = -1.0
+        self._accuracy_drawn = -1.0
+        self._painted_hops = 0  # see show_frame
 
         self.controls = TrainingControls()
         self.data_panel = DataPanel()
@@ -176,6 +186,7 @@ class Playground(QWidget):
 
         worker = controller.worker
         worker.frameReady.connect(self.show_frame)
+        worker.gui_turn.hand_over_with_frames = True  # show_frame() ends every turn it is handed
         worker.runningChanged.connect(self._on_running)
         worker.configLoaded.connect(self._on_config_loaded)
         worker.configRejected.connect(self._on_config_rejected)
@@ -315,17 +326,34 @@ class Playground(QWidget):
     def show_frame(self, frame: Frame) -> None:
         """Draw one frame from the worker (GUI thread).
 
-        Training waits from here until the frame has been painted (``_frame_painted``, a
-        zero-delay call queued behind Qt's paint request), so painting never competes with
-        the worker for the GIL.
+        Training waits from here until the frame has been painted, so painting never
+        competes with the worker for the GIL (a paint that does, calling into Python for
+        every pyqtgraph item, took up to 70 ms instead of 10). Qt posts its paint request
+        (``UpdateRequest``) at low priority, behind any zero-delay timer, so the turn ends
+        with a low-priority event of our own that is re-posted once (``_PAINT_HOPS``) and
+        so is handled after the paint.
         """
         self.controller.worker.gui_turn.begin_gui()
         try:
             self._draw(frame)
         finally:
-            QTimer.singleShot(0, self._frame_painted)
+            self._painted_hops = _PAINT_HOPS
+            self._post_painted()
         self.frames_shown += 1
         self.frameShown.emit(frame)
+
+    def _post_painted(self) -> None:
+        QCoreApplication.postEvent(self, QEvent(_FRAME_PAINTED), Qt.EventPriority.LowEventPriority.value)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == _FRAME_PAINTED:
+            self._painted_hops -= 1
+            if self._painted_hops > 0:
+                self._post_painted()
+            else:
+                self._frame_painted()
+            return True
+        return super().event(event)
 
     def _frame_painted(self) -> None:
         worker = self.controller.worker
@@ -342,23 +370,29 @@ class Playground(QWidget):
         self.controls.show_progress(int(snap.step), int(snap.epoch), frame.steps_per_second)
         self.loss_text.setText(self._loss_summary(frame))
         now = time.perf_counter()
-        # While training, the network drawing (many antialiased curves, ~20 ms) refreshes
-        # NETWORK_HZ times a second; the loss curve every frame; paused frames draw everything.
-        network_due = (not frame.running or frame.generation != self._network_generation
-                       or now - self._network_drawn >= 1 / NETWORK_HZ)
+        # While training the loss curve is redrawn every frame, and of the three heavier
+        # views (the output map, ~5-10 ms to paint; the network drawing, many antialiased
+        # curves, ~10-17 ms; the accuracy plot) at most one per frame, so no frame's turn
+        # adds them all up: the output map whenever the worker sent a new one, the network
+        # and the accuracy plot NETWORK_HZ times a second each. Paused frames draw everything.
+        running = frame.running and frame.generation == self._network_generation
+        classification = frame.data.task == "classification"
+        heavy_drawn = running and self.plots_ready and self.output_view.is_stale(frame)
+        network_due = not running or (not heavy_drawn and now - self._network_drawn >= 1 / NETWORK_HZ)
         if network_due:
             self.network_view.show_frame(frame)
             self._network_generation, self._network_drawn = frame.generation, now
-        accuracy_due = False
-        classification = frame.data.task == "classification"
+            heavy_drawn = running
         if self.plots_ready:
             columns = self._history.update(snap.history, frame.generation)
             self.loss_plot.set_columns(columns)
             if self.accuracy_plot.isVisibleTo(self) != classification:
                 self.accuracy_plot.setVisible(classification)
-            accuracy_due = classification and (network_due or not frame.running)
+            accuracy_due = classification and (
+                not running or (not heavy_drawn and now - self._accuracy_drawn >= 1 / NETWORK_HZ))
             if accuracy_due:
                 self.accuracy_plot.set_columns(columns)
+                self._accuracy_drawn = now
             self.output_view.show_frame(frame)
 
     @staticmethod

@@ -47,6 +47,16 @@ class TurnTaking:
         self._lock = threading.Lock()
         self._gui_idle = threading.Event()
         self._gui_idle.set()
+        # Set by a GUI that draws every frame it is sent and then calls end_gui() (the
+        # playground): the worker then hands the turn over as it sends a frame, so the
+        # GUI's begin_gui() finds no step in progress and never waits for one (a scalar
+        # step can take 10-20 ms, all of it a stall of the GUI thread).
+        self.hand_over_with_frames = False
+
+    def hand_over(self) -> None:
+        """Worker side, between steps: the GUI's turn starts now (it ends with end_gui())."""
+        if self.hand_over_with_frames:
+            self._gui_idle.clear()
 
     def begin_gui(self) -> None:
         self._gui_idle.clear()
@@ -76,6 +86,9 @@ class NoTurnTaking(TurnTaking):
     """The naive alternative (for the benchmark): both threads simply run."""
 
     def begin_gui(self) -> None:
+        pass
+
+    def hand_over(self) -> None:
         pass
 
     @contextmanager
@@ -147,7 +160,7 @@ class TrainingWorker(QObject):
         trainer_factory: Callable[[Mapping[str, Any]], Any] | None = None,
         *,
         max_fps: float = 30.0,
-        grid_interval: float = 0.15,
+        grid_interval: float = 0.1,
         grid_resolution: int = 100,
         neuron_resolution: int = 24,
         slice_seconds: float = 0.008,
@@ -489,6 +502,7 @@ class TrainingWorker(QObject):
         )
         self._last_frame_time = time.perf_counter()
         self._frame_pending.set()
+        self.gui_turn.hand_over()
         self.frameReady.emit(frame)
 
     def _compute_maps(self) -> None:

@@ -194,6 +194,10 @@ class OutputView(pg.PlotWidget):
             self.show_frame(self._last_frame)
 
     # --- drawing -------------------------------------------------------------------------------
+    def is_stale(self, frame: Any) -> bool:
+        """Whether ``show_frame(frame)`` would redraw the output map (new data or a new map)."""
+        return frame.data.version != self._data_version or frame.grid_version != self._grid_version
+
     def show_frame(self, frame: Any) -> bool:
         """Draw what changed in ``frame``; True when the output map was redrawn."""
         self._last_frame = frame
