@@ -370,30 +370,32 @@ class Playground(QWidget):
         self.controls.show_progress(int(snap.step), int(snap.epoch), frame.steps_per_second)
         self.loss_text.setText(self._loss_summary(frame))
         now = time.perf_counter()
-        # While training the loss curve is redrawn every frame, and of the three heavier
-        # views (the output map, ~5-10 ms to paint; the network drawing, many antialiased
-        # curves, ~10-17 ms; the accuracy plot) at most one per frame, so no frame's turn
-        # adds them all up: the output map whenever the worker sent a new one, the network
-        # and the accuracy plot NETWORK_HZ times a second each. Paused frames draw everything.
+        # While training the loss curve is redrawn every frame, and of the heavier repaints
+        # (the loss plot's axes after a rescale, ~15 ms; the output map, ~5 ms; the network
+        # drawing, many antialiased curves, ~10 ms; the accuracy plot) at most one per frame,
+        # so that no frame's turn adds them all up: the output map whenever the worker sent
+        # a new one, the network and the accuracy plot NETWORK_HZ times a second each, one
+        # frame later when another went first. Paused frames draw everything.
         running = frame.running and frame.generation == self._network_generation
         classification = frame.data.task == "classification"
-        heavy_drawn = running and self.plots_ready and self.output_view.is_stale(frame)
+        heavy_drawn = False
+        columns = None
+        if self.plots_ready:
+            columns = self._history.update(snap.history, frame.generation)
+            heavy_drawn = self.loss_plot.set_columns(columns) and running
+            if self.accuracy_plot.isVisibleTo(self) != classification:
+                self.accuracy_plot.setVisible(classification)
+            if not heavy_drawn or not running:
+                heavy_drawn = self.output_view.show_frame(frame) and running
         network_due = not running or (not heavy_drawn and now - self._network_drawn >= 1 / NETWORK_HZ)
         if network_due:
             self.network_view.show_frame(frame)
             self._network_generation, self._network_drawn = frame.generation, now
             heavy_drawn = running
-        if self.plots_ready:
-            columns = self._history.update(snap.history, frame.generation)
-            self.loss_plot.set_columns(columns)
-            if self.accuracy_plot.isVisibleTo(self) != classification:
-                self.accuracy_plot.setVisible(classification)
-            accuracy_due = classification and (
-                not running or (not heavy_drawn and now - self._accuracy_drawn >= 1 / NETWORK_HZ))
-            if accuracy_due:
-                self.accuracy_plot.set_columns(columns)
-                self._accuracy_drawn = now
-            self.output_view.show_frame(frame)
+        if columns is not None and classification and (
+                not running or (not heavy_drawn and now - self._accuracy_drawn >= 1 / NETWORK_HZ)):
+            self.accuracy_plot.set_columns(columns)
+            self._accuracy_drawn = now
 
     @staticmethod
     def _loss_summary(frame: Frame) -> str:

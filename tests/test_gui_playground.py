@@ -287,7 +287,8 @@ def test_export_weights_through_the_menu_and_dialog(qtbot, window, tmp_path, mon
         qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     checkpoint = mio.load(target + ".json")
     assert set(checkpoint.state_dict) == {"0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"}
-    assert "Saved weights" in window.status_label.text()
+    # fileSaved can end waitSignal's loop before the window's own (queued) slot has run.
+    qtbot.waitUntil(lambda: "Saved weights" in window.status_label.text(), timeout=5000)
 
 
 def test_import_corrupt_file_shows_error_and_keeps_the_model(qtbot, window, tmp_path, boxes):

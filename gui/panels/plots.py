@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 import PySide6  # noqa: F401  (pyqtgraph picks the binding that is already imported)
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QImage, QPainter
 
 from ..colors import (
     ACCURACY_CURVE,
@@ -28,6 +29,46 @@ from ..history import HistoryColumns
 pg.setConfigOptions(antialias=True, background="w", foreground=(90, 90, 90))
 
 
+class CachedAxisItem(pg.AxisItem):
+    """An axis (with its grid lines) painted from a cached image.
+
+    pyqtgraph records an axis as a QPicture and replays it on every repaint; with tick
+    labels and grid lines that replay took ~2 ms per axis, the largest part of repainting
+    the loss plot while training. The picture is rendered once into an image instead, and
+    again only when pyqtgraph drops it (``self.picture = None``: a new range, size or style).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._image: QImage | None = None
+        self._image_key: tuple[Any, ...] = ()
+
+    def paint(self, p: QPainter, opt: Any, widget: Any) -> None:
+        transform = p.transform()
+        if not transform.isTranslating() and not transform.isIdentity() or transform.isScaling():
+            super().paint(p, opt, widget)  # rotated or scaled (e.g. exported): draw it directly
+            return
+        rect = self.boundingRect().toAlignedRect()
+        ratio = float(p.device().devicePixelRatioF()) if p.device() is not None else 1.0
+        key = (rect.x(), rect.y(), rect.width(), rect.height(), ratio)
+        if self.picture is None or self._image is None or key != self._image_key:
+            self.picture = None  # re-record the picture for this size
+            image = QImage(max(1, round(rect.width() * ratio)), max(1, round(rect.height() * ratio)),
+                           QImage.Format.Format_ARGB32_Premultiplied)
+            image.setDevicePixelRatio(ratio)
+            image.fill(0)
+            painter = QPainter(image)
+            painter.translate(-QPointF(rect.topLeft()))
+            super().paint(painter, opt, widget)
+            painter.end()
+            self._image, self._image_key = image, key
+        p.drawImage(QPointF(rect.topLeft()), self._image)
+
+
+def _axes() -> dict[str, CachedAxisItem]:
+    return {side: CachedAxisItem(side) for side in ("left", "bottom", "right", "top")}
+
+
 def _nice_ceiling(value: float) -> float:
     """The next of 1, 2, 5 x 10^k at or above ``value`` (at least 10)."""
     value = max(float(value), 10.0)
@@ -38,19 +79,26 @@ def _nice_ceiling(value: float) -> float:
     return float(10 * base)
 
 
-def _fix_x_range(item: Any, steps: np.ndarray) -> None:
-    """Grow the step axis in 1-2-5 jumps: the axis (slow to redraw) changes rarely, not every frame."""
+def _fix_x_range(item: Any, steps: np.ndarray) -> bool:
+    """Grow the step axis in 1-2-5 jumps: the axis (slow to redraw) changes rarely, not every frame.
+
+    True when the axis changed (the whole plot is then repainted).
+    """
     last = float(steps[-1]) if len(steps) else 0.0
     right = _nice_ceiling(last)
-    if item.viewRange()[0][1] != right:
+    # Compared with the last value set (the view's range includes the padding, never equal to it).
+    if getattr(item, "_step_axis_right", None) != right or item.viewRange()[0][1] < right:
         item.setXRange(0, right, padding=0.02)
+        item._step_axis_right = right
+        return True
+    return False
 
 
 class LossPlot(pg.PlotWidget):
     """Train and test loss against the step number; optional log scale."""
 
     def __init__(self, parent: Any = None):
-        super().__init__(parent)
+        super().__init__(parent, axisItems=_axes())
         self.setMenuEnabled(False)
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
@@ -75,7 +123,7 @@ class LossPlot(pg.PlotWidget):
         self._y_range = None
         self.getPlotItem().setLogMode(y=self._log)
 
-    def _fix_y_range(self, train: np.ndarray, test: np.ndarray) -> None:
+    def _fix_y_range(self, train: np.ndarray, test: np.ndarray) -> bool:
         """Change the loss axis only when the curves leave it or use under half of it.
 
         Auto-ranging would move the axis (and make pyqtgraph rebuild its ticks and labels,
@@ -84,7 +132,7 @@ class LossPlot(pg.PlotWidget):
         values = np.concatenate([train, test])
         values = values[np.isfinite(values)]
         if values.size == 0:
-            return
+            return False
         if self._log:
             values = np.log10(values)
         low, high = float(values.min()), float(values.max())
@@ -94,10 +142,11 @@ class LossPlot(pg.PlotWidget):
             c_low, c_high = current
             inside = c_low <= low and high <= c_high
             if inside and (high - low) >= 0.5 * (c_high - c_low):
-                return
+                return False
         new = (low - 0.05 * span, high + 0.05 * span)
         self._y_range = new
         self.getPlotItem().setYRange(*new, padding=0)
+        return True
 
     @property
     def log_scale(self) -> bool:
@@ -106,22 +155,24 @@ class LossPlot(pg.PlotWidget):
     def set_history(self, history: Sequence[Any]) -> None:
         self.set_columns(HistoryColumns().update(history))
 
-    def set_columns(self, columns: dict[str, np.ndarray]) -> None:
+    def set_columns(self, columns: dict[str, np.ndarray]) -> bool:
+        """Show the curves; True when an axis changed, so that the whole plot is repainted (~15 ms)."""
         steps, train, test = columns["step"], columns["train_loss"], columns["test_loss"]
-        _fix_x_range(self.getPlotItem(), steps)
+        rescaled = _fix_x_range(self.getPlotItem(), steps)
         if self._log:  # log10 of zero or a negative loss is undefined: clip to a tiny positive value
             train, test = np.maximum(train, 1e-12), np.maximum(test, 1e-12)
-        self._fix_y_range(train, test)
+        rescaled = self._fix_y_range(train, test) or rescaled
         self.train_curve.setData(steps, train, connect="finite")
         self.test_curve.setData(steps, test, connect="finite")
         self.refresh_count += 1
+        return rescaled
 
 
 class AccuracyPlot(pg.PlotWidget):
     """Train and test accuracy (classification only) against the step number."""
 
     def __init__(self, parent: Any = None):
-        super().__init__(parent)
+        super().__init__(parent, axisItems=_axes())
         self.setMenuEnabled(False)
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
@@ -153,7 +204,7 @@ class OutputView(pg.PlotWidget):
     """
 
     def __init__(self, parent: Any = None):
-        super().__init__(parent)
+        super().__init__(parent, axisItems=_axes())
         self.setMenuEnabled(False)
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
