@@ -66,7 +66,8 @@ class CachedAxisItem(pg.AxisItem):
 
 
 def _axes() -> dict[str, CachedAxisItem]:
-    return {side: CachedAxisItem(side) for side in ("left", "bottom", "right", "top")}
+    """The two axes shown (a PlotItem shows every axis it is given; it makes the hidden others)."""
+    return {side: CachedAxisItem(side) for side in ("left", "bottom")}
 
 
 def _nice_ceiling(value: float) -> float:
