@@ -34,8 +34,9 @@ class TurnTaking:
     """Lets the GUI thread draw a frame while the worker thread waits, fairly.
 
     The worker wraps every training step in ``worker()``. The GUI calls ``begin_gui()``
-    when a frame arrives (it returns once the current step has finished) and
-    ``end_gui()`` once that frame has been painted. In between, the worker blocks before
+    when a frame arrives (it returns once the current step has finished; with
+    ``hand_over_with_frames`` the worker has already stopped between steps as it sent the
+    frame) and ``end_gui()`` once that frame has been painted. In between, the worker blocks before
     its next step in ``Event.wait``, which releases the GIL, so painting never competes
     with training for the interpreter lock (two Python threads that both want the GIL
     stall each other for milliseconds per hand-over). A plain lock around drawing would
