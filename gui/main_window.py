@@ -7,7 +7,6 @@ import gc
 import io as _io
 import json
 import os
-import tempfile
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -30,20 +29,6 @@ APP_TITLE = "PyTorch Mini Playground"
 WEIGHT_FILTERS = "JSON weights (*.json);;safetensors (*.safetensors);;PyTorch state dict (*.pt)"
 EXPERIMENT_FILTER = "Experiment (*.json);;All files (*)"
 MODEL_GRAPH_INTERVAL = 0.4  # seconds between Model graph refreshes while training
-
-
-def atomic_write_bytes(path: str, payload: bytes) -> None:
-    """Write a file via a temporary file in the same folder and os.replace (never half-written)."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def history_csv(history: Sequence[Any]) -> str:
@@ -247,22 +232,22 @@ class MainWindow(QMainWindow):
     def export_csv(self, path: str) -> None:
         frame = self.playground.last_frame
         history = frame.snapshot.history if frame is not None else ()
+        from minitorch.io import atomic_write_bytes  # lazy: the toolkit loads after the window shows
+
         atomic_write_bytes(path, history_csv(history).encode("utf-8"))
         self.show_status(f"Saved the loss history ({len(history)} rows) to {path}")
 
     def export_png(self, path: str) -> None:
         self.playground.build_plots()
+        from minitorch.io import atomic_write
+
         image = self.playground.grab()
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".png", dir=folder)
-        os.close(fd)
-        try:
+
+        def write(tmp: str) -> None:
             if not image.save(tmp, "PNG"):
                 raise OSError(f"could not write a PNG to {path}")
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+
+        atomic_write(path, write)
         self.show_status(f"Saved the plots to {path}")
 
     # --- dialogs -------------------------------------------------------------------------------------------------
