@@ -95,10 +95,10 @@ def _fix_x_range(item: Any, steps: np.ndarray) -> bool:
     return False
 
 
-class LossPlot(pg.PlotWidget):
-    """Train and test loss against the step number; optional log scale."""
+class _StepPlot(pg.PlotWidget):
+    """A fixed (no mouse, no menu) plot of two curves, train and test, against the step number."""
 
-    def __init__(self, parent: Any = None):
+    def __init__(self, parent: Any, ylabel: str, train_pen: Any, test_pen: Any, legend: bool = False):
         super().__init__(parent, axisItems=_axes())
         self.setMenuEnabled(False)
         self.setMouseEnabled(x=False, y=False)
@@ -106,14 +106,22 @@ class LossPlot(pg.PlotWidget):
         item = self.getPlotItem()
         item.showGrid(x=True, y=True, alpha=0.15)
         item.setLabel("bottom", "step")
-        item.setLabel("left", "loss")
-        item.getAxis("left").enableAutoSIPrefix(False)  # "0.002", not "2 (x0.001)"
-        item.addLegend(offset=(-6, 6), labelTextSize="8pt")
+        item.setLabel("left", ylabel)
+        if legend:
+            item.addLegend(offset=(-6, 6), labelTextSize="8pt")
         item.setDownsampling(auto=True, mode="peak")
         # No antialiasing for the live curves: with thousands of points it dominates the repaint.
-        self.train_curve = item.plot(pen=pg.mkPen(TRAIN_CURVE, width=2), name="train", antialias=False)
-        self.test_curve = item.plot(pen=pg.mkPen(TEST_CURVE, width=2, style=Qt.PenStyle.DashLine), name="test",
-                                    antialias=False)
+        self.train_curve = item.plot(pen=train_pen, name="train", antialias=False)
+        self.test_curve = item.plot(pen=test_pen, name="test", antialias=False)
+
+
+class LossPlot(_StepPlot):
+    """Train and test loss against the step number; optional log scale."""
+
+    def __init__(self, parent: Any = None):
+        super().__init__(parent, "loss", pg.mkPen(TRAIN_CURVE, width=2),
+                         pg.mkPen(TEST_CURVE, width=2, style=Qt.PenStyle.DashLine), legend=True)
+        self.getPlotItem().getAxis("left").enableAutoSIPrefix(False)  # "0.002", not "2 (x0.001)"
         self.setToolTip("Training (solid) and test (dashed) loss after each step")
         self.refresh_count = 0
         self._log = False
@@ -169,22 +177,13 @@ class LossPlot(pg.PlotWidget):
         return rescaled
 
 
-class AccuracyPlot(pg.PlotWidget):
+class AccuracyPlot(_StepPlot):
     """Train and test accuracy (classification only) against the step number."""
 
     def __init__(self, parent: Any = None):
-        super().__init__(parent, axisItems=_axes())
-        self.setMenuEnabled(False)
-        self.setMouseEnabled(x=False, y=False)
-        self.hideButtons()
-        item = self.getPlotItem()
-        item.showGrid(x=True, y=True, alpha=0.15)
-        item.setLabel("bottom", "step")
-        item.setLabel("left", "accuracy")
-        item.setYRange(0, 1.02, padding=0)
-        item.setDownsampling(auto=True, mode="peak")
-        self.train_curve = item.plot(pen=pg.mkPen(ACCURACY_CURVE, width=2), antialias=False)
-        self.test_curve = item.plot(pen=pg.mkPen(ORANGE, width=2, style=Qt.PenStyle.DashLine), antialias=False)
+        super().__init__(parent, "accuracy", pg.mkPen(ACCURACY_CURVE, width=2),
+                         pg.mkPen(ORANGE, width=2, style=Qt.PenStyle.DashLine))
+        self.getPlotItem().setYRange(0, 1.02, padding=0)
         self.setToolTip("Training (blue) and test (orange, dashed) accuracy; empty for regression")
 
     def set_history(self, history: Sequence[Any]) -> None:
