@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 import math
 import numbers
+import operator
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -382,19 +383,17 @@ def _walk_node(tree: tuple, env: Mapping[str, Any], ops: _Ops, trace: dict | Non
     raise AssertionError(f"unknown tree node {kind!r}")
 
 
+_BINARY_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow,
+}
+
+
 def _float_binary(op: str, a: float, b: float) -> float:
-    if op == "+":
-        return a + b
-    if op == "-":
-        return a - b
-    if op == "*":
-        return a * b
-    if op == "/":
-        if b == 0:
-            raise DivisionByZeroError(f"division by zero: {a:g} / 0")
-        return a / b
-    # "**": the engine's rules (errors for 0 ** negative and negative ** fraction, inf on overflow)
-    return (Tensor(a) ** b).data
+    if op == "/" and b == 0:
+        raise DivisionByZeroError(f"division by zero: {a:g} / 0")
+    if op == "**":  # the engine's rules (errors for 0 ** negative and negative ** fraction, inf on overflow)
+        return (Tensor(a) ** b).data
+    return _BINARY_OPS[op](a, b)
 
 
 def _float_call(name: str, x: float, constants: tuple) -> float:
@@ -402,15 +401,7 @@ def _float_call(name: str, x: float, constants: tuple) -> float:
 
 
 def _tensor_binary(op: str, a: Any, b: Any) -> Tensor:
-    if op == "+":
-        return a + b
-    if op == "-":
-        return a - b
-    if op == "*":
-        return a * b
-    if op == "/":
-        return a / b
-    return a**b
+    return _BINARY_OPS[op](a, b)
 
 
 _TENSOR_OPS = _Ops(
