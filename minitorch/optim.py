@@ -333,6 +333,12 @@ class RMSprop(Optimizer):
 
 
 # --- learning-rate schedulers ---------------------------------------------------------------------
+def _positive_int(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return value
+
+
 class LRScheduler:
     """Base class: ``step()`` once per epoch (or per training step), as in ``torch.optim.lr_scheduler``.
 
@@ -375,9 +381,7 @@ class StepLR(LRScheduler):
     """Multiply the learning rate by ``gamma`` every ``step_size`` epochs."""
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
-        if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
-            raise ValueError(f"step_size must be a positive integer, got {step_size!r}")
-        self.step_size = step_size
+        self.step_size = _positive_int(step_size, "step_size")
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
@@ -391,9 +395,7 @@ class CosineAnnealingLR(LRScheduler):
     """Cosine annealing from the base lr to ``eta_min`` over ``T_max`` steps (PyTorch's recursive form)."""
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:
-        if isinstance(T_max, bool) or not isinstance(T_max, int) or T_max < 1:
-            raise ValueError(f"T_max must be a positive integer, got {T_max!r}")
-        self.T_max = T_max
+        self.T_max = _positive_int(T_max, "T_max")
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch)
 

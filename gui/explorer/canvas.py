@@ -9,7 +9,7 @@ painting code renders the PNG and SVG exports.
 from __future__ import annotations
 
 import os
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 import networkx as nx
@@ -28,7 +28,7 @@ from PySide6.QtGui import (
     QPolygonF,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+from PySide6.QtWidgets import QMenu, QSizePolicy, QToolButton, QToolTip, QWidget
 
 from minitorch.graph import describe_value, node_caption
 from minitorch.io import atomic_write
@@ -590,4 +590,17 @@ def _check(ok: bool, path: Any) -> None:
         raise OSError(f"could not write an image at {os.fspath(path)!r}")
 
 
-__all__ = ["GraphCanvas", "NODE_WIDTH", "NODE_HEIGHT", "LAYER_GAP", "ROW_GAP"]
+def make_export_button(on_export: Callable[[str], None]) -> QToolButton:
+    """The "Export…" menu both explorer views share: the view as PNG/SVG, the graph as GraphML/DOT."""
+    button = QToolButton()
+    button.setText("Export…")
+    button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+    menu = QMenu(button)
+    for text, kind in (("View as PNG…", "png"), ("View as SVG…", "svg"),
+                       ("Graph as GraphML…", "graphml"), ("Graph as DOT…", "dot")):
+        menu.addAction(text, lambda k=kind: on_export(k))
+    button.setMenu(menu)
+    return button
+
+
+__all__ = ["GraphCanvas", "make_export_button", "NODE_WIDTH", "NODE_HEIGHT", "LAYER_GAP", "ROW_GAP"]

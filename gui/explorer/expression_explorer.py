@@ -25,13 +25,11 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMenu,
     QPushButton,
     QSlider,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -50,7 +48,7 @@ from minitorch.graph import (
 )
 from minitorch.graph import write_graphml as _write_graphml
 
-from .canvas import GraphCanvas
+from .canvas import GraphCanvas, make_export_button
 
 EXAMPLES = (
     "tanh(w1*x1 + w2*x2 + b)",
@@ -165,14 +163,7 @@ class ExpressionExplorer(QWidget):
         cb.addWidget(self.verify_table)
         cb.addWidget(self.verify_label)
 
-        self.export_button = QToolButton()
-        self.export_button.setText("Export…")
-        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = QMenu(self.export_button)
-        for text, kind in (("View as PNG…", "png"), ("View as SVG…", "svg"),
-                           ("Graph as GraphML…", "graphml"), ("Graph as DOT…", "dot")):
-            menu.addAction(text, lambda k=kind: self._export_dialog(k))
-        self.export_button.setMenu(menu)
+        self.export_button = make_export_button(self._export_dialog)
         self.fit_button = QPushButton("Fit")
         self.fit_button.clicked.connect(lambda: self.canvas.fit_view())
         view_row = QHBoxLayout()

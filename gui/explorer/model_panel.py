@@ -22,10 +22,8 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QMenu,
     QPushButton,
     QSpinBox,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -43,7 +41,7 @@ from minitorch.graph import (
     write_graphml,
 )
 
-from .canvas import GraphCanvas
+from .canvas import GraphCanvas, make_export_button
 
 #: Beyond this many scalar operations the forward graph is not built at all (it would take seconds).
 MAX_SCALAR_NODES = 200_000
@@ -241,14 +239,7 @@ class ModelGraphPanel(QWidget):
         self.fit_button = QPushButton("Fit")
         self.expand_all_button.clicked.connect(self.expand_all)
         self.collapse_all_button.clicked.connect(self.collapse_all)
-        self.export_button = QToolButton()
-        self.export_button.setText("Export…")
-        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = QMenu(self.export_button)
-        for text, kind in (("View as PNG…", "png"), ("View as SVG…", "svg"),
-                           ("Graph as GraphML…", "graphml"), ("Graph as DOT…", "dot")):
-            menu.addAction(text, lambda k=kind: self._export_dialog(k))
-        self.export_button.setMenu(menu)
+        self.export_button = make_export_button(self._export_dialog)
         self.canvas = GraphCanvas()
         self.canvas.set_message("No model yet")
         self.canvas.nodeClicked.connect(self.toggle_node)

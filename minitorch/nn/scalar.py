@@ -27,18 +27,9 @@ Input = float | int | Tensor
 
 
 def activate(x: Tensor, activation: str) -> Tensor:
-    """Apply a named activation to one scalar Tensor."""
-    if activation == "tanh":
-        return x.tanh()
-    if activation == "relu":
-        return x.relu()
-    if activation == "sigmoid":
-        return x.sigmoid()
-    if activation == "leaky_relu":
-        return x.leaky_relu()
-    if activation == "linear":
-        return x
-    raise ValueError(f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}")
+    """Apply a named activation to one scalar Tensor ("linear" returns it unchanged)."""
+    _check_activation(activation)
+    return x if activation == "linear" else getattr(x, activation)()
 
 
 def _check_activation(activation: str) -> str:
