@@ -11,7 +11,8 @@ median ms/step of each and the ratios ours/torch and ours/numpy-floor.
 defaults); on a busy machine ``--threads 1`` avoids BLAS threads spinning against each other.
 
 With ``--device cuda`` (CuPy + a CUDA GPU) it compares against PyTorch CUDA instead and adds
-the 4096-4096-4096-10 net at batch 4096; the numpy floor is then a CuPy floor.
+the 4096-4096-4096-10 net at batch 4096; the numpy floor is then a CuPy floor, and a fourth
+row times minitorch with its fused GPU kernels switched off (what they buy).
 
 Targets (issue 4): CPU small net ours/torch <= 1.0; CPU large net ours/floor <= 1.3;
 GPU nets ours/torch-cuda <= 1.3.
@@ -138,6 +139,20 @@ def make_floor(weights, x, y, xp: Any) -> Callable[[], float]:
     return step
 
 
+def without_fused_kernels(step: Callable[[], Any]) -> Callable[[], Any]:
+    """The same step with the backend's fused GPU kernels switched off (the A/B for them)."""
+    from minitorch import backend
+
+    def unfused_step() -> Any:
+        previous = backend.set_fused_kernels(False)
+        try:
+            return step()
+        finally:
+            backend.set_fused_kernels(previous)
+
+    return unfused_step
+
+
 def time_block(step: Callable[[], Any], steps: int, sync: Callable[[], None]) -> float:
     sync()
     start = time.perf_counter()
@@ -190,6 +205,8 @@ def main() -> None:
             "torch": make_torch(weights, x, y, args.device),
             "floor": make_floor(weights, x, y, xp),
         }
+        if args.device == "cuda":
+            impls["unfused"] = without_fused_kernels(make_minitorch(weights, x, y, args.device))
         first = {name: float(step()) for name, step in impls.items()}  # warm-up; also checks agreement
         times: dict[str, list[float]] = {name: [] for name in impls}
         for _ in range(args.rounds):
@@ -204,6 +221,8 @@ def main() -> None:
         print(f"  ratio minitorch/torch = {med['minitorch'] / med['torch']:.3f}")
         print(f"  ratio minitorch/floor = {med['minitorch'] / med['floor']:.3f}")
         print(f"  ratio torch/floor     = {med['torch'] / med['floor']:.3f}")
+        if "unfused" in med:
+            print(f"  ratio unfused/torch   = {med['unfused'] / med['torch']:.3f}  (no fused kernels)")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import numpy as np
 
 import minitorch
 from minitorch import nn, optim
+from minitorch.errors import DeviceError
 
 
 def load_digits_split(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -84,4 +85,7 @@ if __name__ == "__main__":
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
-    main(args.epochs, args.seed, device=args.device)
+    try:
+        main(args.epochs, args.seed, device=args.device)
+    except DeviceError as exc:  # e.g. --device cuda without CuPy: say why, no traceback
+        parser.exit(2, f"digits_cnn.py: {exc}\n")

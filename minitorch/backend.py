@@ -26,9 +26,15 @@ __all__ = [
     "to_device",
     "to_numpy",
     "array_types",
+    "array_module_of",
+    "set_fused_kernels",
+    "sgd_update_",
+    "relu_backward",
+    "scaled_product",
 ]
 
 _cupy: ModuleType | None = None
+_cupy_ndarray: type | None = None
 _cupy_error: str | None = None  # why CuPy/CUDA cannot be used, once we have looked
 
 
@@ -51,6 +57,8 @@ def _load_cupy() -> ModuleType | None:
         _cupy_error = "CuPy is installed but no CUDA device was found"
         return None
     _cupy = cupy
+    global _cupy_ndarray
+    _cupy_ndarray = cupy.ndarray
     return cupy
 
 
@@ -110,6 +118,16 @@ def array_types() -> tuple[type, ...]:
     return (np.ndarray,) if _cupy is None else (np.ndarray, _cupy.ndarray)
 
 
+def array_module_of(array: Any) -> ModuleType:
+    """numpy or cupy, whichever owns ``array`` (the hot path of every n-d op: no device lookup)."""
+    cls = array.__class__
+    if cls is np.ndarray:
+        return np
+    if _cupy_ndarray is not None and isinstance(array, _cupy_ndarray):
+        return _cupy  # type: ignore[return-value]
+    return get_array_module(device_of(array))
+
+
 def device_of(array: Any) -> str:
     """The device an array lives on: ``"cpu"`` for numpy, ``"cuda"``/``"cuda:N"`` for CuPy."""
     if _cupy is not None and isinstance(array, _cupy.ndarray):
@@ -137,3 +155,66 @@ def to_numpy(array: Any) -> np.ndarray:
     if _cupy is not None and isinstance(array, _cupy.ndarray):
         return _cupy.asnumpy(array)
     return np.asarray(array)
+
+
+# --- fused GPU kernels -----------------------------------------------------------------------------
+# On a GPU a small net's step is bound by kernel launches, not arithmetic: ``p -= lr * g`` is two
+# launches (a temporary, then the subtraction). These few hot updates get one CuPy
+# ElementwiseKernel each. numpy (and any array module without ElementwiseKernel) takes the plain
+# expression, which is also the reference the GPU tests compare against.
+
+_fused_enabled = True
+_kernels: Any = None  # a SimpleNamespace of compiled kernels once built, False if CuPy lacks them
+
+
+def set_fused_kernels(enabled: bool) -> bool:
+    """Switch the fused GPU kernels on or off (for A/B benchmarks); returns the previous setting."""
+    global _fused_enabled
+    previous, _fused_enabled = _fused_enabled, bool(enabled)
+    return previous
+
+
+def _cuda_kernels(array: Any) -> Any:
+    """The fused kernels if ``array`` is a CuPy array and they are enabled, else None."""
+    global _kernels
+    if not _fused_enabled or array.__class__ is np.ndarray or _cupy is None:
+        return None
+    if _kernels is None:
+        try:
+            make = _cupy.ElementwiseKernel
+        except AttributeError:  # a CuPy stand-in without custom kernels
+            _kernels = False
+            return None
+        from types import SimpleNamespace  # noqa: PLC0415
+
+        _kernels = SimpleNamespace(
+            sgd=make("T g, T lr", "T p", "p -= lr * g", "minitorch_sgd_update"),
+            relu_backward=make("T a, T g", "T out", "out = a > (T)0 ? g : (T)0", "minitorch_relu_backward"),
+            scaled_product=make("T g, T k, T d", "T out", "out = g * k * d", "minitorch_scaled_product"),
+        )
+    return _kernels or None
+
+
+def sgd_update_(param: Any, grad: Any, lr: float) -> None:
+    """``param -= lr * grad`` in place (one launch on a GPU)."""
+    kernels = _cuda_kernels(param)
+    if kernels is None or grad.dtype != param.dtype or grad.shape != param.shape:
+        param -= lr * grad
+    else:
+        kernels.sgd(grad, param.dtype.type(lr), param)
+
+
+def relu_backward(a: Any, g: Any) -> Any:
+    """The gradient of relu at ``a`` for upstream ``g``: ``g`` where ``a > 0``, else 0."""
+    kernels = _cuda_kernels(a)
+    if kernels is None or g.dtype != a.dtype:
+        return g * (a > 0)
+    return kernels.relu_backward(a, g)
+
+
+def scaled_product(g: Any, k: float, d: Any) -> Any:
+    """``g * k * d`` (evaluated left to right, ``k`` a number) in one launch on a GPU."""
+    kernels = _cuda_kernels(d)
+    if kernels is None or g.dtype != d.dtype:
+        return g * k * d
+    return kernels.scaled_product(g, d.dtype.type(k), d)

@@ -166,7 +166,7 @@ def _unbroadcast(grad: Any, shape: tuple) -> Any:
 
 
 def _xp(array: Any) -> Any:
-    return np if array.__class__ is _ndarray else backend.get_array_module(backend.device_of(array))
+    return np if array.__class__ is _ndarray else backend.array_module_of(array)
 
 
 def _is_number(value: Any) -> bool:
@@ -911,7 +911,7 @@ class Tensor:
     def relu(self) -> Tensor:
         a = self.data
         out = _xp(a).maximum(a, 0)
-        return make_result(out, (self,), lambda g: (g * (a > 0),), "relu")
+        return make_result(out, (self,), lambda g: (backend.relu_backward(a, g),), "relu")
 
     def sigmoid(self) -> Tensor:
         a = self.data

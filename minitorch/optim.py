@@ -21,6 +21,8 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+from . import backend
+
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "LRScheduler", "StepLR", "CosineAnnealingLR"]
 
 
@@ -190,7 +192,10 @@ class SGD(Optimizer):
                         buf = buf * momentum + (1 - dampening) * grad
                     state["momentum_buffer"] = buf
                     grad = grad + momentum * buf if nesterov else buf
-                p.data -= lr * grad
+                if hasattr(grad, "shape"):
+                    backend.sgd_update_(p.data, grad, lr)
+                else:
+                    p.data -= lr * grad
 
 
 class Adam(Optimizer):

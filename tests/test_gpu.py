@@ -176,10 +176,47 @@ def test_trainer_tensor_engine_on_cuda_matches_cpu():
         assert abs(cpu.step()["loss"] - gpu.step()["loss"]) < 1e-9
 
 
+@pytest.mark.gpu
+@needs_cuda
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_fused_kernels_agree_with_the_plain_expressions(dtype):
+    import cupy
+
+    a, g = RNG.standard_normal((7, 5)).astype(dtype), RNG.standard_normal((7, 5)).astype(dtype)
+    a[0, :2] = 0.0  # relu's gradient at 0 is 0, as in PyTorch
+    expected = {
+        "relu": g * (a > 0),
+        "scaled": np.asarray(g[0, 0]) * dtype_type(dtype)(0.25) * a,
+        "sgd": a - dtype_type(dtype)(0.1) * g,
+    }
+    for fused in (True, False):
+        previous = backend.set_fused_kernels(fused)
+        try:
+            used = backend._cuda_kernels(cupy.asarray(a)) is not None
+            assert used == (fused and hasattr(cupy, "ElementwiseKernel"))
+            da, dg = cupy.asarray(a), cupy.asarray(g)
+            got = {
+                "relu": backend.relu_backward(da, dg),
+                "scaled": backend.scaled_product(cupy.asarray(g[0, 0]), 0.25, da),
+            }
+            backend.sgd_update_(da, dg, 0.1)
+            got["sgd"] = da
+        finally:
+            backend.set_fused_kernels(previous)
+        for name, value in got.items():
+            assert backend.device_of(value) == "cuda" and value.dtype == np.dtype(dtype)
+            tolerance = 1e-6 if dtype == "float32" else 1e-15
+            np.testing.assert_allclose(backend.to_numpy(value), expected[name], rtol=tolerance)
+
+
+def dtype_type(dtype):
+    return np.dtype(dtype).type
+
+
 def test_gpu_tests_pass_on_a_numpy_backed_stand_in_for_cupy():
     env = dict(os.environ, MINITORCH_TEST_FAKE_CUPY="1")
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "gpu", __file__],
         env=env, capture_output=True, text=True, timeout=300,
     )
-    assert result.returncode == 0 and "6 passed" in result.stdout, result.stdout[-3000:] + result.stderr[-2000:]
+    assert result.returncode == 0 and "8 passed" in result.stdout, result.stdout[-3000:] + result.stderr[-2000:]

@@ -69,6 +69,17 @@ def test_digits_example_short_run():
     assert 0.5 < accuracy <= 1.0
 
 
+def test_digits_example_reports_a_bad_device_without_a_traceback():
+    import subprocess
+    import sys
+
+    path = Path(__file__).resolve().parents[1] / "examples" / "digits_cnn.py"
+    result = subprocess.run([sys.executable, str(path), "--device", "tpu", "--epochs", "1"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "unknown device 'tpu'" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_tensor_engine_rejects_unknown_devices_clearly():
     from minitorch.errors import DeviceError
 

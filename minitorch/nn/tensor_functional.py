@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import backend
 from ..errors import DeviceError, ShapeError, TensorTypeError
 from ..ndtensor import Tensor, _xp, generator, make_result
 
@@ -374,7 +375,7 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # 
     out, scale = _reduce(diff * diff, reduction)
 
     def backward(g: Any) -> tuple:
-        grad = g * (2.0 * scale) * diff
+        grad = backend.scaled_product(g, 2.0 * scale, diff)
         return (grad if input.requires_grad else None, -grad if target.requires_grad else None)
 
     return make_result(out, (input, target), backward, "mse_loss")
