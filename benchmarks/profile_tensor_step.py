@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_tensor_vs_torch import initial_weights, make_minitorch, make_torch  # noqa: E402
+from bench_tensor_vs_torch import initial_weights, make_minitorch, make_torch, without_fused_kernels  # noqa: E402
 
 SIZES = (784, 1024, 1024, 10)
 
@@ -79,6 +79,7 @@ def main() -> None:
             float(theirs())
         try:
             count_kernels(ours, "minitorch (CuPy)")
+            count_kernels(without_fused_kernels(ours), "minitorch (CuPy), fused kernels off")
             count_kernels(theirs, "PyTorch CUDA")
         except Exception as exc:  # the profiler is a diagnostic; its absence must not hide the rest
             print(f"kernel count unavailable: {type(exc).__name__}: {exc}")

@@ -847,12 +847,7 @@ class Tensor:
             xp = _xp(g)
             grad = xp.zeros(shape, dtype=g.dtype if g.dtype in _FLOAT_DTYPES else dtype)
             if advanced:  # integer arrays may repeat an element: accumulate, do not overwrite
-                if xp is np:
-                    np.add.at(grad, key, g)
-                else:
-                    import cupyx  # noqa: PLC0415 - only on the GPU path
-
-                    cupyx.scatter_add(grad, key, g)
+                xp.add.at(grad, key, g)  # numpy, and CuPy >= 13 (cupyx.scatter_add is deprecated)
             else:
                 grad[key] = g
             return (grad,)
