@@ -6,7 +6,7 @@
 #   3. the GPU benchmark: 784-1024-1024-10 @ 512 and 4096-4096-4096-10 @ 4096, ours vs PyTorch
 #      CUDA vs a CuPy floor (target: ratio minitorch/torch <= 1.3);
 #   4. a profile of one GPU step (Python time, kernels launched: ours vs PyTorch);
-#   5. the digits CNN example trained on the GPU.
+#   5. the digits CNN example trained on the GPU, twice, to see whether seeded runs repeat.
 # Usage: bash benchmarks/gpu_check.sh [python]   (default: .venv/bin/python if present, else python3)
 # Set GPU_CHECK_CPU_BENCH=1 to also run the CPU benchmark there.
 set -uo pipefail
@@ -45,8 +45,14 @@ timeout 240 "$PY" benchmarks/bench_tensor_vs_torch.py --device cuda --rounds 10 
 echo "== 4. profile of one GPU step"
 timeout 120 "$PY" benchmarks/profile_tensor_step.py --device cuda --steps 200 --top 25 || failed+=("profile")
 
-echo "== 5. digits CNN on the GPU"
-timeout 180 "$PY" examples/digits_cnn.py --device cuda || failed+=("digits CNN")
+echo "== 5. digits CNN on the GPU, twice with the same seed"
+timeout 120 "$PY" examples/digits_cnn.py --device cuda | tee "$LOG/digits_1.log" || failed+=("digits CNN")
+timeout 120 "$PY" examples/digits_cnn.py --device cuda > "$LOG/digits_2.log" || failed+=("digits CNN (second run)")
+if diff <(sed 's/(.*s)//' "$LOG/digits_1.log") <(sed 's/(.*s)//' "$LOG/digits_2.log") > /dev/null; then
+    echo "second run: the same losses and accuracies (manual_seed makes GPU runs reproducible)"
+else
+    echo "second run differs:"; cat "$LOG/digits_2.log"
+fi
 
 if [ "${GPU_CHECK_CPU_BENCH:-0}" = 1 ]; then
     echo "== CPU benchmark (ours vs PyTorch CPU vs numpy floor)"

@@ -74,21 +74,33 @@ _FLOAT_DTYPES = frozenset((float16, float32, float64))
 _ndarray = np.ndarray
 MaxMin = namedtuple("MaxMin", ["values", "indices"])  # what max(dim)/min(dim) return, as in torch
 
-# The random generator behind randn/rand, the layers' initialisation and Dropout.
+# The random generator behind randn/rand, the layers' initialisation and Dropout; the GPU one
+# (for Dropout on "cuda") is made on first use from the last seed, so seeding never imports CuPy.
 _GENERATOR = [np.random.default_rng()]
+_SEED: list[int | None] = [None]
+_CUDA_GENERATOR: list[Any] = [None]
 
 
 def manual_seed(seed: int) -> None:
-    """Seed minitorch's random numbers (n-d initialisation, randn, Dropout, and the scalar MLP's `random`)."""
+    """Seed minitorch's random numbers on every device, as ``torch.manual_seed`` does.
+
+    That is n-d initialisation, randn, Dropout (on the CPU and the GPU), and the scalar MLP's `random`.
+    """
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise TensorTypeError(f"manual_seed expects an integer, got {seed!r}")
     _GENERATOR[0] = np.random.default_rng(int(seed))
+    _SEED[0] = int(seed)
+    _CUDA_GENERATOR[0] = None
     random.seed(int(seed))
 
 
-def generator() -> np.random.Generator:
-    """The numpy Generator used for minitorch's random numbers (reseeded by `manual_seed`)."""
-    return _GENERATOR[0]
+def generator(xp: Any = np) -> Any:
+    """The Generator for minitorch's random numbers on numpy (default) or CuPy (reseeded by `manual_seed`)."""
+    if xp is np:
+        return _GENERATOR[0]
+    if _CUDA_GENERATOR[0] is None:
+        _CUDA_GENERATOR[0] = xp.random.default_rng(_SEED[0])
+    return _CUDA_GENERATOR[0]
 
 
 def resolve_dtype(dtype: Any) -> np.dtype | None:

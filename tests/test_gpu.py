@@ -69,7 +69,11 @@ def _install_numpy_backed_fake_cupy() -> None:
     cupy.asnumpy = lambda a: np.array(a).view(np.ndarray)
     cupy.cuda = types.SimpleNamespace(runtime=types.SimpleNamespace(getDeviceCount=lambda: 1),
                                       Device=lambda index=0: contextlib.nullcontext())
-    cupy.random = types.SimpleNamespace(random=lambda shape: wrap(np.random.random(shape)))
+    def default_rng(seed=None):
+        rng = np.random.default_rng(seed)
+        return types.SimpleNamespace(random=lambda shape: wrap(rng.random(shape)))
+
+    cupy.random = types.SimpleNamespace(default_rng=default_rng)
     sys.modules["cupy"] = cupy
 
 
@@ -173,6 +177,24 @@ def test_module_to_cuda_trains_like_cpu():
 
 @pytest.mark.gpu
 @needs_cuda
+def test_manual_seed_makes_gpu_dropout_reproducible():
+    def mask(seed):
+        minitorch.manual_seed(seed)
+        x = tensor(np.ones((64, 64)), device="cuda")
+        first = F.dropout(x, 0.5, training=True)
+        second = F.dropout(x, 0.5, training=True)
+        return backend.to_numpy(first.data), backend.to_numpy(second.data)
+
+    a1, a2 = mask(3)
+    b1, b2 = mask(3)
+    np.testing.assert_array_equal(a1, b1)
+    np.testing.assert_array_equal(a2, b2)
+    assert not np.array_equal(a1, a2) and not np.array_equal(a1, mask(4)[0])
+    assert set(np.unique(a1)) == {0.0, 2.0} and 0.4 < (a1 == 0).mean() < 0.6
+
+
+@pytest.mark.gpu
+@needs_cuda
 def test_mixing_devices_is_a_device_error():
     with pytest.raises(DeviceError, match="different devices"):
         tensor([1.0]) + tensor([1.0], device="cuda")
@@ -232,4 +254,4 @@ def test_gpu_tests_pass_on_a_numpy_backed_stand_in_for_cupy():
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "gpu", __file__],
         env=env, capture_output=True, text=True, timeout=300,
     )
-    assert result.returncode == 0 and "8 passed" in result.stdout, result.stdout[-3000:] + result.stderr[-2000:]
+    assert result.returncode == 0 and "9 passed" in result.stdout, result.stdout[-3000:] + result.stderr[-2000:]

@@ -349,10 +349,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:  # 
     xp = _xp(x)
     if p == 1.0:
         keep = xp.zeros(x.shape, dtype=x.dtype)
-    elif xp is np:
-        keep = (generator().random(x.shape) >= p).astype(x.dtype) * (1.0 / (1.0 - p))
     else:
-        keep = (xp.random.random(x.shape) >= p).astype(x.dtype) * (1.0 / (1.0 - p))
+        keep = (generator(xp).random(x.shape) >= p).astype(x.dtype) * (1.0 / (1.0 - p))
     return make_result(x * keep, (input,), lambda g: (g * keep,), "dropout")
 
 
