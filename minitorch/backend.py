@@ -34,7 +34,6 @@ __all__ = [
 ]
 
 _cupy: ModuleType | None = None
-_cupy_ndarray: type | None = None
 _cupy_error: str | None = None  # why CuPy/CUDA cannot be used, once we have looked
 
 
@@ -57,8 +56,6 @@ def _load_cupy() -> ModuleType | None:
         _cupy_error = "CuPy is installed but no CUDA device was found"
         return None
     _cupy = cupy
-    global _cupy_ndarray
-    _cupy_ndarray = cupy.ndarray
     return cupy
 
 
@@ -120,11 +117,10 @@ def array_types() -> tuple[type, ...]:
 
 def array_module_of(array: Any) -> ModuleType:
     """numpy or cupy, whichever owns ``array`` (the hot path of every n-d op: no device lookup)."""
-    cls = array.__class__
-    if cls is np.ndarray:
+    if array.__class__ is np.ndarray:
         return np
-    if _cupy_ndarray is not None and isinstance(array, _cupy_ndarray):
-        return _cupy  # type: ignore[return-value]
+    if _cupy is not None and isinstance(array, _cupy.ndarray):
+        return _cupy
     return get_array_module(device_of(array))
 
 
