@@ -60,7 +60,7 @@ def _finite(text: str) -> float:
 def build_parser() -> argparse.ArgumentParser:
     from .datasets import DATASETS
     from .nn.scalar import ACTIVATIONS
-    from .training.config import ENGINES, LOSSES, OPTIMIZERS
+    from .training.config import DTYPES, ENGINES, LOSSES, OPTIMIZERS
 
     parser = _Parser(prog=PROG, description="Train a minitorch network (the playground's trainer, headless).")
     parser.add_argument("config", nargs="?", help="a config or experiment JSON file (flags override it)")
@@ -78,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     net.add_argument("--activation", choices=list(ACTIVATIONS))
     net.add_argument("--output-activation", choices=list(ACTIVATIONS), dest="output_activation")
     net.add_argument("--engine", choices=list(ENGINES))
+    net.add_argument("--dtype", choices=list(DTYPES), help="the tensor engine's float type (default float64)")
+    net.add_argument("--device", help="the tensor engine's device: cpu (default) or cuda (needs CuPy)")
     train = parser.add_argument_group("training")
     train.add_argument("--loss", choices=list(LOSSES))
     train.add_argument("--optimizer", choices=list(OPTIMIZERS))
@@ -99,8 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 _CONFIG_FLAGS = ("dataset", "n_samples", "noise", "test_fraction", "seed", "csv_path", "label_column", "features",
-                 "hidden_layers", "activation", "output_activation", "engine", "loss", "optimizer", "lr", "momentum",
-                 "weight_decay", "batch_size", "l2")
+                 "hidden_layers", "activation", "output_activation", "engine", "dtype", "device", "loss", "optimizer",
+                 "lr", "momentum", "weight_decay", "batch_size", "l2")
 
 
 def _make_trainer(args: argparse.Namespace) -> Any:
@@ -210,7 +212,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     cfg = trainer.config
     console.print(f"minitorch-train: {cfg.dataset} ({len(trainer.data.x_train)} train / "
                   f"{len(trainer.data.x_test)} test), MLP{tuple(trainer.spec.sizes)} {cfg.activation}, "
-                  f"{cfg.loss}, {cfg.optimizer} lr={cfg.lr:g}, batch {cfg.batch_size}, {cfg.engine} engine")
+                  f"{cfg.loss}, {cfg.optimizer} lr={cfg.lr:g}, batch {cfg.batch_size}, {cfg.engine} engine"
+                  + (f" ({cfg.dtype}, {cfg.device})" if cfg.engine == "tensor" else ""))
     started = time.perf_counter()
     with _progress(console, args.steps, disable=args.quiet) as advance:
         trainer.run(args.steps, callback=lambda m: advance(_fmt(m.get("train_loss", m.get("loss")))))

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
 
 import pytest
 
-from minitorch import io
+from minitorch import backend, io
 from minitorch.cli import main
 
 FAST = ["--n-samples", "40", "--layers", "4", "--steps", "5"]
@@ -66,6 +67,9 @@ def test_regression_and_multiclass_pick_a_fitting_loss(capsys):
         (["missing-config.json"], "config file not found"),
         (["--dataset", "csv"], "TrainConfig.csv_path"),
         (["--unknown-flag"], "unrecognized arguments"),
+        (["--engine", "tensor", "--device", "tpu"], "unknown device 'tpu'"),
+        (["--device", "cuda"], "the scalar engine runs on the CPU only"),
+        (["--engine", "tensor", "--dtype", "float16"], "invalid choice: 'float16'"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(argv, message, capsys):
@@ -122,3 +126,21 @@ def test_plain_output_without_rich(monkeypatch, capsys):
     assert main(["--n-samples", "40", "--layers", "4", "--steps", "10"]) == 0
     out = capsys.readouterr().out
     assert "step 10/10  loss" in out and "train loss" in out
+
+
+def test_tensor_engine_dtype_and_device_flags(tmp_path, capsys):
+    path = tmp_path / "model.safetensors"
+    assert main(["--engine", "tensor", "--dtype", "float32", "--device", "cpu", "--layers", "4", "--steps", "3",
+                 "--export", str(path), "--quiet", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert math.isfinite(summary["train_loss"]) and summary["steps"] == 3
+    assert path.stat().st_size > 0
+
+
+@pytest.mark.skipif(backend.cuda_available(), reason="CUDA is present here; this checks the message where it is absent")
+def test_cuda_without_cupy_is_one_clear_line(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--engine", "tensor", "--device", "cuda"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "CuPy/CUDA not available" in err

@@ -10,6 +10,7 @@ GPU?" branch is taken); that proves the seam, not CuPy itself.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import subprocess
 import sys
@@ -213,6 +214,24 @@ def test_trainer_tensor_engine_on_cuda_matches_cpu():
 
 @pytest.mark.gpu
 @needs_cuda
+def test_cli_trains_on_cuda_and_exports_host_weights(tmp_path, capsys):
+    from minitorch import io
+    from minitorch.cli import main
+
+    path = tmp_path / "model.safetensors"
+    argv = ["--engine", "tensor", "--dtype", "float64", "--layers", "4", "--steps", "5", "--quiet", "--json"]
+    assert main(argv + ["--device", "cuda", "--export", str(path)]) == 0
+    on_gpu = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert main(argv) == 0
+    on_cpu = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert abs(on_gpu["train_loss"] - on_cpu["train_loss"]) < 1e-9
+    checkpoint = io.load(path)
+    assert checkpoint.state_dict["0.weight"].shape == (4, 2)
+    assert all(isinstance(v, np.ndarray) for v in checkpoint.state_dict.values())
+
+
+@pytest.mark.gpu
+@needs_cuda
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_fused_kernels_agree_with_the_plain_expressions(dtype):
     import cupy
@@ -254,4 +273,4 @@ def test_gpu_tests_pass_on_a_numpy_backed_stand_in_for_cupy():
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "gpu", __file__],
         env=env, capture_output=True, text=True, timeout=300,
     )
-    assert result.returncode == 0 and "9 passed" in result.stdout, result.stdout[-3000:] + result.stderr[-2000:]
+    assert result.returncode == 0 and "10 passed" in result.stdout, result.stdout[-3000:] + result.stderr[-2000:]
