@@ -363,12 +363,19 @@ def _same_shape(input: Tensor, target: Tensor, what: str) -> None:  # noqa: A002
         )
 
 
+def _loss_operands(input: Tensor, target: Any, reduction: str, what: str, same_shape: bool = True) -> Tensor:  # noqa: A002
+    """Check a loss's input and reduction; return the target as a tensor like the input (same shape if asked)."""
+    _check_tensor(input, f"{what} input")
+    _check_reduction(reduction, what)
+    target = _as_target(target, input, what)
+    if same_shape:
+        _same_shape(input, target, what)
+    return target
+
+
 def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
     """Mean (or summed) squared error, as ``F.mse_loss``."""
-    _check_tensor(input, "mse_loss input")
-    _check_reduction(reduction, "mse_loss")
-    target = _as_target(target, input, "mse_loss")
-    _same_shape(input, target, "mse_loss")
+    target = _loss_operands(input, target, reduction, "mse_loss")
     diff = input.data - target.data
     out, scale = _reduce(diff * diff, reduction)
 
@@ -381,10 +388,7 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # 
 
 def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
     """Mean (or summed) absolute error, as ``F.l1_loss``."""
-    _check_tensor(input, "l1_loss input")
-    _check_reduction(reduction, "l1_loss")
-    target = _as_target(target, input, "l1_loss")
-    _same_shape(input, target, "l1_loss")
+    target = _loss_operands(input, target, reduction, "l1_loss")
     diff = input.data - target.data
     xp = _xp(diff)
     out, scale = _reduce(xp.abs(diff), reduction)
@@ -404,10 +408,7 @@ def binary_cross_entropy_with_logits(
     pos_weight: Any = None,
 ) -> Tensor:
     """Sigmoid + binary cross-entropy in one numerically stable step, as ``F.binary_cross_entropy_with_logits``."""
-    _check_tensor(input, "binary_cross_entropy_with_logits input")
-    _check_reduction(reduction, "binary_cross_entropy_with_logits")
-    target = _as_target(target, input, "binary_cross_entropy_with_logits")
-    _same_shape(input, target, "binary_cross_entropy_with_logits")
+    target = _loss_operands(input, target, reduction, "binary_cross_entropy_with_logits")
     x, t = input.data, target.data
     xp = _xp(x)
     w = None if weight is None else _as_target(weight, input, "weight").data
@@ -507,9 +508,7 @@ def cross_entropy(
     ``target`` holds class indices (shape (N,) for (N, C) logits) or class probabilities
     (the same shape as the logits).
     """
-    _check_tensor(input, "cross_entropy input")
-    _check_reduction(reduction, "cross_entropy")
-    target = _as_target(target, input, "cross_entropy")
+    target = _loss_operands(input, target, reduction, "cross_entropy", same_shape=False)
     logits, classes = _class_last(input, "cross_entropy")
     xp = _xp(logits)
     shifted = logits - logits.max(axis=1, keepdims=True)
@@ -557,9 +556,7 @@ def cross_entropy(
 
 def nll_loss(input: Tensor, target: Any, reduction: str = "mean", ignore_index: int = -100) -> Tensor:  # noqa: A002
     """Negative log-likelihood of log-probabilities (e.g. from log_softmax), as ``F.nll_loss``."""
-    _check_tensor(input, "nll_loss input")
-    _check_reduction(reduction, "nll_loss")
-    target = _as_target(target, input, "nll_loss")
+    target = _loss_operands(input, target, reduction, "nll_loss", same_shape=False)
     log_probs, classes = _class_last(input, "nll_loss")
     flat = _class_indices(target, input, classes, ignore_index, "nll_loss")
     out, row_weight, picked_at = _nll_from_log_probs(log_probs, flat, reduction, ignore_index)
@@ -579,10 +576,7 @@ def nll_loss(input: Tensor, target: Any, reduction: str = "mean", ignore_index: 
 
 def hinge(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
     """Max-margin loss ``relu(1 - target * input)`` with targets in {-1, +1} (micrograd's demo loss)."""
-    _check_tensor(input, "hinge input")
-    _check_reduction(reduction, "hinge")
-    target = _as_target(target, input, "hinge")
-    _same_shape(input, target, "hinge")
+    target = _loss_operands(input, target, reduction, "hinge")
     margins = (1 - target * input).relu()
     if reduction == "mean":
         return margins.mean()
