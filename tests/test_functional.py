@@ -149,7 +149,7 @@ def test_bad_inputs_raise_clear_errors():
         F.cross_entropy([_leaves([1, 2])], [2])
     with pytest.raises(TensorTypeError, match="integer class indices"):
         F.cross_entropy([_leaves([1, 2])], [0.5])
-    with pytest.raises(TensorTypeError, match="must be a scalar"):
+    with pytest.raises(TensorTypeError, match="must be a Scalar"):
         F.mse_loss([1.0, 2.0], [1.0, 2.0])
     with pytest.raises(ShapeError, match="empty batch"):
         F.mse_loss([], [])

@@ -25,7 +25,6 @@ from .tensor_functional import (
     batch_norm,
     conv2d,
     dropout,
-    flatten,
     linear,
     max_pool2d,
     nll_loss,
@@ -38,7 +37,6 @@ __all__ = [
     "max_pool2d",
     "batch_norm",
     "dropout",
-    "flatten",
     # activations
     "relu",
     "tanh",

@@ -19,7 +19,7 @@ import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ..engine import Tensor as Scalar
+from ..engine import Scalar
 from ..errors import ShapeError, TensorTypeError
 from ._reduction import check_reduction
 
@@ -47,14 +47,14 @@ def _as_list(values: Any, what: str) -> list:
     if isinstance(values, Scalar):
         return [values]
     if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
-        raise TensorTypeError(f"{what} must be a list of scalars (minitorch.engine), got {type(values).__name__}")
+        raise TensorTypeError(f"{what} must be a list of Scalars (minitorch.engine), got {type(values).__name__}")
     return list(values)
 
 
 def _as_scalar(value: Any, what: str) -> Scalar:
     if isinstance(value, Scalar):
         return value
-    raise TensorTypeError(f"{what} must be a scalar (minitorch.engine), got {type(value).__name__} {value!r}")
+    raise TensorTypeError(f"{what} must be a Scalar (minitorch.engine), got {type(value).__name__} {value!r}")
 
 
 def _predictions_and_targets(input: Any, target: Any, name: str) -> tuple[list[Scalar], list[Target]]:

@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 
 from .. import backend
-from ..errors import DeviceError, ShapeError, TensorTypeError
+from ..engine import Scalar
+from ..errors import DeviceError, ShapeError, TensorTypeError, mixed_engines_error
 from ..ndtensor import Tensor, _xp, generator, make_result
 from ._reduction import check_reduction
 
@@ -41,6 +42,8 @@ __all__ = [
 
 
 def _check_tensor(value: Any, what: str) -> Tensor:
+    if isinstance(value, Scalar):
+        raise mixed_engines_error(what)
     if not isinstance(value, Tensor):
         raise TensorTypeError(f"{what} must be a minitorch n-d tensor, got {type(value).__name__}")
     return value
@@ -121,7 +124,7 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 # --- layers ----------------------------------------------------------------------------------------
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias`` as one node; weight has shape (out_features, in_features)."""
-    x, w = input.data, weight.data
+    x, w = _check_tensor(input, "linear input").data, weight.data
     if x.__class__ is not w.__class__:
         raise DeviceError(f"linear: input is on {input.device} but weight is on {weight.device}")
     _check_same_float_dtype(input, weight, "linear")
@@ -163,7 +166,7 @@ def conv2d(
     padding: int | tuple[int, int] = 0,
 ) -> Tensor:
     """2-d cross-correlation of (N, C, H, W) input with (O, C, kh, kw) weight, by im2col + one matmul."""
-    x, w = input.data, weight.data
+    x, w = _check_tensor(input, "conv2d input").data, weight.data
     if x.__class__ is not w.__class__:
         raise DeviceError(f"conv2d: input is on {input.device} but weight is on {weight.device}")
     _check_same_float_dtype(input, weight, "conv2d")
@@ -227,7 +230,7 @@ def max_pool2d(
     padding: int | tuple[int, int] = 0,
 ) -> Tensor:
     """Max over kh x kw windows of (N, C, H, W) input; stride defaults to the kernel size."""
-    x = input.data
+    x = _check_tensor(input, "max_pool2d input").data
     if x.ndim == 3:
         return max_pool2d(input.unsqueeze(0), kernel_size, stride, padding).squeeze(0)
     if x.ndim != 4:
@@ -277,7 +280,7 @@ def batch_norm(
     ``running_var`` (raw arrays, or None) in place with ``momentum``, storing the unbiased
     variance as PyTorch does; evaluation uses the running statistics.
     """
-    x = input.data
+    x = _check_tensor(input, "batch_norm input").data
     if x.ndim < 2:
         raise ShapeError(f"batch_norm expects input of shape (N, C, ...), got {x.shape}")
     channels = x.shape[1]
@@ -338,6 +341,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     """Zero each element with probability ``p`` and scale the rest by 1/(1-p) (identity in eval)."""
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability must be between 0 and 1, got {p}")
+    _check_tensor(input, "dropout input")
     if not training or p == 0.0:
         return input
     x = input.data
