@@ -11,7 +11,7 @@ import torch
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from minitorch import Tensor
+from minitorch.engine import Tensor
 from minitorch.errors import DivisionByZeroError, DomainError, MinitorchError
 from minitorch.expression import (
     MAX_DEPTH,

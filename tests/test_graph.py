@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-from minitorch import Tensor
 from minitorch.autograd import reverse_topological_order
+from minitorch.engine import Tensor
 from minitorch.errors import ShapeError
 from minitorch.expression import parse
 from minitorch.graph import (

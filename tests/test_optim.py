@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from minitorch import Tensor
+from minitorch.engine import Tensor
 from minitorch.optim import SGD, Adam, AdamW, CosineAnnealingLR, RMSprop, StepLR
 
 START = np.array([1.5, -0.7, 0.2, 3.0, -2.2])

@@ -10,8 +10,8 @@ import random
 import numpy as np
 import pytest
 
-from minitorch import Tensor
-from minitorch.training import Snapshot, TrainConfig, Trainer, TrainingDivergedError
+from minitorch.engine import Tensor
+from minitorch.training import Snapshot, TrainConfig, Trainer, TrainingDivergedError, load_experiment
 from minitorch.training import backends as backends_module
 from minitorch.training.backends import ModelSpec, ScalarBackend, get_backend, initial_state_dict, numpy_loss
 
@@ -377,9 +377,7 @@ def test_model_spec():
 
 @pytest.mark.parametrize("name", ["moons", "circles", "xor", "spiral", "regression"])
 def test_example_configs_open_and_train(name):
-    from minitorch import io
-
-    t = io.load_experiment(f"assets/examples/{name}.json")
+    t = load_experiment(f"assets/examples/{name}.json")
     t.set_hyperparameters(batch_size=8)
     t.run(2)
     assert t.step_count == 2 and t.diverged is None
