@@ -9,7 +9,7 @@
 from . import backend, ndtensor, nn, optim
 from ._version import __version__
 from .autograd import enable_grad, is_grad_enabled, no_grad
-from .engine import Tensor as Scalar
+from .engine import Scalar
 from .ndtensor import (
     Tensor,
     arange,
