@@ -659,7 +659,7 @@ def model_graph(
     A network with several outputs is drawn up to the sum of its outputs, whose gradient
     flows back to every node.
     """
-    from .engine import Tensor
+    from .engine import Scalar
 
     sizes = model.sizes
     if len(sample) != sizes[0]:
