@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import minitorch.nn.functional as F
-from minitorch import Tensor
+from minitorch.engine import Tensor
 from minitorch.errors import ShapeError, TensorTypeError
 from minitorch.nn import MLP, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, L1Loss, MSELoss
 
