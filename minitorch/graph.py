@@ -674,7 +674,7 @@ def model_graph(
     for i, value in enumerate(sample):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(float(value)):
             raise ValueError(f"sample value {i} must be a finite number, got {value!r}")
-        leaf = Tensor(float(value), label=input_names[i])
+        leaf = Scalar(float(value), label=input_names[i])
         names[id(leaf)] = input_names[i]
         inputs.append(leaf)
     known: set[int] = {id(t) for t in inputs}
