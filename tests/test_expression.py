@@ -245,6 +245,32 @@ def test_verify_counts_a_real_difference() -> None:
     assert result.max_abs_difference == 0.5
 
 
+@pytest.mark.parametrize(
+    ("ours", "theirs", "expected"),
+    [
+        ([1.0, math.nan], [1.0, math.nan], 0.0),
+        ([1.0, math.nan], [1.0, 2.0], math.inf),
+        ([1.0, 2.0], [1.0, math.nan], math.inf),
+        ([math.inf, 1.0], [math.inf, 1.5], 0.5),
+        ([math.inf], [-math.inf], math.inf),
+        ([math.inf], [1.0], math.inf),
+    ],
+)
+def test_a_nan_on_one_side_is_a_disagreement(ours, theirs, expected) -> None:
+    from minitorch.expression import VerifyResult, max_abs_difference
+
+    assert max_abs_difference(ours, theirs) == expected
+    result = VerifyResult(ours[0], theirs[0], {f"v{i}": v for i, v in enumerate(ours[1:])},
+                          {f"v{i}": v for i, v in enumerate(theirs[1:])})
+    assert result.max_abs_difference == expected
+
+
+@pytest.mark.parametrize("text", ["x ** (1e999 - 1e999)", "x ** 1e999", "x ** -(1e999)", "x ** 1001"])
+def test_constant_exponents_must_be_finite_and_bounded(text) -> None:
+    with pytest.raises(ExpressionError, match="exponent"):
+        parse(text)
+
+
 def test_verify_without_torch_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` raise ImportError
     with pytest.raises(ImportError, match="pip install torch"):
