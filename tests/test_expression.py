@@ -47,7 +47,7 @@ def torch_reference(text: str, values: dict[str, float]) -> tuple[float, dict[st
     leaves = {n: torch.tensor(v, dtype=torch.float64, requires_grad=True) for n, v in values.items()}
     functional = torch.nn.functional
 
-    def walk(node: ast.AST):  # noqa: ANN202
+    def walk(node: ast.AST):
         if isinstance(node, ast.Constant):
             return torch.tensor(float(node.value), dtype=torch.float64)
         if isinstance(node, ast.Name):
