@@ -25,5 +25,9 @@ class ShapeError(MinitorchError, ValueError):
     """Shapes that cannot be combined (matmul, broadcasting, state_dict)."""
 
 
+class FormatError(MinitorchError, ValueError):
+    """A file that is not a valid minitorch file: wrong format, version, structure or a corrupt body."""
+
+
 class DeviceError(MinitorchError, ValueError):
     """An unknown or unavailable device was requested."""
