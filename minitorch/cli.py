@@ -108,8 +108,7 @@ _CONFIG_FLAGS = ("dataset", "n_samples", "noise", "test_fraction", "seed", "csv_
 
 
 def _make_trainer(args: argparse.Namespace) -> Any:
-    from .io import load_experiment
-    from .training import TrainConfig, Trainer
+    from .training import TrainConfig, Trainer, load_experiment
 
     changes = {name: getattr(args, name) for name in _CONFIG_FLAGS if getattr(args, name) is not None}
     label = changes.get("label_column")
@@ -148,12 +147,13 @@ def _check_output_path(path: str) -> None:
 
 def _export(trainer: Any, args: argparse.Namespace, console: Any) -> None:
     from . import io
+    from .training import save_experiment
 
     for path in args.export:
         io.save(trainer, path)
         console.print(f"weights saved to {path}")
     if args.save_experiment:
-        io.save_experiment(trainer, args.save_experiment)
+        save_experiment(trainer, args.save_experiment)
         console.print(f"experiment saved to {args.save_experiment}")
     if args.save_config:
         trainer.config.save(args.save_config)

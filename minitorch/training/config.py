@@ -21,6 +21,7 @@ from typing import Any
 
 from ..datasets import DATASETS, FEATURES
 from ..errors import MinitorchError
+from ..fileio import CONFIG_FORMAT, EXPERIMENT_FORMAT, atomic_write_text, read_json
 from ..nn.scalar import ACTIVATIONS
 
 __all__ = ["TrainConfig", "ConfigError", "LOSSES", "OPTIMIZERS", "ENGINES", "LR_SCHEDULES", "CONFIG_FORMAT",
@@ -33,7 +34,6 @@ LR_SCHEDULES = (None, "step", "cosine")
 DTYPES = ("float64", "float32")
 MAX_SAMPLES = 100_000  # a typo like 10**9 must not freeze the playground
 MAX_SEED = 2**63 - 1
-CONFIG_FORMAT = "minitorch-config"
 CONFIG_VERSION = 1
 # What a network may cost per training step. The scalar engine makes one graph node (about
 # 300 bytes and tens of microseconds) per multiply, add and activation of every sample.
@@ -308,8 +308,6 @@ class TrainConfig:
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the config as JSON, atomically (a crash never leaves a half-written file)."""
-        from ..io import atomic_write_text
-
         self.validate()
         atomic_write_text(path, self.to_json() + "\n")
 
@@ -317,10 +315,8 @@ class TrainConfig:
     def load(cls, path: str | os.PathLike) -> TrainConfig:
         """Read a config JSON (the wrapper written by ``save``, a bare object of fields, or an
         experiment file's config); a file that is not JSON raises `FormatError` naming it."""
-        from ..json_files import read_json_object
-
-        data = read_json_object(path, "config")
-        if data.get("format") == "minitorch-experiment":
+        data = read_json(path, "config")
+        if data.get("format") == EXPERIMENT_FORMAT:
             data = data.get("config")
         try:
             return cls.from_dict(data)
