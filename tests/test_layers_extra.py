@@ -317,6 +317,9 @@ def test_cross_entropy_when_every_target_is_ignored_is_nan_as_torch():
     ours = F.cross_entropy(minitorch.tensor(logits), minitorch.tensor([-100, -100, -100]))
     ref = TF.cross_entropy(torch.tensor(logits), torch.tensor([-100, -100, -100]))
     assert np.isnan(ours.item()) and np.isnan(ref.item())
+    x = minitorch.tensor(logits, requires_grad=True)
+    F.cross_entropy(x, minitorch.tensor([-100, -100, -100])).backward()
+    assert np.all(x.grad == 0)
 
 
 def test_class_loss_errors():
@@ -398,3 +401,17 @@ def test_torch_loads_our_state_dict_with_every_key_and_computes_the_same(name):
         ours.eval()
         theirs.eval()
         compare(ours, theirs, randn(*shape))
+
+
+@pytest.mark.parametrize(
+    "loss",
+    [lambda x, y, p: F.cross_entropy(x, y, [1.0, 2.0, 3.0], label_smoothing=0.1),
+     lambda x, y, p: F.nll_loss(x.log_softmax(1), y, ignore_index=0),
+     lambda x, y, p: F.binary_cross_entropy(x.sigmoid(), p),
+     lambda x, y, p: F.cross_entropy(x, p.softmax(1))],
+)
+def test_float32_losses_give_float32_values_and_gradients(loss):
+    x = minitorch.randn(4, 3, requires_grad=True)
+    value = loss(x, minitorch.tensor([0, 1, 2, -100]), minitorch.rand(4, 3))
+    value.backward()
+    assert value.dtype == np.float32 and x.grad.dtype == np.float32

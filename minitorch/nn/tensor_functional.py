@@ -969,8 +969,9 @@ def _weighted_class_loss(
         return out, None
     if reduction == "sum":
         return rows.sum(), 1.0
-    with _errstate():  # every target ignored: 0 / 0 = nan, as PyTorch
-        return rows.sum() / denominator, 1.0 / denominator
+    with _errstate():  # every target ignored: a nan loss but zero gradients, as PyTorch
+        share = _xp(rows).where(denominator != 0, 1.0 / denominator, 0.0)
+        return rows.sum() / denominator, share
 
 
 def _errstate() -> Any:
