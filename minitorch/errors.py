@@ -27,3 +27,7 @@ class ShapeError(MinitorchError, ValueError):
 
 class DeviceError(MinitorchError, ValueError):
     """An unknown or unavailable device was requested."""
+
+
+class DimensionError(ShapeError, IndexError):
+    """A ``dim`` argument out of range for the tensor (an IndexError, as in PyTorch)."""

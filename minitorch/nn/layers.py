@@ -18,7 +18,8 @@ import numpy as np
 
 from .. import backend
 from ..errors import ShapeError, TensorTypeError
-from ..ndtensor import _DTYPE_NAMES, Tensor, float32, resolve_dtype
+from ..ndtensor import Tensor, float32, resolve_dtype
+from ..ndtensor.dtypes import is_dtype_name
 from . import init
 from . import tensor_functional as F
 from .module import Module
@@ -90,7 +91,7 @@ def _move(array: Any, device: str, dtype: np.dtype | None) -> Any:
 def module_to(module: Module, *args: Any, device: Any = None, dtype: Any = None) -> Module:
     """``model.to("cuda")``, ``model.to("float64")``, ``model.to(device=..., dtype=...)``, in place."""
     for arg in args:
-        if isinstance(arg, str) and arg.removeprefix("torch.").lower() in _DTYPE_NAMES or not isinstance(arg, str):
+        if is_dtype_name(arg) or not isinstance(arg, str):
             dtype = arg
         else:
             device = arg

@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 
 from .. import backend
+from ..backend import array_module_of as _xp
 from ..errors import DeviceError, ShapeError, TensorTypeError
-from ..ndtensor import Tensor, _xp, generator, make_result
+from ..ndtensor import Tensor, generator, make_result
 
 __all__ = [
     "linear",
