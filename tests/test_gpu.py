@@ -82,10 +82,10 @@ if os.environ.get("MINITORCH_TEST_FAKE_CUPY") == "1":
     _install_numpy_backed_fake_cupy()
 
 import minitorch  # noqa: E402
+import minitorch.nn.functional as F  # noqa: E402
 from minitorch import backend, nn, optim  # noqa: E402
 from minitorch.errors import DeviceError  # noqa: E402
 from minitorch.ndtensor import tensor  # noqa: E402
-from minitorch.nn import tensor_functional as F  # noqa: E402
 
 needs_cuda = pytest.mark.skipif(
     not backend.cuda_available(), reason=backend.cuda_unavailable_reason() or "CUDA present"
@@ -136,6 +136,40 @@ def test_elementwise_matmul_reductions_on_gpu():
                 RNG.standard_normal((3, 4)))
     assert_same(lambda a, b: minitorch.cat([a, b]).exp().clamp(0.5, 2.0).sqrt(), RNG.standard_normal((2, 3)),
                 RNG.standard_normal((1, 3)))
+
+
+@pytest.mark.gpu
+@needs_cuda
+def test_everyday_ops_on_gpu():
+    """The elementwise, reduction, sorting, indexing and shape ops run on the GPU and agree with the CPU."""
+    index = RNG.integers(0, 4, (3, 5))
+    assert_same(lambda a, b: (a.sin() * b.cos() + a.maximum(b) - a.minimum(b) + a.abs().sqrt() + (a * a + 1).rsqrt()
+                              + a.floor() + a.ceil() + a.round() + a.sign()).sum(1),
+                RNG.standard_normal((3, 4)), RNG.standard_normal(4))
+    assert_same(lambda a: a.std(1) + a.var(0, correction=0).sum() + a.prod(1) + a.logsumexp(1) + a.cumsum(1)[:, -1]
+                + a.masked_fill(a > 0.5, 0.0).sum(1) + minitorch.where(a > 0, a, 0.25).sum(1),
+                RNG.standard_normal((3, 4)))
+    assert_same(lambda a: a.sort(dim=1, descending=True).values[:, :2] * a.topk(2, dim=1).values
+                + a.gather(1, tensor(index[:, :2], device=a.device)),
+                RNG.permutation(12).reshape(3, 4) / 5.0)
+    assert_same(lambda a, b: a.scatter_add(1, tensor(index, device=a.device), b).tril() + a.scatter(
+                1, tensor(index[:, :1], device=a.device), 2.0).triu(1), RNG.standard_normal((3, 4)),
+                RNG.standard_normal((3, 5)))
+    assert_same(lambda a, b: minitorch.ndtensor.einsum("bij,bjk->bik", a, b).flip(0).repeat(1, 2, 1)
+                + a.mT.contiguous().view(2, 6).sum() + sum(p.sum() for p in a.split(1, dim=1))
+                + sum(p.sum() for p in a.chunk(2, dim=2)),
+                RNG.standard_normal((2, 3, 2)), RNG.standard_normal((2, 2, 4)))
+    a = tensor(RNG.standard_normal((3, 4)), device="cuda")
+    assert (a > 0).any().device == "cuda" and (a > 0).all(dim=1).device == "cuda" and a.argmax(1).device == "cuda"
+    assert a.isclose(a).all().item() and a.allclose(a * (1 + 1e-9))
+    a[a > 0] = 0.0
+    assert a.max().item() <= 0 and a.device == "cuda"
+    from minitorch import ndtensor
+
+    for made in (ndtensor.eye(3, device="cuda"), ndtensor.linspace(0, 1, 5, device="cuda"),
+                 ndtensor.full_like(a, 2.0), ndtensor.randint(0, 5, (4,), device="cuda"),
+                 ndtensor.empty(2, device="cuda")):
+        assert made.device == "cuda"
 
 
 @pytest.mark.gpu
@@ -274,4 +308,4 @@ def test_gpu_tests_pass_on_a_numpy_backed_stand_in_for_cupy():
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "gpu", __file__],
         env=env, capture_output=True, text=True, timeout=300,
     )
-    assert result.returncode == 0 and "10 passed" in result.stdout, result.stdout[-3000:] + result.stderr[-2000:]
+    assert result.returncode == 0 and "11 passed" in result.stdout, result.stdout[-3000:] + result.stderr[-2000:]

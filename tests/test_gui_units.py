@@ -16,7 +16,7 @@ from gui import colors  # noqa: E402
 from gui.history import HistoryColumns  # noqa: E402
 from gui.main_window import history_csv  # noqa: E402
 from gui.panels.network_view import linear_layers  # noqa: E402
-from minitorch.io import atomic_write_bytes  # noqa: E402
+from minitorch.fileio import atomic_write_bytes  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

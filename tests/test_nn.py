@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from minitorch.engine import Tensor
+from minitorch.engine import Scalar
 from minitorch.errors import ShapeError
 from minitorch.nn import MLP, Layer, Module, Neuron
 
@@ -55,7 +55,7 @@ def test_neuron_forward_is_tanh_of_affine():
 
 
 def test_layer_returns_single_tensor_or_list():
-    assert isinstance(Layer(2, 1)([1.0, 2.0]), Tensor)
+    assert isinstance(Layer(2, 1)([1.0, 2.0]), Scalar)
     out = Layer(2, 3)([1.0, 2.0])
     assert isinstance(out, list) and len(out) == 3
 

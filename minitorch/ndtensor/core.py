@@ -1,6 +1,6 @@
 """The `Tensor` class of the n-d engine: one array (numpy or CuPy) per graph node, and its ops.
 
-It shares its autograd core with the scalar engine (`minitorch.engine`): every node keeps
+It shares its autograd core with the scalar engine (`minitorch.engine.Scalar`): every node keeps
 its operands in ``_prev`` so `minitorch.autograd.reverse_topological_order` orders both
 kinds of graph, and `no_grad()` switches graph recording off for both. Unlike the scalar
 engine, which stores *local derivatives*, an n-d node stores a small backward closure that
@@ -27,7 +27,7 @@ import numpy as np
 from .. import backend, engine
 from ..autograd import GRAD_STATE, reverse_topological_order
 from ..backend import array_module_of
-from ..errors import DeviceError, DomainError, ShapeError, TensorTypeError
+from ..errors import DeviceError, DomainError, ShapeError, TensorTypeError, mixed_engines_error
 from .dtypes import (
     DEFAULT_FLOAT,
     FLOAT_DTYPES,
@@ -42,18 +42,11 @@ from .dtypes import (
 )
 from .shapes import kept_shape, normalize_dim, normalize_dims, reduced_shape, shape_args, unbroadcast
 
-__all__ = ["Tensor", "MaxMin", "make_result", "is_number"]
+__all__ = ["Tensor", "MaxMin", "SortResult", "make_result", "is_number"]
 
 _ndarray = np.ndarray
 MaxMin = namedtuple("MaxMin", ["values", "indices"])  # what max(dim)/min(dim) return, as in torch
-
-
-def mixed_engines_error(where: str) -> TensorTypeError:
-    return TensorTypeError(
-        f"{where}: cannot mix a scalar-engine value (minitorch.engine) with an n-d Tensor "
-        "(minitorch.tensor(...)); convert one side: minitorch.tensor(s.data) turns a scalar s "
-        "into an n-d Tensor, and t.item() gives the number of a one-element Tensor t"
-    )
+SortResult = namedtuple("SortResult", ["values", "indices"])  # what sort/topk return
 
 
 def _as_array(data: Any) -> Any:
@@ -372,7 +365,7 @@ class Tensor:
         """Lists and arrays become tensors on our device; anything else that is not a number is an error."""
         if isinstance(other, (list, tuple, np.ndarray)) or hasattr(other, "__cuda_array_interface__"):
             return Tensor(other, device=self.device)
-        if isinstance(other, engine.Tensor):
+        if isinstance(other, engine.Scalar):
             raise mixed_engines_error(f"operand of {what}")
         raise TensorTypeError(f"unsupported operand for {what}: {type(other).__name__}")
 
@@ -611,12 +604,21 @@ class Tensor:
 
         return make_result(out, (self,), backward, "mean")
 
-    def var(self, dim: Any = None, keepdim: bool = False, unbiased: bool = True) -> Tensor:
-        """Variance (Bessel-corrected unless ``unbiased=False``), built from differentiable ops."""
+    def var(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+            correction: Any = None) -> Tensor:
+        """Variance over ``dim``, dividing by ``N - correction`` (as ``torch.var``).
+
+        ``correction`` defaults to 1 (Bessel's correction); ``unbiased=False`` means ``correction=0``.
+        """
+        if correction is None:
+            correction = 0 if unbiased is False else 1
+        elif unbiased is not None:
+            raise TensorTypeError("var: give either unbiased or correction, not both")
         axes = normalize_dims(dim, self.ndim, "var")
         count = self.numel() if axes is None else int(np.prod([self.shape[d] for d in axes]))
         centred = self - self.mean(dim=axes, keepdim=True)
-        return (centred * centred).sum(dim=axes, keepdim=keepdim) / (count - 1 if unbiased else count)
+        with np.errstate(divide="ignore", invalid="ignore"):  # N <= correction gives nan/inf, as in torch
+            return (centred * centred).sum(dim=axes, keepdim=keepdim) / max(count - correction, 0)
 
     def _extreme(self, dim: Any, keepdim: bool, largest: bool) -> Any:
         name = "max" if largest else "min"
@@ -681,14 +683,21 @@ class Tensor:
         return self._extreme_all(dim, keepdim, False)
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
-        if dim is None:
-            return Tensor(np.int64(backend.to_numpy(self.data.argmax())), device=self.device)
-        return self.max(dim, keepdim).indices
+        """The index of the largest element (of the flattened tensor when ``dim`` is None)."""
+        return self._arg_extreme(dim, keepdim, True)
 
     def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
-        if dim is None:
-            return Tensor(np.int64(backend.to_numpy(self.data.argmin())), device=self.device)
-        return self.min(dim, keepdim).indices
+        """The index of the smallest element (of the flattened tensor when ``dim`` is None)."""
+        return self._arg_extreme(dim, keepdim, False)
+
+    def _arg_extreme(self, dim: int | None, keepdim: bool, largest: bool) -> Tensor:
+        if dim is not None:
+            return self._extreme(dim, keepdim, largest).indices
+        a = self.data
+        if a.size == 0:
+            raise ShapeError(f"{'argmax' if largest else 'argmin'}() of an empty tensor")
+        index = (a.argmax() if largest else a.argmin()).astype(int64)
+        return Tensor(index.reshape((1,) * a.ndim) if keepdim else index)
 
     # --- shape operations -------------------------------------------------------------------------------
     def reshape(self, *shape: Any) -> Tensor:
@@ -916,6 +925,454 @@ class Tensor:
 
         return make_result(out, (self,), backward, "log_softmax")
 
+    # --- more elementwise functions ------------------------------------------------------------------------
+    def sin(self) -> Tensor:
+        a = self.data
+        xp = array_module_of(a)
+        return make_result(xp.sin(a), (self,), lambda g: (g * xp.cos(a),), "sin")
+
+    def cos(self) -> Tensor:
+        a = self.data
+        xp = array_module_of(a)
+        return make_result(xp.cos(a), (self,), lambda g: (-g * xp.sin(a),), "cos")
+
+    def rsqrt(self) -> Tensor:
+        a = self.data
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = 1 / array_module_of(a).sqrt(a)
+        return make_result(out, (self,), lambda g: (g * (-0.5 * out * out * out),), "rsqrt")
+
+    def sign(self) -> Tensor:
+        """-1, 0 or 1 (nan stays nan); its gradient is 0, as in PyTorch."""
+        return self._piecewise_constant("sign")
+
+    def floor(self) -> Tensor:
+        return self._piecewise_constant("floor")
+
+    def ceil(self) -> Tensor:
+        return self._piecewise_constant("ceil")
+
+    def round(self, decimals: int = 0) -> Tensor:
+        """Round half to even (as PyTorch); ``decimals`` places after the point."""
+        return self._piecewise_constant("round", decimals=decimals)
+
+    def _piecewise_constant(self, name: str, **kwargs: Any) -> Tensor:
+        """sign/floor/ceil/round: step functions whose gradient is zero almost everywhere (PyTorch gives 0)."""
+        a = self.data
+        xp = array_module_of(a)
+        if a.dtype.kind in "iub" and name != "sign":
+            out = a.copy()
+        else:
+            out = getattr(xp, name)(a, **kwargs)
+        return make_result(out, (self,), _zero_backward, name)
+
+    def maximum(self, other: Any) -> Tensor:
+        """The elementwise larger of two tensors (broadcast); ties share the gradient, as in PyTorch."""
+        return self._extreme_pair(other, largest=True)
+
+    def minimum(self, other: Any) -> Tensor:
+        """The elementwise smaller of two tensors (broadcast); ties share the gradient, as in PyTorch."""
+        return self._extreme_pair(other, largest=False)
+
+    def _extreme_pair(self, other: Any, largest: bool) -> Tensor:
+        name = "maximum" if largest else "minimum"
+        if not isinstance(other, Tensor):
+            other = Tensor(other, device=self.device) if is_number(other) else self._operand(other, name)
+        xp = array_module_of(self.data)
+        other, a, b, out = self._broadcasted(other, xp.maximum if largest else xp.minimum, name)
+
+        def backward(g: Any) -> tuple:
+            share = xp.where(a == b, g * 0.5, g)  # PyTorch's masks: each side loses where the other wins
+            a_loses, b_loses = (a < b, a > b) if largest else (a > b, a < b)
+            return (
+                unbroadcast(xp.where(a_loses, 0, share), a.shape) if self.requires_grad else None,
+                unbroadcast(xp.where(b_loses, 0, share), b.shape) if other.requires_grad else None,
+            )
+
+        return make_result(out, (self, other), backward, name)
+
+    def masked_fill(self, mask: Any, value: Any) -> Tensor:
+        """``value`` where ``mask`` (broadcast to this shape) is True; the gradient flows to the rest."""
+        m = self._mask(mask, "masked_fill")
+        if isinstance(value, Tensor):
+            if value.ndim != 0:
+                raise ShapeError(f"masked_fill: value must be a number or a 0-d tensor, got shape {value.shape}")
+            value = value.item()
+        if not is_number(value) and not isinstance(value, (bool, np.bool_)):
+            raise TensorTypeError(f"masked_fill: value must be a number, got {type(value).__name__}")
+        a = self.data
+        xp = array_module_of(a)
+        out = xp.where(m, xp.asarray(value, dtype=a.dtype), a)
+        return make_result(out, (self,), lambda g: (xp.where(m, 0, g),), "masked_fill")
+
+    def _mask(self, mask: Any, what: str) -> Any:
+        """A bool array on our device that broadcasts to our shape."""
+        m = mask.data if isinstance(mask, Tensor) else _index_key(mask if not isinstance(mask, list) else
+                                                                   np.asarray(mask), self.data)
+        m = array_module_of(self.data).asarray(m)
+        if m.dtype != bool:
+            raise TensorTypeError(f"{what}: mask must be a bool tensor, got dtype {m.dtype}")
+        if not _broadcastable(m.shape, self.shape) or np.broadcast_shapes(m.shape, self.shape) != self.shape:
+            raise ShapeError(f"{what}: mask of shape {m.shape} does not broadcast to the tensor's shape {self.shape}")
+        return m
+
+    def where(self, condition: Any, other: Any) -> Tensor:
+        """``self`` where ``condition`` holds, else ``other`` (``torch.where(condition, self, other)``)."""
+        from .functions import where  # noqa: PLC0415 - functions builds on this module
+
+        return where(condition, self, other)
+
+    # --- arithmetic under PyTorch's method names ---------------------------------------------------------
+    def add(self, other: Any, alpha: Any = 1) -> Tensor:
+        """``self + alpha * other``."""
+        return self + (other if alpha == 1 else other * alpha)
+
+    def sub(self, other: Any, alpha: Any = 1) -> Tensor:
+        """``self - alpha * other``."""
+        return self - (other if alpha == 1 else other * alpha)
+
+    def mul(self, other: Any) -> Tensor:
+        return self * other
+
+    def div(self, other: Any, rounding_mode: str | None = None) -> Tensor:
+        """``self / other``; ``rounding_mode`` "floor" or "trunc" rounds the quotient (no gradient)."""
+        out = self / other
+        if rounding_mode is None:
+            return out
+        if rounding_mode not in ("floor", "trunc"):
+            raise TensorTypeError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
+        xp = array_module_of(out.data)
+        rounded = xp.floor(out.data) if rounding_mode == "floor" else xp.trunc(out.data)
+        dtype = self.dtype if not isinstance(other, Tensor) else result_dtype(self.dtype, self.ndim, other.dtype,
+                                                                               other.ndim)
+        if self.dtype.kind in "iub" and (not isinstance(other, float)) and dtype.kind in "iub":
+            rounded = rounded.astype(dtype)
+        return make_result(rounded, (out,), _zero_backward, f"div({rounding_mode})")
+
+    def neg(self) -> Tensor:
+        return -self
+
+    def isclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+        """Elementwise ``|self - other| <= atol + rtol * |other|`` (bool, no gradient), as ``torch.isclose``."""
+        xp = array_module_of(self.data)
+        return self._compare(other, lambda a, b: xp.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan),
+                             "isclose")
+
+    def allclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+        """True when every element is close (see `isclose`)."""
+        return bool(self.isclose(other, rtol, atol, equal_nan).data.all())
+
+    # --- more reductions ------------------------------------------------------------------------------------
+    def std(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+            correction: Any = None) -> Tensor:
+        """Standard deviation: the square root of `var` (same arguments)."""
+        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+
+    def prod(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """The product of all elements, or along one ``dim``; exact gradients even with zeros."""
+        a = self.data
+        xp = array_module_of(a)
+        if dim is None:
+            axis, flat = 0, a.reshape(-1)
+        else:
+            axis = normalize_dim(dim, self.ndim, "prod")
+            flat = a if a.ndim else a.reshape(1)
+        out = flat.prod(axis=axis, keepdims=keepdim and dim is not None)
+        if dim is not None and a.ndim == 0:
+            out = out.reshape(())
+        source_shape = a.shape
+
+        def backward(g: Any) -> tuple:
+            # the product of all the other elements: exclusive cumulative products from both ends
+            moved = xp.moveaxis(flat, axis, -1)
+            if moved.shape[-1] == 0:  # an empty product is 1 and has no inputs to pass a gradient to
+                return (xp.zeros(source_shape, dtype=g.dtype),)
+            ones = xp.ones(moved.shape[:-1] + (1,), dtype=moved.dtype)
+            left = xp.concatenate([ones, xp.cumprod(moved, axis=-1)[..., :-1]], axis=-1)
+            right = xp.flip(xp.concatenate([ones, xp.cumprod(xp.flip(moved, -1), axis=-1)[..., :-1]], axis=-1), -1)
+            others = xp.moveaxis(left * right, -1, axis)
+            gk = g if (keepdim and dim is not None) or flat.ndim == 0 else xp.expand_dims(g, axis)
+            return ((gk * others).reshape(source_shape),)
+
+        return make_result(out, (self,), backward, "prod")
+
+    def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """True where any element (along ``dim``) is nonzero; a bool tensor without gradient."""
+        axes = normalize_dims(dim, self.ndim, "any")
+        return make_result(self.data.any(axis=axes, keepdims=keepdim), (), _no_backward, "any")
+
+    def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """True where every element (along ``dim``) is nonzero; a bool tensor without gradient."""
+        axes = normalize_dims(dim, self.ndim, "all")
+        return make_result(self.data.all(axis=axes, keepdims=keepdim), (), _no_backward, "all")
+
+    def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
+        """``log(sum(exp(self), dim))`` computed without overflow; its gradient is the softmax."""
+        axes = normalize_dims(dim, self.ndim, "logsumexp")
+        a = self.data
+        if a.dtype.kind != "f":
+            a = a.astype(DEFAULT_FLOAT)
+        xp = array_module_of(a)
+        shift = a.max(axis=axes, keepdims=True) if a.size else xp.zeros(kept_shape(a.shape, axes), dtype=a.dtype)
+        shift = xp.where(xp.isinf(shift), 0, shift)  # all -inf (or an inf) must not give inf - inf = nan
+        with np.errstate(divide="ignore"):
+            kept = xp.log(xp.exp(a - shift).sum(axis=axes, keepdims=True)) + shift
+        out = kept if keepdim else kept.reshape(reduced_shape(a.shape, axes))
+
+        def backward(g: Any) -> tuple:
+            gk = g.reshape(kept.shape)
+            with np.errstate(invalid="ignore"):
+                return (gk * xp.exp(a - kept),)
+
+        return make_result(out, (self,), backward, "logsumexp")
+
+    def cumsum(self, dim: int) -> Tensor:
+        """Running sums along ``dim``; integer and bool tensors sum in int64, as in PyTorch."""
+        a = self.data
+        xp = array_module_of(a)
+        if a.ndim == 0:
+            normalize_dim(dim, 0, "cumsum")
+            return make_result(a.astype(int64) if a.dtype.kind in "iub" else a.copy(), (self,),
+                               _identity_backward, "cumsum")
+        axis = normalize_dim(dim, self.ndim, "cumsum")
+        out = xp.cumsum(a, axis=axis, dtype=int64 if a.dtype.kind in "iub" else a.dtype)
+        return make_result(out, (self,), lambda g: (xp.flip(xp.cumsum(xp.flip(g, axis), axis=axis), axis),),
+                           "cumsum")
+
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+        """``(values, indices)`` sorted along ``dim`` (as ``torch.sort``); the gradient flows to the picked elements."""
+        return self._sorted(dim, descending, None, "sort")
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
+        """``(values, indices)`` of the ``k`` largest (or smallest) elements along ``dim`` (as ``torch.topk``)."""
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+            raise TensorTypeError(f"topk: k must be an int, got {k!r}")
+        size = self.shape[normalize_dim(dim, self.ndim, "topk")] if self.ndim else 1
+        if not 0 <= k <= size:
+            raise ShapeError(f"topk: k={k} is out of range for a dimension of size {size}")
+        return self._sorted(dim, largest, int(k), "topk")
+
+    def _sorted(self, dim: int, descending: bool, k: int | None, name: str) -> Any:
+        a = self.data
+        xp = array_module_of(a)
+        if a.ndim == 0:
+            normalize_dim(dim, 0, name)
+            return SortResult(make_result(a.copy(), (self,), _identity_backward, name),
+                              Tensor(xp.zeros((), dtype=int64)))
+        axis = normalize_dim(dim, self.ndim, name)
+        if descending and a.dtype.kind in "fi":
+            index = xp.argsort(-a, axis=axis, kind="stable")  # ties keep their order, as a stable sort
+        else:
+            index = xp.argsort(a, axis=axis, kind="stable")
+            if descending:
+                index = xp.flip(index, axis)
+        if k is not None:
+            index = xp.take(index, xp.arange(k), axis=axis)
+        values = xp.take_along_axis(a, index, axis=axis)
+        shape = a.shape
+
+        def backward(g: Any) -> tuple:
+            grad = xp.zeros(shape, dtype=g.dtype)
+            _put_along_axis(grad, index, g, axis)
+            return (grad,)
+
+        return SortResult(make_result(values, (self,), backward, name), Tensor(index.astype(int64, copy=False)))
+
+    # --- more shape operations ----------------------------------------------------------------------------
+    def flip(self, *dims: Any) -> Tensor:
+        """Reverse the order of elements along ``dims`` (``flip(0)`` or ``flip((0, 1))``)."""
+        axes = normalize_dims(shape_args(dims), self.ndim, "flip")
+        a = self.data
+        xp = array_module_of(a)
+        if not axes:
+            return make_result(a.copy(), (self,), _identity_backward, "flip")
+        return make_result(xp.flip(a, axes), (self,), lambda g: (xp.flip(g, axes),), "flip")
+
+    def repeat(self, *sizes: Any) -> Tensor:
+        """Tile the tensor ``sizes[i]`` times along each dimension (``torch.Tensor.repeat``)."""
+        sizes = tuple(shape_args(sizes))
+        if len(sizes) < self.ndim:
+            raise ShapeError(f"repeat: needs at least {self.ndim} repeat counts for shape {self.shape}, got {sizes}")
+        if any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0 for s in sizes):
+            raise TensorTypeError(f"repeat: counts must be non-negative ints, got {sizes}")
+        a = self.data
+        xp = array_module_of(a)
+        base = (1,) * (len(sizes) - a.ndim) + a.shape
+        out = xp.tile(a.reshape(base), sizes)
+        source = a.shape
+
+        def backward(g: Any) -> tuple:
+            split = []
+            for r, s in zip(sizes, base):
+                split += [r, s]
+            summed = g.reshape(split).sum(axis=tuple(range(0, 2 * len(sizes), 2)))
+            return (summed.reshape(source),)
+
+        return make_result(out, (self,), backward, "repeat")
+
+    def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of the given sizes."""
+        axis = normalize_dim(dim, self.ndim, "split")
+        if self.ndim == 0:
+            raise ShapeError("split: a 0-d tensor cannot be split")
+        size = self.shape[axis]
+        if isinstance(split_size_or_sections, (int, np.integer)) and not isinstance(split_size_or_sections, bool):
+            step = int(split_size_or_sections)
+            if step <= 0 and size > 0:
+                raise ShapeError(f"split: split_size must be positive, got {step}")
+            sections = [min(step, size - start) for start in range(0, size, step)] if size else [0]
+        else:
+            sections = [int(s) for s in split_size_or_sections]
+            if sum(sections) != size or any(s < 0 for s in sections):
+                raise ShapeError(f"split: sizes {sections} do not add up to the dimension's size {size}")
+        pieces, start = [], 0
+        for length in sections:
+            index = (slice(None),) * axis + (slice(start, start + length),)
+            pieces.append(self[index])
+            start += length
+        return tuple(pieces)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        """Split into ``chunks`` nearly equal pieces along ``dim`` (fewer if the size is small), as torch."""
+        if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)) or chunks <= 0:
+            raise TensorTypeError(f"chunk: chunks must be a positive int, got {chunks!r}")
+        size = self.shape[normalize_dim(dim, self.ndim, "chunk")] if self.ndim else 0
+        return self.split(max(1, -(-size // int(chunks))), dim)
+
+    def gather(self, dim: int, index: Any) -> Tensor:
+        """``out[i][j] = self[index[i][j]][j]`` for dim 0 (and alike for other dims), as ``torch.gather``."""
+        axis, idx, full_index = self._scatter_index(dim, index, "gather")
+        a = self.data
+        xp = array_module_of(a)
+        out = a[full_index]
+        shape = a.shape
+
+        def backward(g: Any) -> tuple:
+            grad = xp.zeros(shape, dtype=g.dtype)
+            xp.add.at(grad, full_index, g)
+            return (grad,)
+
+        return make_result(out, (self,), backward, "gather")
+
+    def scatter(self, dim: int, index: Any, src: Any = None, value: Any = None) -> Tensor:
+        """A copy with ``src`` (or the number ``value``) written at ``index`` along ``dim`` (``torch.scatter``)."""
+        return self._scatter(dim, index, src if src is not None else value, accumulate=False)
+
+    def scatter_add(self, dim: int, index: Any, src: Any) -> Tensor:
+        """A copy with ``src`` added at ``index`` along ``dim``; repeated indices add up (``torch.scatter_add``)."""
+        return self._scatter(dim, index, src, accumulate=True)
+
+    def _scatter(self, dim: int, index: Any, src: Any, accumulate: bool) -> Tensor:
+        name = "scatter_add" if accumulate else "scatter"
+        axis, idx, full_index = self._scatter_index(dim, index, name)
+        a = self.data
+        xp = array_module_of(a)
+        if isinstance(src, Tensor):
+            if src.data.__class__ is not a.__class__:
+                raise DeviceError(f"{name}: tensors on different devices ({self.device} and {src.device})")
+            if src.ndim != self.ndim or any(i > s for i, s in zip(idx.shape, src.shape)):
+                raise ShapeError(f"{name}: index of shape {idx.shape} is bigger than src of shape {src.shape}")
+            values = src.data[tuple(slice(0, n) for n in idx.shape)].astype(a.dtype, copy=False)
+            parents: tuple = (self, src)
+        elif is_number(src) and not accumulate:
+            values, parents = xp.asarray(src, dtype=a.dtype), (self,)
+        else:
+            raise TensorTypeError(f"{name}: src must be a tensor{'' if accumulate else ' or a number'}, "
+                                  f"got {type(src).__name__}")
+        out = a.copy()
+        if accumulate:
+            xp.add.at(out, full_index, values)
+        else:
+            out[full_index] = values
+        src_shape = src.shape if isinstance(src, Tensor) else None
+
+        def backward(g: Any) -> tuple:
+            if accumulate:
+                g_self = g
+            else:
+                g_self = g.copy()
+                g_self[full_index] = 0
+            if len(parents) == 1:
+                return (g_self,)
+            g_src = xp.zeros(src_shape, dtype=g.dtype)
+            g_src[tuple(slice(0, n) for n in idx.shape)] = g[full_index]
+            return (g_self, g_src)
+
+        return make_result(out, parents, backward, name)
+
+    def _scatter_index(self, dim: int, index: Any, what: str) -> tuple[int, Any, tuple]:
+        """Validate gather/scatter's ``index`` and turn it into a full advanced index into ``self``."""
+        axis = normalize_dim(dim, self.ndim, what)
+        idx = index.data if isinstance(index, Tensor) else _index_key(np.asarray(index), self.data)
+        xp = array_module_of(self.data)
+        idx = xp.asarray(idx)
+        if idx.dtype.kind not in "iu":
+            raise TensorTypeError(f"{what}: index must be an integer tensor, got dtype {idx.dtype}")
+        if idx.ndim != max(self.ndim, 1) and not (self.ndim == 0 and idx.ndim == 0):
+            raise ShapeError(f"{what}: index needs {self.ndim} dimensions like the tensor, got shape {idx.shape}")
+        if self.ndim == 0:
+            if idx.size and int(idx.reshape(-1)[0]) not in (0, -1):
+                raise IndexError(f"{what}: index {int(idx.reshape(-1)[0])} is out of range for a 0-d tensor")
+            return axis, idx, ()
+        for d, (i, s) in enumerate(zip(idx.shape, self.shape)):
+            if d != axis and i > s:
+                raise ShapeError(f"{what}: index of shape {idx.shape} is bigger than the tensor's {self.shape} "
+                                 f"outside dim {dim}")
+        size = self.shape[axis]
+        if idx.size and (int(idx.min()) < -size or int(idx.max()) >= size):
+            raise IndexError(f"{what}: index values must be in [{-size}, {size - 1}] for dim {dim} of shape "
+                             f"{self.shape}")
+        grids = list(xp.ix_(*[xp.arange(n) for n in idx.shape])) if idx.ndim else []
+        grids[axis] = idx % size
+        return axis, idx, tuple(grids)
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        """The lower triangle of the last two dimensions (below and on ``diagonal``); the rest is 0."""
+        return self._triangle(diagonal, lower=True)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        """The upper triangle of the last two dimensions (above and on ``diagonal``); the rest is 0."""
+        return self._triangle(diagonal, lower=False)
+
+    def _triangle(self, diagonal: int, lower: bool) -> Tensor:
+        name = "tril" if lower else "triu"
+        if self.ndim < 2:
+            raise ShapeError(f"{name}: needs a tensor with at least 2 dimensions, got shape {self.shape}")
+        a = self.data
+        xp = array_module_of(a)
+        fn = xp.tril if lower else xp.triu
+        return make_result(fn(a, diagonal), (self,), lambda g: (fn(g, diagonal),), name)
+
+    # --- in-place writes (outside autograd) ---------------------------------------------------------------
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """Write into the tensor's data, as ``t[mask] = 0``; refused for a tensor that requires grad.
+
+        minitorch records no in-place operations in the graph, so writing into a tensor that
+        requires grad (outside ``no_grad()``) would silently corrupt gradients: it is an error.
+        Writing into a tensor that an earlier op used also changes what that op's backward sees.
+        """
+        if self.requires_grad and GRAD_STATE.enabled:
+            raise TensorTypeError(
+                "in-place assignment into a tensor that requires grad is not supported (minitorch records no "
+                "in-place ops); write under minitorch.no_grad(), or build a new tensor (e.g. with where/masked_fill)"
+            )
+        key = _index_key(index, self.data)
+        if isinstance(value, Tensor):
+            if value.data.__class__ is not self.data.__class__:
+                raise DeviceError(f"setitem: tensors on different devices ({self.device} and {value.device})")
+            value = value.data
+        elif isinstance(value, engine.Scalar):
+            raise mixed_engines_error("value of setitem")
+        elif not is_number(value) and not isinstance(value, (bool, np.bool_)):
+            value = Tensor(value, device=self.device).data
+        try:
+            self.data[key] = value
+        except IndexError as exc:
+            raise IndexError(f"index {index!r} is invalid for a tensor of shape {self.shape}: {exc}") from None
+        except ValueError as exc:
+            raise ShapeError(f"setitem: cannot assign a value of shape {getattr(value, 'shape', ())} "
+                             f"to index {index!r} of a tensor of shape {self.shape}: {exc}") from None
+
     # --- backpropagation ---------------------------------------------------------------------------------
     def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
         """Fill ``.grad`` of every tensor that requires a gradient with d(self)/d(tensor).
@@ -998,6 +1455,18 @@ def _negate_backward(g: Any) -> tuple:
 
 def _no_backward(g: Any) -> tuple:
     return ()
+
+
+def _zero_backward(g: Any) -> tuple:
+    return (array_module_of(g).zeros_like(g),)
+
+
+def _put_along_axis(target: Any, index: Any, values: Any, axis: int) -> None:
+    """``target[..., index, ...] = values`` along ``axis`` (numpy's put_along_axis, built from plain indexing)."""
+    xp = array_module_of(target)
+    grids = list(xp.ix_(*[xp.arange(n) for n in index.shape]))
+    grids[axis] = index
+    target[tuple(grids)] = values
 
 
 

@@ -2,7 +2,7 @@
 
 Every layer is a `Module` (registration, ``state_dict`` with PyTorch's key names,
 ``train()``/``eval()``, ``to(device)``) whose forward calls the fused ops of
-`minitorch.nn.tensor_functional`. Shapes, defaults and initialisations match
+`minitorch.nn.functional`. Shapes, defaults and initialisations match
 ``torch.nn``, so ``model.load_state_dict({k: v.numpy() for k, v in torch_model.state_dict().items()})``
 works, and the reverse.
 """
@@ -20,9 +20,10 @@ from .. import backend
 from ..errors import ShapeError, TensorTypeError
 from ..ndtensor import Tensor, float32, resolve_dtype
 from ..ndtensor.dtypes import is_dtype_name
+from . import functional as F
 from . import init
-from . import tensor_functional as F
 from .module import Module
+from .tensor_functional import pair_of_ints
 
 __all__ = [
     "Parameter",
@@ -150,7 +151,7 @@ class Linear(Module):
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         init.default_bias_(self.bias, self.in_features)
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
@@ -177,15 +178,15 @@ class Conv2d(Module):
         dev, dt = _factory_kwargs(device, dtype)
         self.in_channels = in_channels
         self.out_channels = out_channels
-        self.kernel_size = F._pair(kernel_size, "kernel_size")
-        self.stride = F._pair(stride, "stride")
+        self.kernel_size = pair_of_ints(kernel_size, "kernel_size")
+        self.stride = pair_of_ints(stride, "stride")
         if padding == "valid":
             padding = 0
         elif padding == "same":
             if self.stride != (1, 1) or any(k % 2 == 0 for k in self.kernel_size):
                 raise ValueError("padding='same' needs stride 1 and an odd kernel size in minitorch")
             padding = (self.kernel_size[0] // 2, self.kernel_size[1] // 2)
-        self.padding = F._pair(padding, "padding")
+        self.padding = pair_of_ints(padding, "padding")
         self.weight = _new_parameter((out_channels, in_channels) + self.kernel_size, dev, dt)
         if bias:
             self.bias = _new_parameter((out_channels,), dev, dt)
@@ -197,7 +198,7 @@ class Conv2d(Module):
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         init.default_bias_(self.bias, self.in_channels * self.kernel_size[0] * self.kernel_size[1])
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.conv2d(input, self.weight, self.bias, self.stride, self.padding)
 
     def extra_repr(self) -> str:
@@ -213,7 +214,7 @@ class MaxPool2d(Module):
         self.stride = stride if stride is not None else kernel_size
         self.padding = padding
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.max_pool2d(input, self.kernel_size, self.stride, self.padding)
 
     def extra_repr(self) -> str:
@@ -256,7 +257,7 @@ class _BatchNorm(Module):
             self.running_var[...] = 1
             self.num_batches_tracked[...] = 0
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         if input.ndim not in self._expected_dims:
             dims = " or ".join(f"{d}-d" for d in self._expected_dims)
             raise ShapeError(f"{type(self).__name__} expects {dims} input, got shape {input.shape}")
@@ -278,7 +279,7 @@ class _BatchNorm(Module):
             input, self.running_mean, self.running_var, self.weight, self.bias, use_batch_stats, factor, self.eps
         )
 
-    def _follow_input_device(self, input: Tensor) -> None:  # noqa: A002
+    def _follow_input_device(self, input: Tensor) -> None:
         """Loading a state_dict gives numpy buffers; keep them on the parameters' device."""
         if self.running_mean is not None and self.running_mean.__class__ is not input.data.__class__:
             module_to(self, device=input.device)
@@ -309,7 +310,7 @@ class Dropout(Module):
             raise ValueError(f"dropout probability must be between 0 and 1, got {p}")
         self.p = p
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.dropout(input, self.p, self.training)
 
     def extra_repr(self) -> str:
@@ -322,7 +323,7 @@ class Flatten(Module):
         self.start_dim = start_dim
         self.end_dim = end_dim
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return input.flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:
@@ -330,22 +331,22 @@ class Flatten(Module):
 
 
 class Identity(Module):
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return input
 
 
 class ReLU(Module):
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return input.relu()
 
 
 class Tanh(Module):
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return input.tanh()
 
 
 class Sigmoid(Module):
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return input.sigmoid()
 
 
@@ -354,7 +355,7 @@ class LeakyReLU(Module):
         super().__init__()
         self.negative_slope = negative_slope
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return input.leaky_relu(self.negative_slope)
 
     def extra_repr(self) -> str:
@@ -366,7 +367,7 @@ class Softmax(Module):
         super().__init__()
         self.dim = dim
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return input.softmax(self.dim)
 
 
@@ -375,7 +376,7 @@ class LogSoftmax(Module):
         super().__init__()
         self.dim = dim
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return input.log_softmax(self.dim)
 
 
@@ -391,7 +392,7 @@ class Sequential(Module):
             for index, module in enumerate(modules):
                 self.add_module(str(index), _check_module(module))
 
-    def forward(self, input: Any) -> Any:  # noqa: A002
+    def forward(self, input: Any) -> Any:
         for module in self._modules.values():
             input = module(input)
         return input

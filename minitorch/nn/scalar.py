@@ -1,6 +1,6 @@
-"""The seed's networks of scalar Tensors: `Neuron`, `Layer`, `MLP`.
+"""The seed's networks of Scalars: `Neuron`, `Layer`, `MLP`.
 
-Every weight is its own `minitorch.engine.Tensor`, so the whole forward pass is a graph
+Every weight is its own `minitorch.engine.Scalar`, so the whole forward pass is a graph
 of single numbers that can be drawn and stepped through. Weights and biases are drawn
 uniformly from [-1, 1] with Python's `random`, so ``random.seed(n)`` reproduces a model.
 
@@ -17,17 +17,17 @@ from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from ..engine import Tensor
+from ..engine import Scalar
 from ..errors import ShapeError
 from .module import Module
 
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "leaky_relu", "linear")
 
-Input = float | int | Tensor
+Input = float | int | Scalar
 
 
-def activate(x: Tensor, activation: str) -> Tensor:
-    """Apply a named activation to one scalar Tensor ("linear" returns it unchanged)."""
+def activate(x: Scalar, activation: str) -> Scalar:
+    """Apply a named activation to one Scalar ("linear" returns it unchanged)."""
     _check_activation(activation)
     return x if activation == "linear" else getattr(x, activation)()
 
@@ -51,18 +51,18 @@ class Neuron(Module):
         super().__init__()
         _check_size(num_inputs, "num_inputs")
         self.activation = _check_activation(activation)
-        self.weights = [Tensor(random.uniform(-1, 1)) for _ in range(num_inputs)]
-        self.bias = Tensor(random.uniform(-1, 1))
+        self.weights = [Scalar(random.uniform(-1, 1)) for _ in range(num_inputs)]
+        self.bias = Scalar(random.uniform(-1, 1))
 
     @property
-    def w(self) -> list[Tensor]:  # micrograd's names
+    def w(self) -> list[Scalar]:  # micrograd's names
         return self.weights
 
     @property
-    def b(self) -> Tensor:
+    def b(self) -> Scalar:
         return self.bias
 
-    def __call__(self, x: Sequence[Input]) -> Tensor:
+    def __call__(self, x: Sequence[Input]) -> Scalar:
         if len(x) != len(self.weights):
             raise ShapeError(f"Neuron expects {len(self.weights)} inputs, got {len(x)}")
         total = self.bias
@@ -70,13 +70,13 @@ class Neuron(Module):
             total = total + wi * xi
         return activate(total, self.activation)
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Scalar]]:
         dot = f"{prefix}." if prefix else ""
         for j, w in enumerate(self.weights):
             yield f"{dot}weights.{j}", w
         yield f"{dot}bias", self.bias
 
-    def parameters(self) -> list[Tensor]:
+    def parameters(self) -> list[Scalar]:
         return self.weights + [self.bias]
 
     def zero_grad(self) -> None:
@@ -88,7 +88,7 @@ class Neuron(Module):
 
 
 class Layer(Module):
-    """A fully connected layer of neurons; one output returns a Tensor, several a list."""
+    """A fully connected layer of neurons; one output returns a Scalar, several a list."""
 
     def __init__(self, num_inputs: int, num_outputs: int, activation: str = "tanh"):
         super().__init__()
@@ -100,16 +100,16 @@ class Layer(Module):
     def num_inputs(self) -> int:
         return len(self.neurons[0].weights)
 
-    def __call__(self, x: Sequence[Input]) -> Tensor | list[Tensor]:
+    def __call__(self, x: Sequence[Input]) -> Scalar | list[Scalar]:
         outs = [n(x) for n in self.neurons]
         return outs[0] if len(outs) == 1 else outs
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Scalar]]:
         dot = f"{prefix}." if prefix else ""
         for i, n in enumerate(self.neurons):
             yield from n.named_parameters(f"{dot}neurons.{i}")
 
-    def parameters(self) -> list[Tensor]:
+    def parameters(self) -> list[Scalar]:
         return [p for n in self.neurons for p in n.parameters()]
 
     def zero_grad(self) -> None:
@@ -151,20 +151,20 @@ class MLP(Module):
         """[inputs, width of each layer...]"""
         return [self.layers[0].num_inputs] + [len(layer.neurons) for layer in self.layers]
 
-    def __call__(self, x: Sequence[Input]) -> Tensor | list[Tensor]:
+    def __call__(self, x: Sequence[Input]) -> Scalar | list[Scalar]:
         out: Any = x
         for layer in self.layers:
             out = layer(out)
-            if isinstance(out, Tensor):
+            if isinstance(out, Scalar):
                 out = [out]
         return out[0] if len(out) == 1 else out
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Scalar]]:
         dot = f"{prefix}." if prefix else ""
         for k, layer in enumerate(self.layers):
             yield from layer.named_parameters(f"{dot}layers.{k}")
 
-    def parameters(self) -> list[Tensor]:
+    def parameters(self) -> list[Scalar]:
         return [p for layer in self.layers for p in layer.parameters()]
 
     def zero_grad(self) -> None:
