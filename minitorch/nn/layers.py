@@ -19,7 +19,6 @@ import numpy as np
 from .. import backend
 from ..errors import ShapeError, TensorTypeError
 from ..ndtensor import Tensor, float32, resolve_dtype
-from ..ndtensor.dtypes import is_dtype_name
 from . import functional as F
 from . import init
 from .module import Module
@@ -42,7 +41,10 @@ __all__ = [
     "Identity",
     "Softmax",
     "LogSoftmax",
-    "module_to",
+    "GELU",
+    "SiLU",
+    "ELU",
+    "Softplus",
 ]
 
 
@@ -71,51 +73,8 @@ class Parameter(Tensor):
             raise ShapeError(f"cannot load an array of shape {values.shape} into a parameter of shape {self.shape}")
         self.data[...] = backend.to_device(values.astype(self.dtype, copy=False), self.device)
 
-    def _to_(self, device: str, dtype: np.dtype | None) -> None:
-        """Move/cast in place (``Module.to``); the gradient follows."""
-        self.data = _move(self.data, device, dtype)
-        if self.grad is not None:
-            self.grad = _move(self.grad, device, dtype)
-
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
-
-
-def _move(array: Any, device: str, dtype: np.dtype | None) -> Any:
-    """``array`` on ``device``; floating-point arrays cast to ``dtype`` (integer ones keep theirs)."""
-    moved = backend.to_device(array, device)
-    if dtype is not None and moved.dtype.kind == "f" and moved.dtype != dtype:
-        moved = moved.astype(dtype)
-    return moved
-
-
-def module_to(module: Module, *args: Any, device: Any = None, dtype: Any = None) -> Module:
-    """``model.to("cuda")``, ``model.to("float64")``, ``model.to(device=..., dtype=...)``, in place."""
-    for arg in args:
-        if is_dtype_name(arg) or not isinstance(arg, str):
-            dtype = arg
-        else:
-            device = arg
-    target_dtype = resolve_dtype(dtype)
-    if target_dtype is not None and target_dtype.kind != "f":
-        raise TensorTypeError(f"Module.to only casts to floating-point dtypes, got {target_dtype}")
-    target_device = backend.parse_device(device) if device is not None else None  # unknown devices fail first
-    if (target_device not in (None, "cpu") or target_dtype is not None) and any(
-        not hasattr(p, "_to_") for p in module.parameters()
-    ):
-        raise TensorTypeError(
-            f"{type(module).__name__} is made of scalar Tensors (Python floats on the CPU) and cannot be moved "
-            "or cast; build it from n-d layers (minitorch.nn.Linear, ...) instead"
-        )
-    for owner in module.modules():
-        for param in owner._parameters.values():
-            if param is not None:
-                param._to_(target_device or param.device, target_dtype)
-        for name, buf in list(owner._buffers.items()):
-            if buf is not None and hasattr(buf, "dtype"):
-                owner._buffers[name] = _move(buf, target_device or backend.device_of(buf), target_dtype)
-                object.__setattr__(owner, name, owner._buffers[name])
-    return module
 
 
 def _factory_kwargs(device: Any, dtype: Any) -> tuple[str, np.dtype]:
@@ -282,7 +241,7 @@ class _BatchNorm(Module):
     def _follow_input_device(self, input: Tensor) -> None:
         """Loading a state_dict gives numpy buffers; keep them on the parameters' device."""
         if self.running_mean is not None and self.running_mean.__class__ is not input.data.__class__:
-            module_to(self, device=input.device)
+            self.to(device=input.device)
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
@@ -362,22 +321,84 @@ class LeakyReLU(Module):
         return f"negative_slope={self.negative_slope}"
 
 
+class GELU(Module):
+    """x * Phi(x) (``approximate="tanh"``: GPT-2's tanh form), as ``torch.nn.GELU``."""
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.gelu(input, approximate=self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+class SiLU(Module):
+    """x * sigmoid(x), as ``torch.nn.SiLU``."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.silu(input)
+
+
+class ELU(Module):
+    """x for x > 0, else alpha * (exp(x) - 1), as ``torch.nn.ELU``."""
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        super().__init__()
+        self.alpha = alpha
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.elu(input, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class Softplus(Module):
+    """log(1 + exp(beta * x)) / beta (linear above ``threshold``), as ``torch.nn.Softplus``."""
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__()
+        self.beta = beta
+        self.threshold = threshold
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softplus(input, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
 class Softmax(Module):
-    def __init__(self, dim: int = -1) -> None:
+    """Softmax along ``dim`` (which must be given, as PyTorch recommends), as ``torch.nn.Softmax``."""
+
+    def __init__(self, dim: int | None = None) -> None:
         super().__init__()
         self.dim = dim
 
     def forward(self, input: Tensor) -> Tensor:
-        return input.softmax(self.dim)
+        return F.softmax(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
 
 
 class LogSoftmax(Module):
-    def __init__(self, dim: int = -1) -> None:
+    """log(softmax) along ``dim`` (which must be given), as ``torch.nn.LogSoftmax``."""
+
+    def __init__(self, dim: int | None = None) -> None:
         super().__init__()
         self.dim = dim
 
     def forward(self, input: Tensor) -> Tensor:
-        return input.log_softmax(self.dim)
+        return F.log_softmax(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
 
 
 class Sequential(Module):

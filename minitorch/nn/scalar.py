@@ -14,12 +14,12 @@ from __future__ import annotations
 import math
 import random
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from ..engine import Scalar
 from ..errors import ShapeError
-from .module import Module
+from .module import Module, ModuleList
 
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "leaky_relu", "linear")
 
@@ -45,14 +45,26 @@ def _check_size(value: Any, what: str) -> int:
 
 
 class Neuron(Module):
-    """out = activation(w . x + b), built from scalar + and * so every step is in the graph."""
+    """out = activation(w . x + b), built from scalar + and * so every step is in the graph.
+
+    Its parameters are registered as "weights.0", "weights.1", ... and "bias", in that order
+    (the seed's ``parameters() == weights + [bias]``).
+    """
 
     def __init__(self, num_inputs: int, activation: str = "tanh"):
         super().__init__()
         _check_size(num_inputs, "num_inputs")
         self.activation = _check_activation(activation)
-        self.weights = [Scalar(random.uniform(-1, 1)) for _ in range(num_inputs)]
-        self.bias = Scalar(random.uniform(-1, 1))
+        # drawn in the seed's order (the weights, then the bias), so random.seed(n) gives its models
+        for j in range(num_inputs):
+            self._parameters[f"weights.{j}"] = Scalar(random.uniform(-1, 1))
+        self.register_parameter("bias", Scalar(random.uniform(-1, 1)))
+        object.__setattr__(self, "_num_inputs", num_inputs)
+
+    @property
+    def weights(self) -> list[Scalar]:
+        """The input weights, read from the registered parameters (the bias is last there)."""
+        return list(self._parameters.values())[: self._num_inputs]
 
     @property
     def w(self) -> list[Scalar]:  # micrograd's names
@@ -63,28 +75,16 @@ class Neuron(Module):
         return self.bias
 
     def __call__(self, x: Sequence[Input]) -> Scalar:
-        if len(x) != len(self.weights):
-            raise ShapeError(f"Neuron expects {len(self.weights)} inputs, got {len(x)}")
+        weights = self.weights
+        if len(x) != len(weights):
+            raise ShapeError(f"Neuron expects {len(weights)} inputs, got {len(x)}")
         total = self.bias
-        for wi, xi in zip(self.weights, x):
+        for wi, xi in zip(weights, x):
             total = total + wi * xi
         return activate(total, self.activation)
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Scalar]]:
-        dot = f"{prefix}." if prefix else ""
-        for j, w in enumerate(self.weights):
-            yield f"{dot}weights.{j}", w
-        yield f"{dot}bias", self.bias
-
-    def parameters(self) -> list[Scalar]:
-        return self.weights + [self.bias]
-
-    def zero_grad(self) -> None:
-        for p in self.parameters():
-            p.grad = 0
-
     def __repr__(self) -> str:
-        return f"Neuron({len(self.weights)}, activation={self.activation!r})"
+        return f"Neuron({self._num_inputs}, activation={self.activation!r})"
 
 
 class Layer(Module):
@@ -94,27 +94,15 @@ class Layer(Module):
         super().__init__()
         _check_size(num_outputs, "num_outputs")
         self.activation = _check_activation(activation)
-        self.neurons = [Neuron(num_inputs, activation) for _ in range(num_outputs)]
+        self.neurons = ModuleList(Neuron(num_inputs, activation) for _ in range(num_outputs))
 
     @property
     def num_inputs(self) -> int:
-        return len(self.neurons[0].weights)
+        return self.neurons[0]._num_inputs
 
     def __call__(self, x: Sequence[Input]) -> Scalar | list[Scalar]:
         outs = [n(x) for n in self.neurons]
         return outs[0] if len(outs) == 1 else outs
-
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Scalar]]:
-        dot = f"{prefix}." if prefix else ""
-        for i, n in enumerate(self.neurons):
-            yield from n.named_parameters(f"{dot}neurons.{i}")
-
-    def parameters(self) -> list[Scalar]:
-        return [p for n in self.neurons for p in n.parameters()]
-
-    def zero_grad(self) -> None:
-        for p in self.parameters():
-            p.grad = 0
 
     def __repr__(self) -> str:
         return f"Layer({self.num_inputs}, {len(self.neurons)}, activation={self.activation!r})"
@@ -125,6 +113,9 @@ class MLP(Module):
 
     ``activation`` is used by the hidden layers; ``output_activation`` (default: the same,
     as in the seed, where every neuron is tanh) by the last layer.
+
+    ``named_parameters()`` names each number ("layers.0.neurons.1.weights.2"); ``state_dict()``
+    groups them into PyTorch's per-layer arrays ("0.weight"[1][2]) so torch can load it.
     """
 
     def __init__(
@@ -141,10 +132,10 @@ class MLP(Module):
         self.activation = _check_activation(activation)
         self.output_activation = _check_activation(output_activation or activation)
         sizes = [num_inputs] + [_check_size(s, "layer size") for s in layer_sizes]
-        self.layers = [
+        self.layers = ModuleList(
             Layer(sizes[i], sizes[i + 1], self.activation if i < len(layer_sizes) - 1 else self.output_activation)
             for i in range(len(layer_sizes))
-        ]
+        )
 
     @property
     def sizes(self) -> list[int]:
@@ -158,18 +149,6 @@ class MLP(Module):
             if isinstance(out, Scalar):
                 out = [out]
         return out[0] if len(out) == 1 else out
-
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Scalar]]:
-        dot = f"{prefix}." if prefix else ""
-        for k, layer in enumerate(self.layers):
-            yield from layer.named_parameters(f"{dot}layers.{k}")
-
-    def parameters(self) -> list[Scalar]:
-        return [p for layer in self.layers for p in layer.parameters()]
-
-    def zero_grad(self) -> None:
-        for p in self.parameters():
-            p.grad = 0
 
     # --- PyTorch-compatible state ------------------------------------------------------
     def state_dict(self) -> OrderedDict[str, Any]:
