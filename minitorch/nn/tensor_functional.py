@@ -14,9 +14,10 @@ from typing import Any
 import numpy as np
 
 from .. import backend
+from ..backend import array_module_of as _xp
 from ..engine import Scalar
 from ..errors import DeviceError, ShapeError, TensorTypeError, mixed_engines_error
-from ..ndtensor import Tensor, _xp, generator, make_result
+from ..ndtensor import Tensor, generator, make_result
 from ._reduction import check_reduction
 
 __all__ = [
