@@ -31,7 +31,7 @@ from .. import optim
 from ..datasets import Dataset, feature_matrix, label_format_for_loss, load_dataset, resolve_features
 from ..errors import MinitorchError
 from .backends import ModelBackend, ModelSpec, get_backend, numpy_loss
-from .config import TrainConfig
+from .config import TrainConfig, check_model_size
 
 __all__ = ["Trainer", "Snapshot", "TrainingDivergedError"]
 
@@ -108,6 +108,8 @@ class Trainer:
             dtype=cfg.dtype,
             device=cfg.device,
         )
+        check_model_size(self.spec.sizes, cfg.engine, min(cfg.batch_size, len(self._x_train)),
+                         max(len(self._x_train), len(self._x_test)), cfg.dtype)  # exact now that the data is known
         self._threshold = 0.5 if self.spec.output_activation == "sigmoid" else 0.0
         self._build()
 
