@@ -137,8 +137,9 @@ def test_play_trains_until_paused(playground, qtbot):
     playground.toggle_play()
     qtbot.waitUntil(lambda: playground.running and playground.last_frame.snapshot.step >= 10, timeout=WAIT)
     playground.toggle_play()
-    qtbot.waitUntil(lambda: not playground.running, timeout=WAIT)
+    qtbot.waitUntil(lambda: not playground.running and not playground.last_frame.running, timeout=WAIT)
     assert "steps/s" not in playground.progress_label.text()
+    assert playground.play_button.text() == "▶ Play"
 
 
 def test_drawing_pad_predicts_what_was_drawn(playground, qtbot):

@@ -13,7 +13,7 @@ import os
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -37,8 +37,6 @@ from .builder import ERROR_STYLE, BlockBuilder, describe_layer, shape_text
 from .views import ConfusionView, CurvePlots, DrawingPad, MosaicView, ProbabilityBars, Section
 from .worker import DrawingPrediction, ImageController, ImageFrame, ImageWorker
 
-_FRAME_PAINTED = QEvent.Type(QEvent.registerEventType())
-_PAINT_HOPS = 2  # Qt posts its paint at low priority; our end-of-turn event is re-posted behind it
 MAX_MAP_CHANNELS = 16  # feature-map tiles shown per layer
 MAX_FILTER_COLUMNS = 8  # input channels shown per filter row
 WEIGHT_FILTERS = "JSON weights (*.json);;safetensors (*.safetensors);;PyTorch state dict (*.pt)"
@@ -66,7 +64,6 @@ class ImagePlayground(QWidget):
         self.frames_shown = 0
         self.running = False
         self.config_error: str | None = None
-        self._painted_hops = 0
         self._history_cache: dict[str, Any] = {"generation": -1, "count": 0}
         self._drawn_versions: dict[str, int] = {}
         self._config_timer = QTimer(self)
@@ -500,26 +497,13 @@ class ImagePlayground(QWidget):
 
     # --- frames -----------------------------------------------------------------------------------------------
     def show_frame(self, frame: ImageFrame) -> None:
-        """Draw a frame from the worker; training waits until it has been painted (see TurnTaking)."""
-        self.worker.gui_turn.begin_gui()
+        """Draw a frame from the worker; training rests until Qt has painted it (see `Handshake`)."""
         try:
             self._draw(frame)
         finally:
-            self._painted_hops = _PAINT_HOPS
-            QCoreApplication.postEvent(self, QEvent(_FRAME_PAINTED), Qt.EventPriority.LowEventPriority.value)
+            self.controller.frame_drawn()
         self.frames_shown += 1
         self.frameShown.emit(frame)
-
-    def event(self, event: QEvent) -> bool:
-        if event.type() == _FRAME_PAINTED:
-            self._painted_hops -= 1
-            if self._painted_hops > 0:
-                QCoreApplication.postEvent(self, QEvent(_FRAME_PAINTED), Qt.EventPriority.LowEventPriority.value)
-            else:
-                self.worker.gui_turn.end_gui()
-                self.worker.frame_consumed()
-            return True
-        return super().event(event)
 
     def _draw(self, frame: ImageFrame) -> None:
         previous = self.last_frame

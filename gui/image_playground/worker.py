@@ -8,28 +8,35 @@ chosen test image, the confusion matrix and the misclassified test images. The c
 are refreshed on their own clocks (filters and maps a few times a second, the confusion
 matrix whenever the trainer has evaluated the test set).
 
-Painting and training take turns (`gui.worker.TurnTaking`, as in the 2-D playground): the
-worker waits between two steps while the GUI paints a frame, so the two threads never fight
-over the GIL and the window stays responsive.
+Painting and training take turns through the 2-D playground's `gui.worker.Handshake`: the
+worker trains for a slice, sends a frame and rests (its interpreter lock released) until the
+GUI has painted it, so the two threads never fight over the GIL. Each slice lasts long
+enough that showing a frame takes at most ``drawing_share`` of the time, so training in the
+window keeps (1 - drawing_share) of its headless speed. A command raises the hand-shake's
+interrupt, so Pause or a new network take effect after the step in progress.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtGui import QImage
 
-from ..worker import TurnTaking
+from ..worker import Handshake
 
 GALLERY_SIZE = 40
+COMMANDS = frozenset({"configure", "set_max_epochs", "play", "pause", "toggle", "step", "reset", "set_probe",
+                      "predict_drawing", "export_weights", "import_weights", "save_experiment", "open_experiment",
+                      "shutdown"})
+_FRAME_PAINTED = QEvent.Type(QEvent.registerEventType())
+_PAINT_HOPS = 2  # Qt posts its paint at low priority: our "painted" event is re-posted once to come after it
 
 
 def qt_decode(path: str) -> np.ndarray:
@@ -104,16 +111,19 @@ class ImageWorker(QObject):
     fileSaved = Signal(str, str)  # (what, path)
     weightsLoaded = Signal(str)
 
-    def __init__(self, *, max_fps: float = 20.0, slice_seconds: float = 0.03, filters_interval: float = 0.25,
-                 maps_interval: float = 0.3, decode: Callable[[str], np.ndarray] | None = qt_decode):
+    def __init__(self, *, drawing_share: float = 0.2, min_train_seconds: float = 0.04,
+                 max_train_seconds: float = 0.25, filters_interval: float = 0.25, maps_interval: float = 0.3,
+                 gui_wait_limit: float = 0.25, decode: Callable[[str], np.ndarray] | None = qt_decode):
         super().__init__()
-        self.min_frame_interval = 1.0 / max_fps
-        self.slice_seconds = slice_seconds
+        self.drawing_share = drawing_share
+        self.min_train_seconds = min_train_seconds
+        self.max_train_seconds = max_train_seconds
+        self.train_seconds = min_train_seconds
         self.filters_interval = filters_interval
         self.maps_interval = maps_interval
+        self.gui_wait_limit = gui_wait_limit  # a GUI busy elsewhere (a dialog) never stops training for longer
         self.decode = decode
-        self.gui_turn = TurnTaking()
-        self.gui_turn.hand_over_with_frames = True  # the tab ends each turn once the frame is painted
+        self.handshake = Handshake()  # the controller replaces it with its own
         self._trainer: Any = None
         self._config: dict[str, Any] = {}
         self._data_cache: tuple[tuple, Any] | None = None
@@ -122,6 +132,7 @@ class ImageWorker(QObject):
         self._generation = 0
         self._stop_reason: str | None = None
         self._probe_index = 0
+        self._titles: tuple[str, ...] = ()
         self._filters: tuple = ()
         self._filters_version = 0
         self._filters_time = -math.inf
@@ -134,8 +145,7 @@ class ImageWorker(QObject):
         self._rate = 0.0
         self._rate_steps = 0
         self._rate_since = time.perf_counter()
-        self._last_frame_time = -math.inf
-        self._frame_pending = threading.Event()
+        self._slice_ended = math.nan
         self._timer = QTimer(self)  # a child: moveToThread() takes it along
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -150,11 +160,16 @@ class ImageWorker(QObject):
     def running(self) -> bool:
         return self._running
 
-    def frame_consumed(self) -> None:
-        """Called by the GUI thread once a frame is painted: the next one may be sent."""
-        self._frame_pending.clear()
-
     # --- commands (run in the worker thread) ------------------------------------------------------------------
+    @Slot(str, object)
+    def run_command(self, name: str, args: tuple[Any, ...]) -> None:
+        """Run one queued command (see `ImageController.send`)."""
+        self.handshake.command_taken()
+        if name not in COMMANDS:
+            self.failed.emit("A command", f"unknown command {name!r}")
+            return
+        getattr(self, name)(*args)
+
     @Slot(object)
     def configure(self, config: Mapping[str, Any]) -> None:
         """Build a trainer for this config (the data set is reused when its options are unchanged)."""
@@ -259,9 +274,8 @@ class ImageWorker(QObject):
         channels, height, _ = trainer.data.image_shape
         image = center_drawing(np.asarray(canvas, dtype=np.float64), height)
         batch = np.repeat(image[None], channels, axis=0)
-        with self.gui_turn.worker():
-            probabilities = trainer.predict_proba(batch[None])[0]
-            maps = trainer.feature_maps(batch)
+        probabilities = trainer.predict_proba(batch[None])[0]
+        maps = trainer.feature_maps(batch)
         self.drawingPredicted.emit(DrawingPrediction(_readonly(image), _readonly(probabilities),
                                                      tuple(_readonly(m) for m in maps), self._generation))
 
@@ -280,8 +294,7 @@ class ImageWorker(QObject):
     def _file_command(self, write: Callable[[Any, str], None], path: str, what: str) -> None:
         if self._trainer is None:
             raise ValueError("there is no network yet")
-        with self.gui_turn.worker():
-            write(self._trainer, path)
+        write(self._trainer, path)
         self.fileSaved.emit(what, path)
 
     @Slot(str)
@@ -321,28 +334,28 @@ class ImageWorker(QObject):
         app = QCoreApplication.instance()
         if app is not None:
             self.moveToThread(app.thread())
+        QThread.currentThread().quit()
 
     # --- the training loop ---------------------------------------------------------------------------------
     @Slot()
     def _train_slice(self) -> None:
+        """Train for ``train_seconds`` (stopping early for a command), then send a frame."""
         if not self._running or self._trainer is None:
             return
+        handshake, trainer = self.handshake, self._trainer
         started = time.perf_counter()
-        trainer = self._trainer
+        self._pace(started)
         try:
-            while time.perf_counter() - started < self.slice_seconds:
-                with self.gui_turn.worker():
-                    metrics = trainer.step()
+            while not handshake.interrupted():
+                metrics = trainer.step()
                 self._rate_steps += 1
                 if trainer.diverged:
                     self._stop_reason = (f"Training diverged: {trainer.diverged}. "
                                          "Lower the learning rate and press Reset.")
                 elif self._max_epochs and int(metrics.get("epoch", 0)) >= self._max_epochs:
                     self._stop_reason = f"Reached the stop condition: {self._max_epochs} epochs."
-                if self._stop_reason:
+                if self._stop_reason or time.perf_counter() - started >= self.train_seconds:
                     break
-                if self._frame_due():
-                    self._emit_frame()
         except Exception as exc:  # a numeric error must not kill the thread
             self._stop_reason = f"Training stopped: {exc}"
             self.failed.emit("Training", str(exc))
@@ -355,11 +368,20 @@ class ImageWorker(QObject):
             self.message.emit(self._stop_reason)
             self._emit_frame(force=True)
             return
-        self._timer.start(1)
+        self._slice_ended = time.perf_counter()
+        if not handshake.interrupted():
+            self._emit_frame()
+        self._timer.start(0)  # queued commands run first
 
-    def _frame_due(self) -> bool:
-        return (not self._frame_pending.is_set()
-                and time.perf_counter() - self._last_frame_time >= self.min_frame_interval)
+    def _pace(self, now: float) -> None:
+        """Set ``train_seconds`` so that showing a frame takes at most ``drawing_share`` of the time."""
+        shown_in = now - self._slice_ended  # views, snapshot, the GUI's painting, queued commands
+        self._slice_ended = math.nan
+        if not math.isfinite(shown_in):
+            return
+        wanted = shown_in * (1 - self.drawing_share) / self.drawing_share
+        smoothed = 0.7 * self.train_seconds + 0.3 * wanted  # one slow frame does not halve the frame rate
+        self.train_seconds = min(self.max_train_seconds, max(self.min_train_seconds, smoothed))
 
     # --- frames --------------------------------------------------------------------------------------------
     def _install(self, trainer: Any) -> None:
@@ -397,14 +419,13 @@ class ImageWorker(QObject):
             self._seen_evaluations = trainer.evaluations
 
     def _emit_frame(self, force: bool = False) -> None:
-        trainer = self._trainer
-        if trainer is None:
+        """Send a frame; while training, rest until it is painted. Unforced frames wait for the last paint."""
+        trainer, handshake = self._trainer, self.handshake
+        if trainer is None or not (force or handshake.ready_for_frame()):
             return
-        with self.gui_turn.worker():
-            self._refresh_views(force)
-            snapshot = trainer.snapshot()
+        self._refresh_views(force)
         frame = ImageFrame(
-            snapshot=snapshot, config=dict(self._config), running=self._running,
+            snapshot=trainer.snapshot(), config=dict(self._config), running=self._running,
             steps_per_second=self._rate if self._running else 0.0, generation=self._generation,
             class_names=trainer.data.class_names, x_test=trainer.data.x_test, y_test=trainer.data.y_test,
             layer_titles=self._titles, filters=self._filters, filters_version=self._filters_version,
@@ -412,10 +433,10 @@ class ImageWorker(QObject):
             confusion=self._confusion, misclassified=self._misclassified, evaluations=trainer.evaluations,
             stop_reason=self._stop_reason,
         )
-        self._last_frame_time = time.perf_counter()
-        self._frame_pending.set()
-        self.gui_turn.hand_over()
+        handshake.frame_sent()
         self.frameReady.emit(frame)
+        if self._running:
+            handshake.wait_until_painted(self.gui_wait_limit)
 
     # --- plumbing ------------------------------------------------------------------------------------------
     def _set_running(self, running: bool) -> None:
@@ -432,87 +453,105 @@ class ImageWorker(QObject):
 
 
 class ImageController(QObject):
-    """GUI-side handle: starts the worker thread, forwards commands, shuts down cleanly."""
+    """GUI-side handle: owns the worker thread and the `Handshake`, sends commands, shuts down."""
 
-    _configure = Signal(object)
-    _play = Signal()
-    _pause = Signal()
-    _toggle = Signal()
-    _step = Signal(int)
-    _reset = Signal()
-    _probe = Signal(int)
-    _draw = Signal(object)
-    _export = Signal(str)
-    _import = Signal(str)
-    _save = Signal(str)
-    _open = Signal(str)
-    _max_epochs = Signal(int)
+    _command = Signal(str, object)
 
     def __init__(self, parent: QObject | None = None, worker: ImageWorker | None = None):
         super().__init__(parent)
+        self.handshake = Handshake()
+        self.handshake.gui_paints_frames = True  # the tab paints every frame and says so (frame_drawn)
         self.worker = worker or ImageWorker()
+        self.worker.handshake = self.handshake
         self.thread = QThread()
         self.thread.setObjectName("minitorch-image-training")
         self.worker.moveToThread(self.thread)
-        for signal, slot in ((self._configure, self.worker.configure), (self._play, self.worker.play),
-                             (self._pause, self.worker.pause), (self._toggle, self.worker.toggle),
-                             (self._step, self.worker.step), (self._reset, self.worker.reset),
-                             (self._probe, self.worker.set_probe), (self._draw, self.worker.predict_drawing),
-                             (self._export, self.worker.export_weights), (self._import, self.worker.import_weights),
-                             (self._save, self.worker.save_experiment), (self._open, self.worker.open_experiment),
-                             (self._max_epochs, self.worker.set_max_epochs)):
-            signal.connect(slot)
+        self._command.connect(self.worker.run_command)
         self.thread.start()
         self._stopped = False
+        self._paint_hops_left = 0
+
+    def send(self, command: str, *args: Any) -> None:
+        """Queue ``worker.<command>(*args)``; training stops after the step in progress so it runs at once."""
+        if command not in COMMANDS:
+            raise ValueError(f"unknown command {command!r}; one of {', '.join(sorted(COMMANDS))}")
+        if self._stopped:
+            return
+        self.handshake.command_sent()
+        self._command.emit(command, args)
+
+    def frame_drawn(self) -> None:
+        """The GUI changed its widgets for the last frame: training resumes once Qt has painted them."""
+        self._paint_hops_left = _PAINT_HOPS
+        self._post_paint_hop()
+
+    def _post_paint_hop(self) -> None:
+        QCoreApplication.postEvent(self, QEvent(_FRAME_PAINTED), Qt.EventPriority.LowEventPriority.value)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == _FRAME_PAINTED:
+            self._paint_hops_left -= 1
+            if self._paint_hops_left > 0:
+                self._post_paint_hop()
+            elif self._paint_hops_left == 0:
+                self.handshake.frame_painted()
+            return True
+        return super().event(event)
 
     def configure(self, config: Mapping[str, Any]) -> None:
-        self._configure.emit(dict(config))
+        self.send("configure", dict(config))
 
     def play(self) -> None:
-        self._play.emit()
+        self.send("play")
 
     def pause(self) -> None:
-        self._pause.emit()
+        self.send("pause")
 
     def toggle(self) -> None:
-        self._toggle.emit()
+        self.send("toggle")
 
     def step(self, count: int = 1) -> None:
-        self._step.emit(int(count))
+        self.send("step", int(count))
 
     def reset(self) -> None:
-        self._reset.emit()
+        self.send("reset")
 
     def set_probe(self, index: int) -> None:
-        self._probe.emit(int(index))
+        self.send("set_probe", int(index))
 
     def predict_drawing(self, canvas: np.ndarray) -> None:
-        self._draw.emit(np.array(canvas, copy=True))
+        self.send("predict_drawing", np.array(canvas, copy=True))
 
     def export_weights(self, path: str) -> None:
-        self._export.emit(os.fspath(path))
+        self.send("export_weights", os.fspath(path))
 
     def import_weights(self, path: str) -> None:
-        self._import.emit(os.fspath(path))
+        self.send("import_weights", os.fspath(path))
 
     def save_experiment(self, path: str) -> None:
-        self._save.emit(os.fspath(path))
+        self.send("save_experiment", os.fspath(path))
 
     def open_experiment(self, path: str) -> None:
-        self._open.emit(os.fspath(path))
+        self.send("open_experiment", os.fspath(path))
 
     def set_max_epochs(self, epochs: int) -> None:
-        self._max_epochs.emit(int(epochs))
+        self.send("set_max_epochs", int(epochs))
 
     @property
     def stopped(self) -> bool:
         return self._stopped
 
-    def shutdown(self, timeout_ms: int = 10000) -> bool:
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        """Stop training, end the worker thread and wait for it (bounded); True when it ended."""
         if self._stopped:
             return True
+        self.handshake.close()
+        self.send("shutdown")
         self._stopped = True
-        if self.thread.isRunning():
-            QMetaObject.invokeMethod(self.worker, "shutdown", Qt.ConnectionType.BlockingQueuedConnection)
-        self.thread.quit()
-        return bool(self.thread.wait(timeout_ms))
+        ended = bool(self.thread.wait(timeout_ms))
+        if not ended:  # e.g. a big folder still being read: keep the thread object alive until it ends
+            _UNFINISHED.append((self.thread, self.worker))
+        return ended
+
+
+_UNFINISHED: list[tuple[QThread, ImageWorker]] = []
