@@ -66,6 +66,10 @@ class NetworkView(QWidget):
         self._neuron_version = -1
         self._node_rects: list[list[QRectF]] = []
         self.paint_count = 0
+        # The edges drawn last, as an image, and what they showed: edges are drawn only by sign
+        # and strength bucket, so while training most repaints find the same picture.
+        self._edge_image: QImage | None = None
+        self._edge_key: tuple[Any, ...] = ()
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
         return QSize(520, 420)
@@ -148,34 +152,60 @@ class NetworkView(QWidget):
         painter.end()
         self.paint_count += 1
 
-    def _paint_edges(self, painter: QPainter, rects: list[list[QRectF]]) -> None:
-        """Edges as curves; colour by sign, width and opacity by |weight|.
-
-        Edges are grouped into a few strength buckets per sign and each bucket is drawn
-        as one path, so a frame costs a handful of draw calls instead of one per weight.
-        """
+    def _edge_buckets(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per layer: each edge's sign (True: positive; NaN weights are left out) and strength bucket."""
         largest = max((float(np.max(np.abs(w))) for w, _ in self._layers if w.size), default=1.0) or 1.0
         if not np.isfinite(largest):
             largest = 1.0
+        buckets = []
+        with np.errstate(invalid="ignore"):
+            for weight, _ in self._layers:
+                strength = np.clip(np.abs(weight) / largest, 0.0, 1.0)
+                level = np.where(np.isfinite(weight), np.round(np.nan_to_num(strength) * (EDGE_BUCKETS - 1)), -1)
+                buckets.append((weight >= 0, level.astype(np.int8)))
+        return buckets
+
+    def _paint_edges(self, painter: QPainter, rects: list[list[QRectF]]) -> None:
+        """The edges, from a cached image redrawn only when some edge changes sign or bucket."""
+        buckets = self._edge_buckets()
+        ratio = float(self.devicePixelRatioF())
+        key = (self.width(), self.height(), ratio,
+               tuple((sign.shape, sign.tobytes(), level.tobytes()) for sign, level in buckets))
+        if key != self._edge_key or self._edge_image is None:
+            image = QImage(max(1, round(self.width() * ratio)), max(1, round(self.height() * ratio)),
+                           QImage.Format.Format_ARGB32_Premultiplied)
+            image.setDevicePixelRatio(ratio)
+            image.fill(0)
+            image_painter = QPainter(image)
+            image_painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            self._draw_edges(image_painter, rects, buckets)
+            image_painter.end()
+            self._edge_image, self._edge_key = image, key
+        painter.drawImage(QPointF(0, 0), self._edge_image)
+
+    def _draw_edges(self, painter: QPainter, rects: list[list[QRectF]],
+                    buckets: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        """Edges as curves; colour by sign, width and opacity by |weight|.
+
+        Edges are grouped by sign and strength bucket and each group is drawn as one path,
+        so a frame costs a handful of draw calls instead of one per weight.
+        """
+        levels = EDGE_BUCKETS - 1
         # Per (sign, strength bucket): the curves' end points. A thick edge is drawn as a few
         # 1-px curves side by side: Qt's raster engine strokes thin antialiased curves about
         # ten times faster than wide ones, and the result looks the same at this size.
-        buckets: dict[tuple[bool, int], list[tuple[QPointF, QPointF]]] = {}
-        levels = EDGE_BUCKETS - 1
-        for c, (weight, _) in enumerate(self._layers):
+        groups: dict[tuple[bool, int], list[tuple[QPointF, QPointF]]] = {}
+        for c, (positive, level) in enumerate(buckets):
             sources, targets = rects[c], rects[c + 1]
-            rows, cols = min(weight.shape[0], len(targets)), min(weight.shape[1], len(sources))
-            strength = np.clip(np.abs(weight[:rows, :cols]) / largest, 0.0, 1.0)
+            rows, cols = min(level.shape[0], len(targets)), min(level.shape[1], len(sources))
+            starts = [QPointF(sources[i].right(), sources[i].center().y()) for i in range(cols)]
             for j in range(rows):
                 end = QPointF(targets[j].left(), targets[j].center().y())
-                for i in range(cols):
-                    value = weight[j, i]
-                    if np.isfinite(value):
-                        key = (bool(value >= 0), int(round(strength[j, i] * levels)))
-                        start = QPointF(sources[i].right(), sources[i].center().y())
-                        buckets.setdefault(key, []).append((start, end))
+                for i, (sign, bucket) in enumerate(zip(positive[j, :cols].tolist(), level[j, :cols].tolist())):
+                    if bucket >= 0:
+                        groups.setdefault((sign, bucket), []).append((starts[i], end))
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        for (positive, level), ends in sorted(buckets.items(), key=lambda item: item[0][1]):
+        for (positive, level), ends in sorted(groups.items(), key=lambda item: item[0][1]):
             strength = level / levels
             strands = 1 + round(3 * strength)  # 1 to 4 px wide
             path = QPainterPath()
