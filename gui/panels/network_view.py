@@ -13,11 +13,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from ..colors import BLUE, NEUTRAL, ORANGE, TEXT, heatmap_image, qcolor, symmetric_levels
+from ..colors import BLUE, NEUTRAL, ORANGE, TEXT, diverging_rgb, heatmap_image, qcolor, symmetric_levels
 
 _PRETTY = {"x1": "x₁", "x2": "x₂", "x1^2": "x₁²", "x2^2": "x₂²", "x1*x2": "x₁x₂", "sin(x1)": "sin x₁",
            "sin(x2)": "sin x₂"}
@@ -29,7 +29,36 @@ def pretty_feature(name: str) -> str:
 
 
 EDGE_BUCKETS = 8  # distinct edge widths drawn (strongest weights on top)
+MAX_CURVED_EDGES = 600  # larger networks get straight edges ...
+MAX_DRAWN_EDGES = 1500  # ... and only their strongest ones
 _LINEAR_KEY = re.compile(r"^(?:(.*)\.)?(\d+)\.weight$")
+
+
+def _strongest(groups: dict[tuple[bool, int], list[Any]], limit: int) -> dict[tuple[bool, int], list[Any]]:
+    """The groups of the strongest edges, at most about ``limit`` of them (weakest buckets dropped first)."""
+    kept: dict[tuple[bool, int], list[Any]] = {}
+    total = 0
+    for key in sorted(groups, key=lambda k: -k[1]):
+        ends = groups[key]
+        if total + len(ends) > limit:
+            room = limit - total
+            if room > 0:  # part of this bucket, spread over the network
+                kept[key] = ends[:: max(1, len(ends) // room)][:room]
+            break
+        kept[key] = ends
+        total += len(ends)
+    return kept
+
+
+def _layer_images(grids: np.ndarray, bounded: bool) -> list[QImage | None]:
+    """Heatmaps of a layer's (n, rows, cols) neuron grids, as `heatmap_image` draws each one:
+    levels (-1, 1) when ``bounded``, else symmetric around zero per neuron."""
+    if not bounded:
+        largest = np.where(np.isfinite(grids), np.abs(grids), 0.0).max(axis=(1, 2))
+        grids = grids / np.maximum(largest, 1e-6)[:, None, None]
+    rgb = np.ascontiguousarray(diverging_rgb(grids, (-1.0, 1.0))[:, ::-1])  # image row 0 is the top edge
+    height, width = rgb.shape[1:3]
+    return [QImage(pixels.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy() for pixels in rgb]
 
 
 def linear_layers(state_dict: Mapping[str, Any]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -104,6 +133,10 @@ class NetworkView(QWidget):
         for index, layer in enumerate(grids):
             row: list[QImage | None] = []
             bounded = 0 < index < last and self.activation == "tanh"
+            arrays = [np.asarray(grid, dtype=float) for grid in layer]
+            if arrays and arrays[0].ndim == 2 and all(a.shape == arrays[0].shape for a in arrays):
+                images.append(_layer_images(np.stack(arrays), bounded))  # one numpy pass per layer
+                continue
             for grid in layer:
                 array = np.asarray(grid, dtype=float)
                 if array.ndim != 2:
@@ -205,6 +238,9 @@ class NetworkView(QWidget):
                     if bucket >= 0:
                         groups.setdefault((sign, bucket), []).append((starts[i], end))
         painter.setBrush(Qt.BrushStyle.NoBrush)
+        if sum(len(ends) for ends in groups.values()) > MAX_CURVED_EDGES:
+            self._draw_straight_edges(painter, _strongest(groups, MAX_DRAWN_EDGES))
+            return
         for (positive, level), ends in sorted(groups.items(), key=lambda item: item[0][1]):
             strength = level / levels
             strands = 1 + round(3 * strength)  # 1 to 4 px wide
@@ -218,6 +254,19 @@ class NetworkView(QWidget):
                     path.cubicTo(a + bend, b - bend, b)
             painter.setPen(QPen(qcolor(BLUE if positive else ORANGE, int(70 + 150 * strength)), 1.0))
             painter.drawPath(path)
+
+    @staticmethod
+    def _draw_straight_edges(painter: QPainter, groups: dict[tuple[bool, int], list[tuple[QPointF, QPointF]]]) -> None:
+        """A large network's edges: straight 1-px lines in opaque colours, one call per group
+        (thousands of translucent curves took seconds to stroke)."""
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        white = np.array([255.0, 255.0, 255.0])
+        for (positive, level), ends in sorted(groups.items(), key=lambda item: item[0][1]):
+            strength = 0.25 + 0.75 * level / (EDGE_BUCKETS - 1)  # translucency, mixed with the white page
+            rgb = white + (np.array(BLUE if positive else ORANGE) - white) * strength
+            painter.setPen(QPen(QColor(*(int(round(c)) for c in rgb)), 1.0))
+            painter.drawLines([QLineF(start, end) for start, end in ends])
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
 
     def _paint_nodes(self, painter: QPainter, rects: list[list[QRectF]]) -> None:
         for c, column in enumerate(rects):
