@@ -230,11 +230,16 @@ def read_json(path: str | os.PathLike, what: str = "JSON", max_bytes: int = MAX_
 def as_float64(value: Any, key: str) -> np.ndarray:
     """A finite float64 numpy array from a list, numpy/CuPy array, n-d minitorch or torch tensor."""
     try:
-        array = np.array(as_numpy(value), dtype=np.float64)
-    except (TypeError, ValueError):
-        raise FormatError(f"tensor {key!r} is not numeric or is ragged") from None
+        source = as_numpy(value)
+        if np.iscomplexobj(source):  # casting would silently drop the imaginary part
+            raise FormatError(f"tensor {key!r} holds complex numbers; weights must be real")
+        array = np.array(source, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError) as exc:
+        if isinstance(exc, FormatError):
+            raise
+        raise FormatError(f"tensor {key!r} is not numeric, is ragged or is out of float64's range") from None
     if not np.all(np.isfinite(array)):
-        raise ValueError(f"tensor {key!r} contains NaN or infinite values")
+        raise FormatError(f"tensor {key!r} contains NaN or infinite values")
     return array
 
 

@@ -18,7 +18,7 @@ import os
 from typing import Any
 
 from .._version import __version__
-from ..errors import ShapeError
+from ..errors import MinitorchError, ShapeError
 from ..fileio import (
     CONFIG_FORMAT,
     EXPERIMENT_FORMAT,
@@ -107,7 +107,13 @@ def load_experiment(path: str | os.PathLike) -> Trainer:
     if sizes is not None and sizes != trainer.spec.sizes:
         raise ShapeError(f"{path}: the weights are for MLP{tuple(sizes)} but the config builds "
                          f"MLP{tuple(trainer.spec.sizes)}")
-    trainer.load_state_dict(state)  # validated against the model, all-or-nothing
+    try:
+        trainer.load_state_dict(state)  # validated against the model (a float32 one: the range too), all-or-nothing
+    except (KeyError, ValueError) as exc:
+        if isinstance(exc, MinitorchError):
+            raise
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+        raise FormatError(f"{path}: the weights do not fit the model: {message}") from None
     trainer.restore_history(history, epoch=epoch)
     trainer.step_count = step
     diverged = data.get("diverged")
