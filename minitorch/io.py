@@ -336,6 +336,15 @@ def load(path: str | os.PathLike) -> Checkpoint:
     """Read and validate a weights file; FormatError or ShapeError naming the file and the problem
     (FileNotFoundError for a missing file). Sizes are checked before the file is read in full."""
     path = os.fspath(path)
+    try:
+        return _load(path)
+    except MinitorchError as exc:  # every message names the file, whichever check refused it
+        if path in str(exc):
+            raise
+        raise type(exc)(f"{path}: {exc}") from None
+
+
+def _load(path: str) -> Checkpoint:
     ext = _extension(path)
     if ext == ".json":
         data = read_json(path, "weights")

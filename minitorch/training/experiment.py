@@ -74,8 +74,18 @@ def save_experiment(trainer: Trainer, path: str | os.PathLike, metadata: dict[st
 
 
 def load_experiment(path: str | os.PathLike) -> Trainer:
-    """A `Trainer` rebuilt from an experiment file (or a fresh one from a config file)."""
+    """A `Trainer` rebuilt from an experiment file (or a fresh one from a config file); every
+    refusal is a project error naming the file, and nothing half-loaded is returned."""
     path = os.fspath(path)
+    try:
+        return _load_experiment(path)
+    except MinitorchError as exc:  # every message names the file, whichever check refused it
+        if path in str(exc):
+            raise
+        raise type(exc)(f"{path}: {exc}") from None
+
+
+def _load_experiment(path: str) -> Trainer:
     data = read_json(path, "experiment")
     kind = data.get("format")
     if kind == WEIGHTS_FORMAT:
