@@ -199,7 +199,7 @@ def check_file(path: str, what: str, max_bytes: int) -> int:
     except FileNotFoundError:
         raise FileNotFoundError(f"no such file: {path}") from None
     if stat.S_ISDIR(info.st_mode):
-        raise FormatError(f"{path} is a folder, not a {what} file")
+        raise FormatError(f"{path} is a folder, not a file")
     if not stat.S_ISREG(info.st_mode):
         raise FormatError(f"{path} is not a regular file")
     if info.st_size > max_bytes:
