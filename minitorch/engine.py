@@ -10,6 +10,13 @@ from the result back to the leaves.
     >>> y.backward()
     >>> x.grad
     4.0
+
+Comparisons: ``<``, ``<=``, ``>`` and ``>=`` compare the values and return a plain ``bool``
+(no graph: a comparison has no derivative), so ``if loss < 0.01:`` works as in micrograd.
+``==`` and ``hash`` are deliberately *identity*, like Python objects and micrograd's
+``Value``: graph nodes are kept in sets and dict keys (the backward pass, the graph
+drawings), and two different nodes that happen to hold the same number must stay two
+nodes. Compare values with ``a.data == b.data``.
 """
 
 from __future__ import annotations
@@ -61,6 +68,10 @@ def _is_nd_tensor(value: object) -> bool:
     """True for the n-d engine's tensor (checked by name: the engine never imports ndtensor)."""
     kind = type(value)
     return kind.__name__ == "Tensor" and kind.__module__.startswith("minitorch.")
+
+
+def _compared(other: object, op: str) -> Number:
+    return other.data if type(other) is Scalar else _as_number(other, f"operand of {op}")  # type: ignore[union-attr]
 
 
 def _fmt(number: Number) -> str:
@@ -205,6 +216,19 @@ class Scalar:
 
     def __repr__(self) -> str:
         return f"Scalar(data={self.data}, grad={self.grad})"
+
+    # --- comparisons: values only, no graph (== stays identity; see the module docstring) --
+    def __lt__(self, other: Scalar | Number) -> bool:
+        return self.data < _compared(other, "<")
+
+    def __le__(self, other: Scalar | Number) -> bool:
+        return self.data <= _compared(other, "<=")
+
+    def __gt__(self, other: Scalar | Number) -> bool:
+        return self.data > _compared(other, ">")
+
+    def __ge__(self, other: Scalar | Number) -> bool:
+        return self.data >= _compared(other, ">=")
 
     # --- arithmetic: value and local derivatives side by side ---------------------------
     def __add__(self, other: Scalar | Number) -> Scalar:

@@ -348,6 +348,36 @@ def test_numeric_extremes_match_torch(name):
         assert close(a.grad, expected), (name, a.grad, expected)
 
 
+def test_comparisons_compare_values_and_record_no_graph():
+    a, b = Scalar(1.0), Scalar(2.0)
+    results = [a < b, a <= b, a > b, a >= b, a < 1.5, a <= 1, 2 > a, 0.5 >= a, b > 1, a >= Scalar(1.0)]
+    assert results == [True, True, False, False, True, True, True, False, True, True]
+    assert all(type(r) is bool for r in results)
+    assert sorted([b, a], key=lambda s: s) == [a, b] and max(a, b) is b
+    nan = Scalar(float("nan"))
+    assert not (nan < a or nan <= a or nan > a or nan >= a)  # as float and torch comparisons
+    with pytest.raises(TensorTypeError, match="operand of <"):
+        _ = a < "2"
+    with pytest.raises(TensorTypeError, match="cannot mix a Scalar and an n-d Tensor"):
+        _ = a < __import__("minitorch").tensor([1.0])
+    values = [-1.0, 0.0, 1.0, float("inf"), float("nan")]
+    for x in values:  # the same answers as torch's comparisons, converted to bool
+        for y in values:
+            tx, ty = torch.tensor(x, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)
+            assert (Scalar(x) < Scalar(y)) == bool(tx < ty) and (Scalar(x) >= y) == bool(tx >= ty)
+            assert (Scalar(x) <= Scalar(y)) == bool(tx <= ty) and (Scalar(x) > y) == bool(tx > ty)
+
+
+def test_equality_is_identity_so_nodes_stay_distinct_in_sets():
+    a, b = Scalar(1.0), Scalar(1.0)
+    assert a == a and a != b and not (a == b)
+    assert len({a, b}) == 2 and {a: "first", b: "second"}[b] == "second"
+    assert a.data == b.data  # how to compare values
+    out = a * b + a  # the backward pass keeps both leaves apart
+    out.backward()
+    assert (a.grad, b.grad) == (2.0, 1.0)
+
+
 def test_seed_name_tensor_is_the_scalar_class():
     from minitorch.engine import Tensor
 
