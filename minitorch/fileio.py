@@ -217,8 +217,10 @@ def read_json(path: str | os.PathLike, what: str = "JSON", max_bytes: int = MAX_
     with open(path, "rb") as handle:
         head = handle.read(4096)
         first = head.removeprefix(_UTF8_BOM).lstrip(_BLANK)[:1]
-        if first and first != b"{":  # a binary blob is refused from its first bytes, not after reading it all
-            raise FormatError(f"{path} is not a minitorch file (it does not start with a JSON object)")
+        if first and first != b"{":  # refused from its first bytes, not after reading it all
+            if first.isascii() and first.decode().isprintable():
+                raise FormatError(f"{path} is not a minitorch file (it does not start with a JSON object)")
+            raise FormatError(f"{path} is not a text JSON file (binary or corrupt)")
         blob = head + handle.read()
     data = parse_json(blob, path)
     if not isinstance(data, dict):
