@@ -415,3 +415,11 @@ def test_float32_losses_give_float32_values_and_gradients(loss):
     value = loss(x, minitorch.tensor([0, 1, 2, -100]), minitorch.rand(4, 3))
     value.backward()
     assert value.dtype == np.float32 and x.grad.dtype == np.float32
+
+
+def test_state_dict_keys_come_in_torchs_order_for_nested_modules_with_buffers():
+    ours = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.Flatten(), nn.Linear(2, 3), nn.LayerNorm(3),
+                         nn.BatchNorm1d(3))
+    theirs = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.BatchNorm2d(2), torch.nn.Flatten(),
+                                 torch.nn.Linear(2, 3), torch.nn.LayerNorm(3), torch.nn.BatchNorm1d(3))
+    assert list(ours.state_dict()) == list(theirs.state_dict())
