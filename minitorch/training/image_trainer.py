@@ -34,7 +34,7 @@ from ..autograd import no_grad
 from ..errors import MinitorchError, ShapeError
 from ..images import IMAGE_DATASETS, ImageData, load_image_data
 from ..ndtensor import Tensor
-from ..nn import tensor_functional as TF
+from ..nn import functional as F
 
 __all__ = [
     "ImageTrainConfig", "ImageTrainer", "ImageSnapshot", "ImageConfigError", "PRESETS", "preset_layers",
@@ -357,7 +357,7 @@ class ImageTrainer:
         self.optimizer.zero_grad()
         logits = self.model(self._tensor(self._x_train[batch]))
         labels = self.data.y_train[batch]
-        loss = TF.cross_entropy(logits, self._tensor(labels))
+        loss = F.cross_entropy(logits, self._tensor(labels))
         loss.backward()
         loss_value = float(loss.item())
         if not math.isfinite(loss_value):
