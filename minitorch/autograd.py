@@ -24,6 +24,34 @@ class _GradState(threading.local):
 # function call on the hot path of every operation.
 GRAD_STATE = _GradState()
 
+
+class _ThreadsWithoutGrad:
+    """How many threads have recording switched off right now (a plain, process-wide count).
+
+    A thread-local attribute read costs several plain ones, and the scalar engine checks
+    the grad mode once per node: while ``count`` is 0, which is nearly always, it skips the
+    per-thread lookup (``if THREADS_WITHOUT_GRAD.count and not GRAD_STATE.enabled``).
+    """
+
+    count = 0
+
+
+THREADS_WITHOUT_GRAD = _ThreadsWithoutGrad()
+_COUNT_LOCK = threading.Lock()
+
+
+def _set_grad_enabled(enabled: bool) -> None:
+    """Set this thread's grad mode, keeping the count of threads without grad up to date."""
+    was = GRAD_STATE.enabled
+    if was and not enabled:
+        with _COUNT_LOCK:
+            THREADS_WITHOUT_GRAD.count += 1
+        GRAD_STATE.enabled = False
+    elif enabled and not was:
+        GRAD_STATE.enabled = True
+        with _COUNT_LOCK:
+            THREADS_WITHOUT_GRAD.count -= 1
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -41,10 +69,10 @@ class _GradMode:
 
     def __enter__(self) -> None:
         self._saved.append(GRAD_STATE.enabled)
-        GRAD_STATE.enabled = self.enabled
+        _set_grad_enabled(self.enabled)
 
     def __exit__(self, *exc: object) -> None:
-        GRAD_STATE.enabled = self._saved.pop()
+        _set_grad_enabled(self._saved.pop())
 
     def __call__(self, func: F) -> F:
         @functools.wraps(func)

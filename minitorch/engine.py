@@ -21,14 +21,12 @@ nodes. Compare values with ``a.data == b.data``.
 
 from __future__ import annotations
 
-import itertools
 import math
 import numbers
 from collections.abc import Callable
-from operator import attrgetter
 from typing import Any
 
-from .autograd import GRAD_STATE, enable_grad, is_grad_enabled, no_grad
+from .autograd import GRAD_STATE, THREADS_WITHOUT_GRAD, enable_grad, is_grad_enabled, no_grad
 from .errors import DivisionByZeroError, DomainError, TensorTypeError, mixed_engines_error
 
 __all__ = ["Scalar", "Tensor", "no_grad", "enable_grad", "is_grad_enabled"]
@@ -36,7 +34,6 @@ __all__ = ["Scalar", "Tensor", "no_grad", "enable_grad", "is_grad_enabled"]
 Number = int | float
 _INF = float("inf")
 _NAN = float("nan")
-_COUNTER = itertools.count()  # creation numbers: a node is always newer than its inputs
 
 
 def _as_number(value: object, what: str) -> Number:
@@ -169,7 +166,7 @@ class Scalar:
 
     # Inputs and their local derivatives live in slots rather than tuples: one allocation per
     # node instead of three, which is most of the cost of building a graph in Python.
-    __slots__ = ("data", "grad", "_a", "_da", "_b", "_db", "_op", "_id", "label", "__weakref__")
+    __slots__ = ("data", "grad", "_a", "_da", "_b", "_db", "_op", "_consumers", "label", "__weakref__")
 
     def __init__(self, data: Number, label: str = ""):
         if type(data) is not float and type(data) is not int:
@@ -185,7 +182,7 @@ class Scalar:
         self._b: Scalar | None = None  # second input, for binary operations
         self._db: Number = 0
         self._op = ""
-        self._id = next(_COUNTER)
+        self._consumers = 0  # used only during backward()
         self.label = label
 
     # --- read-only views of the graph -------------------------------------------------
@@ -354,41 +351,58 @@ class Scalar:
         Leaf gradients accumulate across calls, as in PyTorch (zero them between steps);
         intermediate nodes are reset first, so a second ``backward()`` never double counts.
 
-        Every node gets a creation number, and a node is always created after its inputs,
-        so sorting the reachable nodes by that number, newest first, is a topological
-        order: no recursion, and no per-edge bookkeeping on the hot path.
+        The order comes from Kahn's algorithm on the reachable graph, without recursion:
+        pass 1 counts on each reachable non-leaf node how many reachable nodes consume it;
+        pass 2 applies the chain rule to a node once all of its consumers have passed their
+        gradient on (its count is back at 0, ready for the next backward).
         """
         if self._a is None:  # a leaf: d(self)/d(self) = 1, accumulated like any leaf gradient
             self.grad += 1
             return
-        # Pass 1: collect the reachable non-leaf nodes (the list doubles as the work queue).
-        seen = {self}
         nodes = [self]
-        for node in nodes:
-            a, b = node._a, node._b
-            if a._a is not None and a not in seen:
-                seen.add(a)
-                a.grad = 0
-                nodes.append(a)
-            if b is not None and b._a is not None and b not in seen:
-                seen.add(b)
-                b.grad = 0
-                nodes.append(b)
-        nodes.sort(key=_creation_order, reverse=True)
-        self.grad = 1
-        # Pass 2: the chain rule, each node after every node that consumes it.
-        for node in nodes:
-            g = node.grad
-            node._a.grad += node._da * g
-            if node._b is not None:
-                node._b.grad += node._db * g
+        try:
+            # Pass 1: find the reachable non-leaf nodes (the list doubles as the work queue).
+            for node in nodes:
+                a = node._a
+                if a._a is not None:
+                    if not a._consumers:
+                        a.grad = 0
+                        nodes.append(a)
+                    a._consumers += 1
+                b = node._b
+                if b is not None and b._a is not None:
+                    if not b._consumers:
+                        b.grad = 0
+                        nodes.append(b)
+                    b._consumers += 1
+            # Pass 2: the chain rule, each node after every node that consumes it.
+            self.grad = 1
+            ready = [self]
+            for node in ready:
+                g = node.grad
+                a = node._a
+                a.grad += node._da * g
+                if a._a is not None:
+                    a._consumers -= 1
+                    if not a._consumers:
+                        ready.append(a)
+                b = node._b
+                if b is not None:
+                    b.grad += node._db * g
+                    if b._a is not None:
+                        b._consumers -= 1
+                        if not b._consumers:
+                            ready.append(b)
+        except BaseException:  # interrupted (e.g. Ctrl+C): leave every count at 0 for the next call
+            for node in nodes:
+                node._consumers = 0
+            raise
 
 
 # The seed's name for the scalar class: ``from minitorch.engine import Tensor`` keeps working.
 # Inside the package it is called Scalar, so it is never confused with the n-d minitorch.Tensor.
 Tensor = Scalar
 
-_creation_order = attrgetter("_id")
 
 
 def _node(
@@ -401,7 +415,7 @@ def _node(
     # bound once as locals: this function runs once per node of every graph
     _new: Callable = object.__new__,
     _grad_state: Any = GRAD_STATE,
-    _next_id: Callable = _COUNTER.__next__,
+    _threads_without_grad: Any = THREADS_WITHOUT_GRAD,
 ) -> Scalar:
     """The result ``data`` of operation ``op`` on input ``a`` (and ``b``), with the local
     derivatives d(result)/da = ``da`` and d(result)/db = ``db``.
@@ -413,17 +427,17 @@ def _node(
     out = _new(Scalar)
     out.data = data
     out.grad = 0
-    if _grad_state.enabled:
-        out._a = a
-        out._da = da
-        out._b = b
-        out._db = db
-    else:  # no_grad(): keep the value, forget how it was made
+    if _threads_without_grad.count and not _grad_state.enabled:  # no_grad(): keep only the value
         out._a = None
         out._da = 0
         out._b = None
         out._db = 0
+    else:
+        out._a = a
+        out._da = da
+        out._b = b
+        out._db = db
     out._op = op
-    out._id = _next_id()
+    out._consumers = 0
     out.label = ""
     return out
