@@ -7,7 +7,9 @@ for the backward pass and holds the global "record a graph?" switch (`no_grad`).
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -91,6 +93,36 @@ def no_grad() -> _GradMode:
 def enable_grad() -> _GradMode:
     """``with enable_grad():`` records graphs again inside a ``no_grad`` block."""
     return _GradMode(True)
+
+
+_GC_LOCK = threading.Lock()
+_GC_PAUSES = 0  # how many gc_paused() blocks are open, in any thread
+_GC_WAS_ENABLED = False
+
+
+@contextlib.contextmanager
+def gc_paused() -> Any:
+    """Pause Python's cyclic garbage collector while building and differentiating a big graph.
+
+    A scalar graph holds no reference cycles, so reference counting frees it the moment the
+    step is done; the cyclic collector would only rescan every live node again and again while
+    the graph grows (a large share of a training step's time). Pausing is process-wide, so the
+    collector comes back when the last open ``gc_paused()`` block in any thread closes, and
+    only if it was on before.
+    """
+    global _GC_PAUSES, _GC_WAS_ENABLED
+    with _GC_LOCK:
+        if _GC_PAUSES == 0:
+            _GC_WAS_ENABLED = gc.isenabled()
+            gc.disable()
+        _GC_PAUSES += 1
+    try:
+        yield
+    finally:
+        with _GC_LOCK:
+            _GC_PAUSES -= 1
+            if _GC_PAUSES == 0 and _GC_WAS_ENABLED:
+                gc.enable()
 
 
 def reverse_topological_order(root: Any) -> list[Any]:

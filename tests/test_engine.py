@@ -396,6 +396,41 @@ def test_grad_mode_count_of_threads_follows_nesting():
     assert THREADS_WITHOUT_GRAD.count == 0
 
 
+def test_gc_paused_nests_across_threads_and_restores_the_collector():
+    import gc
+    import threading
+
+    from minitorch.autograd import gc_paused
+
+    assert gc.isenabled()
+    entered, release = threading.Event(), threading.Event()
+
+    def other_step():
+        with gc_paused():
+            entered.set()
+            release.wait(5)
+
+    worker = threading.Thread(target=other_step)
+    worker.start()
+    entered.wait(5)
+    with gc_paused():
+        assert not gc.isenabled()
+    assert not gc.isenabled()  # the other thread's step is still running
+    release.set()
+    worker.join(5)
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), gc_paused():
+        raise RuntimeError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # off before, so off after
+    finally:
+        gc.enable()
+
+
 def test_an_interrupted_backward_leaves_the_graph_ready_for_the_next():
     class Interrupting(float):
         def __mul__(self, other):

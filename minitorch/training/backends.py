@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd import gc_paused
 from ..nn import functional as F
 from ..nn.scalar import MLP
 
@@ -203,13 +204,14 @@ class ScalarBackend(ModelBackend):
     def loss_and_backward(self, x: np.ndarray, y: np.ndarray) -> float:
         model = self.model
         rows = x.tolist()
-        predictions = [model(row) for row in rows]  # a Tensor per sample, or a row of logits
-        targets = y.tolist() if self.spec.output_dim == 1 else [int(v) for v in y]
-        loss = graph_loss(predictions, targets, self.spec.loss)
-        if self.spec.l2:
-            loss = loss + F.l2_penalty(self._params, self.spec.l2)
-        loss.backward()
-        return float(loss.data)
+        with gc_paused():  # the graph has no cycles: refcounting frees it, the collector only rescans it
+            predictions = [model(row) for row in rows]  # a Scalar per sample, or a row of logits
+            targets = y.tolist() if self.spec.output_dim == 1 else [int(v) for v in y]
+            loss = graph_loss(predictions, targets, self.spec.loss)
+            if self.spec.l2:
+                loss = loss + F.l2_penalty(self._params, self.spec.l2)
+            loss.backward()
+            return float(loss.data)
 
     def weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """(W (out, in), b (out,)) per layer, read from the live scalar Tensors."""
