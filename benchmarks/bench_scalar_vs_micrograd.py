@@ -155,8 +155,9 @@ def main() -> None:
     print(f"same losses (rel 1e-9): {same}")
     print(f"ratio minitorch/micrograd = {our_med / mg_med:.4f}  ({mg_med / our_med:.1f}x faster)")
     mg_gc, ours_gc = (statistics.median(results[k]["ms"]) for k in ("micrograd-gc", "minitorch-gc"))
-    same = same and all(results[k]["losses"] == results[k.removesuffix("-gc")]["losses"]
-                        for k in ("micrograd-gc", "minitorch-gc"))
+    # micrograd's backward orders nodes through a set (by address), so its last digits may vary run to run
+    same = same and all(math.isclose(a, b, rel_tol=1e-9) for k in ("micrograd-gc", "minitorch-gc")
+                        for a, b in zip(results[k]["losses"], ours["losses"]))
     print(f"GC paused during each step, one collection after it: micrograd {mg_gc:.2f} ms/step, "
           f"minitorch {ours_gc:.2f} ms/step, ratio {ours_gc / mg_gc:.4f}")
     if not same:

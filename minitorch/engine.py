@@ -189,7 +189,11 @@ class Scalar:
     @property
     def op(self) -> str:
         """The operation that produced this value ('' for a leaf), e.g. '+', '*', 'tanh', '** 2'."""
-        return self._op
+        op = self._op
+        if op.__class__ is tuple:  # (template, constant operand): formatted only when someone asks
+            template, c = op
+            return template.format(c=c, short=_fmt(c))
+        return op
 
     @property
     def inputs(self) -> tuple[Scalar, ...]:
@@ -232,32 +236,32 @@ class Scalar:
         if type(other) is Scalar:
             return _node(self.data + other.data, "+", self, 1, other, 1)
         other = _as_number(other, "operand of +")
-        return _node(self.data + other, f"+ {other!r}", self, 1)
+        return _node(self.data + other, ("+ {c!r}", other), self, 1)
 
     def __radd__(self, other: Number) -> Scalar:  # number + tensor (and sum() starting at 0)
         other = _as_number(other, "operand of +")
-        return _node(other + self.data, f"{other!r} +", self, 1)
+        return _node(other + self.data, ("{c!r} +", other), self, 1)
 
     def __sub__(self, other: Scalar | Number) -> Scalar:
         if type(other) is Scalar:
             return _node(self.data - other.data, "-", self, 1, other, -1)
         other = _as_number(other, "operand of -")
-        return _node(self.data - other, f"- {other!r}", self, 1)
+        return _node(self.data - other, ("- {c!r}", other), self, 1)
 
     def __rsub__(self, other: Number) -> Scalar:
         other = _as_number(other, "operand of -")
-        return _node(other - self.data, f"{other!r} -", self, -1)
+        return _node(other - self.data, ("{c!r} -", other), self, -1)
 
     def __mul__(self, other: Scalar | Number) -> Scalar:
         if type(other) is Scalar:
             # d(ab)/da = b, d(ab)/db = a
             return _node(self.data * other.data, "*", self, other.data, other, self.data)
         other = _as_number(other, "operand of *")
-        return _node(self.data * other, f"* {other!r}", self, other)
+        return _node(self.data * other, ("* {c!r}", other), self, other)
 
     def __rmul__(self, other: Number) -> Scalar:
         other = _as_number(other, "operand of *")
-        return _node(other * self.data, f"{other!r} *", self, other)
+        return _node(other * self.data, ("{c!r} *", other), self, other)
 
     def __truediv__(self, other: Scalar | Number) -> Scalar:
         if type(other) is Scalar:
@@ -270,7 +274,7 @@ class Scalar:
         other = _as_number(other, "divisor")
         if other == 0:
             raise DivisionByZeroError(f"division by zero: {self!r} / 0")
-        return _node(self.data / other, f"/ {other!r}", self, _reciprocal(other))
+        return _node(self.data / other, ("/ {c!r}", other), self, _reciprocal(other))
 
     def __rtruediv__(self, other: Number) -> Scalar:
         other = _as_number(other, "numerator")
@@ -278,7 +282,7 @@ class Scalar:
         if b == 0:
             raise DivisionByZeroError(f"division by zero: {_fmt(other)} / {self!r}")
         q = other / b
-        return _node(q, f"{other!r} /", self, -q / b)  # d(c/b)/db = -c/b^2, without b*b underflowing
+        return _node(q, ("{c!r} /", other), self, -q / b)  # d(c/b)/db = -c/b^2, without b*b underflowing
 
     def __neg__(self) -> Scalar:
         return _node(-self.data, "neg", self, -1)
@@ -298,12 +302,12 @@ class Scalar:
                 f"exponent must be a number or a Scalar, got {type(exponent).__name__} {exponent!r}"
             )
         n = _as_number(exponent, "exponent")
-        return _node(_pow_value(base, n), f"** {_fmt(n)}", self, _pow_base_grad(base, n))
+        return _node(_pow_value(base, n), ("** {short}", n), self, _pow_base_grad(base, n))
 
     def __rpow__(self, base: Number) -> Scalar:
         base = _as_number(base, "base of **")
         out = _pow_value(base, self.data)
-        return _node(out, f"{_fmt(base)} **", self, _pow_exponent_grad(base, self.data, out))
+        return _node(out, ("{short} **", base), self, _pow_exponent_grad(base, self.data, out))
 
     # --- functions and activations -------------------------------------------------------
     def exp(self) -> Scalar:
@@ -360,39 +364,45 @@ class Scalar:
             self.grad += 1
             return
         nodes = [self]
+        found = nodes.append
         try:
             # Pass 1: find the reachable non-leaf nodes (the list doubles as the work queue).
             for node in nodes:
                 a = node._a
                 if a._a is not None:
-                    if not a._consumers:
+                    count = a._consumers
+                    if not count:
                         a.grad = 0
-                        nodes.append(a)
-                    a._consumers += 1
+                        found(a)
+                    a._consumers = count + 1
                 b = node._b
                 if b is not None and b._a is not None:
-                    if not b._consumers:
+                    count = b._consumers
+                    if not count:
                         b.grad = 0
-                        nodes.append(b)
-                    b._consumers += 1
+                        found(b)
+                    b._consumers = count + 1
             # Pass 2: the chain rule, each node after every node that consumes it.
             self.grad = 1
             ready = [self]
+            now_ready = ready.append
             for node in ready:
                 g = node.grad
                 a = node._a
                 a.grad += node._da * g
                 if a._a is not None:
-                    a._consumers -= 1
-                    if not a._consumers:
-                        ready.append(a)
+                    count = a._consumers - 1
+                    a._consumers = count
+                    if not count:
+                        now_ready(a)
                 b = node._b
                 if b is not None:
                     b.grad += node._db * g
                     if b._a is not None:
-                        b._consumers -= 1
-                        if not b._consumers:
-                            ready.append(b)
+                        count = b._consumers - 1
+                        b._consumers = count
+                        if not count:
+                            now_ready(b)
         except BaseException:  # interrupted (e.g. Ctrl+C): leave every count at 0 for the next call
             for node in nodes:
                 node._consumers = 0
@@ -407,7 +417,7 @@ Tensor = Scalar
 
 def _node(
     data: Number,
-    op: str,
+    op: str | tuple[str, Number],
     a: Scalar,
     da: Number,
     b: Scalar | None = None,
@@ -418,7 +428,9 @@ def _node(
     _threads_without_grad: Any = THREADS_WITHOUT_GRAD,
 ) -> Scalar:
     """The result ``data`` of operation ``op`` on input ``a`` (and ``b``), with the local
-    derivatives d(result)/da = ``da`` and d(result)/db = ``db``.
+    derivatives d(result)/da = ``da`` and d(result)/db = ``db``. ``op`` is the label, or
+    (template, constant operand) for operations with a number, formatted only when read
+    (`Scalar.op`): most graphs are never drawn.
 
     A plain function rather than ``Scalar.__init__``: the public constructor validates its
     argument, while operations produce numbers that are valid by construction, and this
