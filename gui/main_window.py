@@ -68,6 +68,8 @@ class MainWindow(QMainWindow):
         # the window appears fast and fills in a moment later.
         QTimer.singleShot(30, self.playground.build_plots)
         QTimer.singleShot(150, self._add_explorer_tabs)
+        self.image_tab: QWidget | None = None
+        QTimer.singleShot(200, self._add_image_tab)
         # Once everything is loaded, move the start-up objects out of the garbage collector's
         # sight: full collections (triggered by training's many short-lived objects) then stop
         # walking every Qt wrapper and module, which stalled the GUI for up to ~100 ms.
@@ -94,9 +96,19 @@ class MainWindow(QMainWindow):
         else:
             self.playground.set_config(DEFAULT_CONFIG)
         self.playground.apply_config()
-        self.controller.set_stop_condition(*self.playground.controls.stop_condition())
+        self.controller.send("set_stop_condition", *self.playground.controls.stop_condition())
 
     # --- tabs from the graph explorer ---------------------------------------------------------------
+    def _add_image_tab(self) -> None:
+        """The image playground (conv nets on images); it loads its data when first shown."""
+        if self.image_tab is None and not self.controller.stopped:
+            from .image_playground import LazyImagePlayground
+
+            self.image_tab = LazyImagePlayground()
+            self.image_tab.statusMessage.connect(self.show_status)
+            self.tabs.addTab(self.image_tab, "Images")
+            self.tabs.setTabToolTip(self.tabs.count() - 1, "Build a conv net from blocks and watch it learn images")
+
     def _add_explorer_tabs(self) -> None:
         if self.model_graph is not None or self.controller.stopped:
             return
@@ -127,7 +139,10 @@ class MainWindow(QMainWindow):
         self._graph_refreshed = now
         try:
             sample = self._model_graph_sample(frame)
-            self.model_graph.update_model(dict(frame.config), frame.snapshot.state_dict, sample)
+            # The seed's scalar graph of the current weights, whichever engine trains (both
+            # compute the same numbers from the same weights).
+            config = {**frame.config, "engine": "scalar"}
+            self.model_graph.update_model(config, frame.snapshot.state_dict, sample)
         except Exception as exc:
             self.show_status(f"Model graph: {exc}")
 
@@ -212,13 +227,13 @@ class MainWindow(QMainWindow):
 
     # --- file commands (paths given: used by the dialogs, tests and the command line) -----------------
     def export_weights(self, path: str) -> None:
-        self.controller.export_weights(path)
+        self.controller.send("export_weights", path)
 
     def import_weights(self, path: str) -> None:
-        self.controller.import_weights(path)
+        self.controller.send("import_weights", path)
 
     def save_experiment(self, path: str) -> None:
-        self.controller.save_experiment(path)
+        self.controller.send("save_experiment", path)
 
     def open_path(self, path: str) -> None:
         """Open an experiment (config + weights + history) or a config JSON file.
@@ -227,7 +242,7 @@ class MainWindow(QMainWindow):
         a message and leaves the current model as it was.
         """
         self.show_status(f"Opening {os.path.basename(path)}…")
-        self.controller.open_experiment(os.fspath(path))
+        self.controller.send("open_experiment", os.fspath(path))
 
     def export_csv(self, path: str) -> None:
         frame = self.playground.last_frame
@@ -345,6 +360,8 @@ class MainWindow(QMainWindow):
         """Stop the worker thread and wait for it (idempotent)."""
         for timer in self.findChildren(QTimer):
             timer.stop()
+        if self.image_tab is not None:
+            self.image_tab.shutdown()
         return self.controller.shutdown()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
