@@ -62,9 +62,10 @@ def _as_number(value: object, what: str) -> Number:
 
 
 def _is_nd_tensor(value: object) -> bool:
-    """True for the n-d engine's tensor (checked by name: the engine never imports ndtensor)."""
-    kind = type(value)
-    return kind.__name__ == "Tensor" and kind.__module__.startswith("minitorch.")
+    """True for the n-d engine's tensor or a subclass such as ``nn.Parameter`` (checked by
+    name: the engine never imports ndtensor)."""
+    return any(kind.__name__ == "Tensor" and kind.__module__.startswith("minitorch.")
+               for kind in type(value).__mro__)
 
 
 def _compared(other: object, op: str) -> Number:

@@ -476,6 +476,7 @@ MIXES = {
     "scalar / tensor": lambda s, t: s / t,
     "scalar ** tensor": lambda s, t: s**t,
     "Scalar(tensor)": lambda s, t: Scalar(t),
+    "scalar * parameter": lambda s, t: s * __import__("minitorch").nn.Parameter(t),
 }
 
 
