@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import gc
-import io as _io
 import json
 import os
 import time
-from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer
@@ -29,18 +26,6 @@ APP_TITLE = "PyTorch Mini Playground"
 WEIGHT_FILTERS = "JSON weights (*.json);;safetensors (*.safetensors);;PyTorch state dict (*.pt)"
 EXPERIMENT_FILTER = "Experiment (*.json);;All files (*)"
 MODEL_GRAPH_INTERVAL = 0.4  # seconds between Model graph refreshes while training
-
-
-def history_csv(history: Sequence[Any]) -> str:
-    """The loss history as CSV text: one row per recorded step."""
-    columns = ["step", "epoch", "train_loss", "test_loss", "train_acc", "test_acc"]
-    buffer = _io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for row in history:
-        get = row.get if hasattr(row, "get") else lambda k, r=row: getattr(r, k, None)
-        writer.writerow(["" if get(c) is None else get(c) for c in columns])
-    return buffer.getvalue()
 
 
 class MainWindow(QMainWindow):
@@ -233,6 +218,7 @@ class MainWindow(QMainWindow):
         frame = self.playground.last_frame
         history = frame.snapshot.history if frame is not None else ()
         from minitorch.io import atomic_write_bytes  # lazy: the toolkit loads after the window shows
+        from minitorch.training.history import history_csv
 
         atomic_write_bytes(path, history_csv(history).encode("utf-8"))
         self.show_status(f"Saved the loss history ({len(history)} rows) to {path}")

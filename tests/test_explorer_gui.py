@@ -31,6 +31,7 @@ def explorer(qtbot):
 def type_expression(qtbot, explorer: ExpressionExplorer, text: str) -> None:
     explorer.expression_edit.clear()
     qtbot.keyClicks(explorer.expression_edit, text)
+    qtbot.waitUntil(lambda: not explorer.typing, timeout=5000)  # the graph follows after a pause in typing
 
 
 def engine_gradients(text: str, values: dict[str, float]) -> dict[int, float]:
@@ -369,30 +370,6 @@ def test_trainer_snapshot_is_drawn_with_the_trainers_output_activation(qtbot, pa
         assert root["value"] == pytest.approx(trainer.model([float(v) for v in sample]).data, rel=1e-12)
 
 
-def test_model_graph_is_rebuilt_when_recording_was_off(qtbot, panel, monkeypatch) -> None:
-    """no_grad() is process-wide: a build that overlaps the training thread's no_grad() is retried."""
-    import gui.explorer.model_panel as model_panel
-    from minitorch import no_grad
-
-    real_build = model_panel._build_model_view
-    calls = []
-
-    def first_build_without_recording(request):
-        calls.append(request.token)
-        if len(calls) == 1:
-            with no_grad():
-                return real_build(request)
-        return real_build(request)
-
-    monkeypatch.setattr(model_panel, "_build_model_view", first_build_without_recording)
-    model = small_model()
-    panel.update_model(config(), model.state_dict(), [0.3, -0.8])
-    assert panel.wait_until_idle() and panel.error == ""
-    assert len(calls) == 2
-    shown = panel.view.shown
-    assert shown.nodes[shown.graph["root"]]["value"] == pytest.approx(model([0.3, -0.8]).data)
-
-
 def test_big_graph_expands_on_the_worker_thread(qtbot, panel, monkeypatch) -> None:
     import gui.explorer.model_panel as model_panel
 
@@ -484,3 +461,56 @@ def test_an_input_used_twice_is_one_edge_marked_x2(qtbot, explorer) -> None:
     assert [text for _, text in explorer.canvas._edge_counts] == ["×2"]
     explorer.finish_backward()
     assert explorer.displayed_gradients()[1] == pytest.approx(2 * explorer.values["x"])
+
+
+# --- long input, extreme values, half-typed words ------------------------------------------------------------
+def test_a_long_syntax_error_never_widens_the_window(qtbot, explorer) -> None:
+    width = explorer.window().width()
+    bad = "x + " * 100 + "*"  # 401 characters, a syntax error at the end
+    explorer.set_expression(bad)
+    qtbot.wait(50)
+    assert explorer.error_text
+    assert explorer.window().width() == width
+    assert explorer.window().minimumSizeHint().width() < 1200
+    shown = explorer.error_text.splitlines()
+    assert max(len(line) for line in shown[1:]) <= 61  # the echo is a window around the error, elided
+    assert "…" in shown[-2] and shown[-1].strip() == "^"
+    explorer.set_expression("x + 1")
+    qtbot.wait(50)
+    assert explorer.window().width() == width and explorer.error_text == ""
+
+
+def test_echo_window_keeps_the_caret_under_the_error() -> None:
+    from gui.explorer.expression_explorer import echo_window
+
+    assert echo_window("x + * y", 5) == ("x + * y", 4)
+    source = "a" * 50 + "#" + "b" * 100
+    piece, caret = echo_window(source, 51, width=20)
+    assert len(piece) == 20 and piece[caret] == "#" and piece[0] == piece[-1] == "…"
+
+
+@pytest.mark.parametrize("text, values", [("x / y", {"y": 1e-170, "x": 1e170}), ("(-x) ** exp(y)", {"y": 1000.0})])
+def test_engine_errors_on_extreme_values_are_shown_in_the_view(qtbot, explorer, text, values, monkeypatch) -> None:
+    import sys
+
+    hooked = []
+    monkeypatch.setattr(sys, "excepthook", lambda *args: hooked.append(args))
+    explorer.set_expression(text)
+    for name, value in values.items():
+        explorer.set_variable(name, value)
+    assert hooked == []
+    assert "error" in explorer.error_text
+    explorer.set_expression("x + 1")  # a good expression clears the message
+    assert explorer.error_text == ""
+
+
+def test_half_typed_function_names_do_not_replace_the_graph(qtbot, explorer) -> None:
+    type_expression(qtbot, explorer, "x * y")
+    good = set(explorer.graph.nodes(data="op"))
+    explorer.expression_edit.clear()
+    qtbot.keyClicks(explorer.expression_edit, "tan")  # on the way to tanh(...)
+    assert explorer.typing  # nothing rebuilt while typing
+    assert set(explorer.graph.nodes(data="op")) == good
+    qtbot.keyClicks(explorer.expression_edit, "h(x)")
+    qtbot.waitUntil(lambda: not explorer.typing, timeout=5000)
+    assert "tanh" in {op for _, op in explorer.graph.nodes(data="op")}
