@@ -57,8 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     window = MainWindow()
     window.show()
     if args.file:
-        window.open_path(args.file)
-    if args.train:
+        window.open_path(args.file, play=args.train)  # a file that cannot be opened never trains
+    elif args.train:
         window.playground.play()
     if args.exit_when_shown:
         from PySide6.QtCore import QTimer

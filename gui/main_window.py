@@ -8,14 +8,20 @@ import os
 import time
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
     QFileDialog,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMessageBox,
+    QPlainTextEdit,
     QTabWidget,
+    QTextEdit,
     QWidget,
 )
 
@@ -26,6 +32,7 @@ APP_TITLE = "PyTorch Mini Playground"
 WEIGHT_FILTERS = "JSON weights (*.json);;safetensors (*.safetensors);;PyTorch state dict (*.pt)"
 EXPERIMENT_FILTER = "Experiment (*.json);;All files (*)"
 MODEL_GRAPH_INTERVAL = 0.4  # seconds between Model graph refreshes while training
+STATUS_SECONDS = 8.0  # how long a status message stays before the current state replaces it
 
 
 class MainWindow(QMainWindow):
@@ -65,13 +72,30 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.speed_label)
         self._build_actions()
 
+        # A message stays for STATUS_SECONDS, then the status bar shows the current state again.
+        self._status_timer = QTimer(self)
+        self._status_timer.setSingleShot(True)
+        self._status_timer.timeout.connect(self._show_state)
+        self._play_when_opened = False
+        self._form_note = ""
+        self.playground.note.connect(self._on_form_note)
         worker_obj = self.controller.worker
-        worker_obj.message.connect(self.show_status)
+        worker_obj.message.connect(self._on_worker_message)
+        worker_obj.runningChanged.connect(self._on_running)
+        worker_obj.configLoaded.connect(self._on_opened)
         worker_obj.failed.connect(self._on_failure)
         worker_obj.fileSaved.connect(self._on_saved)
         worker_obj.weightsLoaded.connect(self._on_weights_loaded)
         worker_obj.frameReady.connect(self._on_frame)
         self.last_error: tuple[str, str] | None = None
+        self.settings_note = ""
+
+        # Space, S and R mean play/pause, step and reset whatever has the focus, except a text field.
+        self._key_actions = {Qt.Key.Key_Space: self.play_action, Qt.Key.Key_S: self.step_action,
+                             Qt.Key.Key_R: self.reset_action}
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
 
         self.resize(1480, 900)
         if restore:
@@ -80,6 +104,33 @@ class MainWindow(QMainWindow):
             self.playground.set_config(DEFAULT_CONFIG)
         self.playground.apply_config()
         self.controller.set_stop_condition(*self.playground.controls.stop_condition())
+
+    # --- the training keys --------------------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        kind = event.type()
+        if kind not in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride):
+            return False
+        action = self._key_actions.get(event.key())
+        if action is None or event.modifiers() not in (Qt.KeyboardModifier.NoModifier,
+                                                       Qt.KeyboardModifier.KeypadModifier):
+            return False
+        if not isinstance(watched, QWidget) or watched.window() is not self or not self._training_keys_apply():
+            return False
+        if kind == QEvent.Type.ShortcutOverride:
+            event.accept()  # the key press comes here next; the menu shortcut must not fire as well
+            return True
+        if not event.isAutoRepeat():
+            action.trigger()
+        return True
+
+    def _training_keys_apply(self) -> bool:
+        """On the playground tab, unless the focus is where the key types text."""
+        if self.tabs.currentWidget() is not self.playground:
+            return False
+        focus = QApplication.focusWidget()
+        if isinstance(focus, (QLineEdit, QAbstractSpinBox, QTextEdit, QPlainTextEdit)):
+            return False
+        return not (isinstance(focus, QComboBox) and focus.isEditable())
 
     # --- tabs from the graph explorer ---------------------------------------------------------------
     def _add_explorer_tabs(self) -> None:
@@ -174,8 +225,46 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self._action("&About", self.show_about, None, "About PyTorch Mini"))
 
     # --- status -----------------------------------------------------------------------------------------------
-    def show_status(self, text: str) -> None:
+    def show_status(self, text: str, seconds: float = 0.0) -> None:
+        """Show a message; it gives way to the current state after ``seconds`` (default STATUS_SECONDS)."""
         self.status_label.setText(text)
+        self._status_timer.start(int(1000 * (seconds or STATUS_SECONDS)))
+
+    def _on_form_note(self, text: str) -> None:
+        """The form changed a field by itself: say so now, and keep saying it with the worker's answer."""
+        self._form_note = text
+        self.show_status(text)
+
+    def _on_worker_message(self, text: str) -> None:
+        if self._form_note:
+            text, self._form_note = f"{self._form_note} {text}", ""
+        self.show_status(text)
+
+    def _show_state(self) -> None:
+        """What is going on now, in place of an old message."""
+        frame = self.playground.last_frame
+        if self.playground.running:
+            text = "Training… Space pauses."
+        elif frame is None:
+            text = "Ready"
+        elif frame.snapshot.diverged:
+            text = "Training diverged: lower the learning rate and press Reset (R)."
+        elif frame.snapshot.step:
+            text = f"Paused at step {frame.snapshot.step:,}: Space trains on, S steps, R resets."
+        else:
+            text = "Model ready: press Play (Space) to train."
+        self.status_label.setText(text)
+
+    def _on_running(self, running: bool) -> None:
+        # A hint such as "press Play" is stale once training starts (and "Training…" once it stops).
+        if running or self.status_label.text().startswith("Training…"):
+            self._status_timer.stop()
+            self._show_state()  # now: a message sent with the change (a stop reason) comes after it
+
+    def _on_opened(self, _config: Any) -> None:
+        if self._play_when_opened:
+            self._play_when_opened = False
+            QTimer.singleShot(0, self.playground.play)  # queued behind the opening in the worker
 
     def _on_frame(self, frame: Frame) -> None:
         if frame.running:
@@ -186,6 +275,9 @@ class MainWindow(QMainWindow):
 
     def _on_failure(self, what: str, reason: str) -> None:
         self.last_error = (what, reason)
+        if self._play_when_opened and what.startswith("Opening"):
+            self._play_when_opened = False
+            reason += " Training was not started."
         self.show_status(f"{what} failed: {reason}")
         QMessageBox.warning(self, f"{what} failed", f"{what} failed:\n\n{reason}")
 
@@ -205,12 +297,14 @@ class MainWindow(QMainWindow):
     def save_experiment(self, path: str) -> None:
         self.controller.save_experiment(path)
 
-    def open_path(self, path: str) -> None:
+    def open_path(self, path: str, play: bool = False) -> None:
         """Open an experiment (config + weights + history) or a config JSON file.
 
         The worker reads and validates it (minitorch.io.load_experiment); a bad file shows
-        a message and leaves the current model as it was.
+        a message and leaves the current model as it was. ``play``: train once it is open
+        (never when it could not be opened).
         """
+        self._play_when_opened = play
         self.show_status(f"Opening {os.path.basename(path)}…")
         self.controller.open_experiment(os.fspath(path))
 
@@ -297,25 +391,30 @@ class MainWindow(QMainWindow):
 
     # --- settings and shutdown -------------------------------------------------------------------------------------
     def _restore_settings(self) -> None:
-        geometry = self.settings.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        state = self.settings.value("window/state")
-        if state is not None:
-            self.restoreState(state)
-        splitter = self.settings.value("window/splitter")
-        if splitter is not None:
-            self.playground.splitter.restoreState(splitter)
-        config = DEFAULT_CONFIG
+        # Qt's restore functions return False on bad bytes; anything that is not bytes is skipped.
+        for key, restore in (("window/geometry", self.restoreGeometry), ("window/state", self.restoreState),
+                             ("window/splitter", self.playground.splitter.restoreState)):
+            value = self.settings.value(key)
+            if isinstance(value, (bytes, bytearray, QByteArray)):
+                restore(value)
         saved = self.settings.value("config/last")
+        config: Any = DEFAULT_CONFIG
         if saved:
             try:
-                candidate = json.loads(str(saved))
+                config = json.loads(str(saved))
             except ValueError:
-                candidate = None  # unreadable: start from the defaults
-            if isinstance(candidate, dict):
-                config = candidate  # the worker validates it; a stale one falls back to the defaults
-        self.playground.set_config(config)
+                config = None
+        try:
+            if not isinstance(config, dict):
+                raise ValueError("not a configuration")
+            # The form checks types and ranges; the worker then validates the rest (a stale
+            # config it cannot build falls back to the defaults, with a note).
+            self.playground.set_config(config)
+        except (ValueError, TypeError, OverflowError) as exc:
+            self.playground.set_config(DEFAULT_CONFIG)
+            # Over the status line for a while: the worker's first messages do not replace it.
+            self.settings_note = f"Ignored the remembered settings ({exc}); started from the defaults."
+            self.statusBar().showMessage(self.settings_note, 15000)
         log_scale = self.settings.value("view/log_scale", False)
         self.playground.log_scale.setChecked(str(log_scale).lower() == "true")
 
@@ -329,6 +428,9 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> bool:
         """Stop the worker thread and wait for it (idempotent)."""
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
         for timer in self.findChildren(QTimer):
             timer.stop()
         return self.controller.shutdown()

@@ -29,6 +29,7 @@ from .panels._widgets import section_title
 from .worker import Frame, TrainingController
 
 NETWORK_HZ = 6  # refresh rate of the network drawing (and the accuracy plot) while training
+STARVED_SECONDS = 0.5  # a view not redrawn for this long while training is redrawn with the next frame
 
 # Posted after a frame's widget changes, at the paint request's own (low) priority, so it
 # is handled only after Qt has painted them: see Playground.show_frame.
@@ -61,11 +62,49 @@ DEFAULT_CONFIG: dict[str, Any] = {
 }
 
 
+# Config fields as the form labels them, and internal values as the form shows them.
+_FIELD_NAMES = {
+    "dataset": "Which dataset", "n_samples": "Points", "noise": "Noise", "test_fraction": "Test data",
+    "seed": "Seed", "csv_path": "CSV file", "label_column": "Label column", "features": "Features",
+    "hidden_layers": "Neurons", "activation": "Activation", "output_activation": "Output", "loss": "Loss",
+    "optimizer": "Optimizer", "lr": "Learning rate", "momentum": "Momentum", "batch_size": "Batch size",
+    "l1": "L1 regularisation", "l2": "L2 regularisation", "engine": "Engine",
+}
+_VALUE_NAMES = {
+    "mse": "mean squared error", "l1": "mean absolute error", "bce_logits": "binary cross-entropy",
+    "cross_entropy": "cross-entropy", "hinge": "hinge", "sgd": "SGD", "adam": "Adam", "adamw": "AdamW",
+    "rmsprop": "RMSprop", "spiral3": "Spiral, 3 classes", "multi_gaussian": "Multi-Gaussian",
+}
+
+
+def screen_text(message: str) -> str:
+    """A worker or TrainConfig message in the words on screen.
+
+    ``TrainConfig.loss: 'spiral3' has 3 classes; use 'cross_entropy`` becomes
+    ``Loss: Spiral, 3 classes has 3 classes; use cross-entropy``.
+    """
+    import re
+
+    def field(match: re.Match[str]) -> str:
+        return _FIELD_NAMES.get(match.group(1), match.group(1).replace("_", " ")) + ":"
+
+    def value(match: re.Match[str]) -> str:
+        word = match.group(1)
+        return _VALUE_NAMES.get(word, word)
+
+    text = re.sub(r"TrainConfig\.(\w+):", field, message)
+    text = re.sub(r"TrainConfig: ?", "", text)
+    # Quoted internal names lose their quotes (also a quote left unbalanced by trimming).
+    text = re.sub(r"'([\w.\-]+)'?", value, text)
+    return text[:1].upper() + text[1:]
+
+
 class Playground(QWidget):
     """The main tab. Emits ``frameShown`` after each frame is drawn (tests wait on it)."""
 
     frameShown = Signal(object)
     configSent = Signal(object)
+    note = Signal(str)  # a one-line status note: what the form changed by itself, and why
 
     def __init__(self, controller: TrainingController, parent: QWidget | None = None):
         super().__init__(parent)
@@ -76,6 +115,7 @@ class Playground(QWidget):
         self._sent_config: dict[str, Any] | None = None
         self._input_dim = 2
         self._data_version = -1
+        self._shown_generation = -1
         self._history = HistoryColumns()
         self._extra_config: dict[str, Any] = {}
         self._network_generation = -1
@@ -98,11 +138,12 @@ class Playground(QWidget):
         root.setContentsMargins(0, 0, 0, 0)
         root.setSpacing(0)
         root.addWidget(self.controls)
-        self.error_label = QLabel("")
+        # The banner floats over the top of the columns (see resizeEvent): showing or hiding
+        # it never moves the rest of the layout.
+        self.error_label = QLabel("", self)
         self.error_label.setObjectName("errorBanner")
         self.error_label.setWordWrap(True)
         self.error_label.setVisible(False)
-        root.addWidget(self.error_label)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
@@ -175,10 +216,12 @@ class Playground(QWidget):
         self._config_timer.setSingleShot(True)
         self._config_timer.setInterval(150)
         self._config_timer.timeout.connect(self.apply_config)
-        self.data_panel.changed.connect(self._config_timer.start)
+        self.data_panel.changed.connect(self._on_data_changed)
         self.builder.changed.connect(self._config_timer.start)
         self.controls.changed.connect(self._config_timer.start)
         self.controls.stopConditionChanged.connect(self._send_stop_condition)
+        self.controls.lr.clamped.connect(self.note)
+        self.controls.l2.clamped.connect(self.note)
         self.controls.playClicked.connect(self.toggle_play)
         self.controls.stepClicked.connect(self.step)
         self.controls.resetClicked.connect(self.reset)
@@ -220,7 +263,63 @@ class Playground(QWidget):
             with self.controller.worker.gui_turn.gui():
                 self._draw(self.last_frame)
 
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._place_banner()
+
+    def _place_banner(self) -> None:
+        top = self.controls.geometry().bottom() + 1
+        width = self.width()
+        self.error_label.setFixedWidth(width)
+        self.error_label.move(0, top)
+        self.error_label.adjustSize()
+        self.error_label.raise_()
+
+    def show_banner(self, text: str) -> None:
+        self.error_label.setText(text)
+        self.error_label.setVisible(bool(text))
+        if text:
+            self._place_banner()
+
     # --- config ------------------------------------------------------------------------------------
+    def _on_data_changed(self) -> None:
+        """Another data set: make the rest of the form fit it at once, then send the config."""
+        notes = self.fit_form_to_data()
+        if notes:
+            self.note.emit(" ".join(notes))
+        self._config_timer.start()
+
+    def fit_form_to_data(self) -> list[str]:
+        """Change the loss and features so that the form describes a model the data allows.
+
+        As in the TensorFlow Playground, no invalid combination can be reached: a data set with
+        three classes switches to cross-entropy, a regression set to mean squared error, 1-D
+        data unticks the features that need x2. Returns one note per change, in screen words.
+        """
+        from minitorch.datasets import DATASETS
+
+        info = DATASETS.get(self.data_panel.dataset.currentData())
+        if info is None or info.name == "csv":
+            self.builder.set_input_dim(None if info is not None else self.builder.input_dim)
+            return []  # a CSV file's shape is known once the worker has read it: see _draw
+        notes = []
+        task, classes = info.task, info.num_classes or 0
+        self.controls.set_task(task, classes)
+        loss = self.controls.loss.currentData()
+        wanted = None
+        if task == "regression" and loss not in ("mse", "l1"):
+            wanted = "mse"
+        elif classes > 2 and loss != "cross_entropy":
+            wanted = "cross_entropy"
+        if wanted is not None:
+            self.controls.show_loss(wanted)
+            reason = "regression data" if wanted == "mse" else f"this data has {classes} classes"
+            notes.append(f"Loss: {self.controls.loss.currentText()} ({reason}).")
+        note = self.builder.set_input_dim(info.input_dim)
+        if note:
+            notes.append(note)
+        return notes
+
     def current_config(self) -> dict[str, Any]:
         """The TrainConfig dict the form describes."""
         config = dict(DEFAULT_CONFIG)
@@ -262,17 +361,24 @@ class Playground(QWidget):
             self.configSent.emit(config)
 
     def _on_config_rejected(self, reason: str) -> None:
-        self._sent_config = None  # so the same config is re-checked after a fix elsewhere
-        kept = " The previous model is kept." if self.last_frame is not None else ""
-        self.error_label.setText(f"⚠ {reason}.{kept}".replace("..", "."))
-        self.error_label.setVisible(True)
-        if self.last_frame is None:  # nothing to show yet (e.g. a stale remembered config): use defaults
+        """The worker could not build the form's config: say why, and show the model that still trains."""
+        frame = self.last_frame
+        kept = " The previous model is kept." if frame is not None else ""
+        self.show_banner(f"⚠ {screen_text(reason).rstrip('.')}.{kept}")
+        self._config_timer.stop()
+        if frame is None:  # nothing to show yet (e.g. a stale remembered config): use defaults
             self.set_config(DEFAULT_CONFIG)
             self.apply_config()
+            return
+        # The form goes back to what is training, so it never shows a model that does not exist.
+        self.set_config(frame.config)
+        self.builder.set_input_dim(frame.data.input_dim)
+        self.controls.set_task(frame.data.task, frame.data.num_classes)
+        self._sent_config = self.current_config()
 
     def _on_config_accepted(self, config: Mapping[str, Any]) -> None:
         if dict(config) == self._sent_config:
-            self.error_label.setVisible(False)
+            self.show_banner("")
 
     def _send_stop_condition(self) -> None:
         self.controller.set_stop_condition(*self.controls.stop_condition())
@@ -363,10 +469,12 @@ class Playground(QWidget):
     def _draw(self, frame: Frame) -> None:
         self.last_frame = frame
         snap = frame.snapshot
-        if frame.data.version != self._data_version:
-            self._data_version = frame.data.version
+        if frame.data.version != self._data_version or frame.generation != self._shown_generation:
+            self._data_version, self._shown_generation = frame.data.version, frame.generation
             self.builder.set_input_dim(frame.data.input_dim)
             self.controls.set_task(frame.data.task, frame.data.num_classes)
+            if frame.data.input_dim <= 2:  # tick exactly the features this model uses
+                self.builder.show_features(list(frame.feature_names))
         self.controls.show_progress(int(snap.step), int(snap.epoch), frame.steps_per_second)
         self.loss_text.setText(self._loss_summary(frame))
         now = time.perf_counter()
@@ -387,13 +495,19 @@ class Playground(QWidget):
                 self.accuracy_plot.setVisible(classification)
             if not heavy_drawn or not running:
                 heavy_drawn = self.output_view.show_frame(frame) and running
-        network_due = not running or (not heavy_drawn and now - self._network_drawn >= 1 / NETWORK_HZ)
+        network_age = now - self._network_drawn
+        network_due = not running or network_age >= STARVED_SECONDS or (
+            not heavy_drawn and network_age >= 1 / NETWORK_HZ)
         if network_due:
             self.network_view.show_frame(frame)
             self._network_generation, self._network_drawn = frame.generation, now
             heavy_drawn = running
+        # Drawn in its turn, or in any case after STARVED_SECONDS: with slow training every
+        # frame brings a new output map, and the plot would otherwise wait for a pause.
+        accuracy_age = now - self._accuracy_drawn
         if columns is not None and classification and (
-                not running or (not heavy_drawn and now - self._accuracy_drawn >= 1 / NETWORK_HZ)):
+                not running or accuracy_age >= STARVED_SECONDS
+                or (not heavy_drawn and accuracy_age >= 1 / NETWORK_HZ)):
             self.accuracy_plot.set_columns(columns)
             self._accuracy_drawn = now
 
@@ -404,8 +518,9 @@ class Playground(QWidget):
         metrics = getattr(frame.snapshot, "metrics", None) or {}
 
         def pick(key: str) -> Any:
-            value = last.get(key) if hasattr(last, "get") else None
-            return metrics.get(key) if value is None and hasattr(metrics, "get") else value
+            # The latest metrics first: after loading weights they are newer than the history.
+            value = metrics.get(key) if hasattr(metrics, "get") else None
+            return last.get(key) if value is None and hasattr(last, "get") else value
 
         def fmt(value: Any) -> str:
             return "—" if value is None else f"{float(value):.3f}"

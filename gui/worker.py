@@ -300,7 +300,7 @@ class TrainingWorker(QObject):
         was_running = self._running
         self.pause()
         if self._config:
-            self._guard("Resetting the model", self._rebuild, self._config, keep_data=True)
+            self._guard("Resetting the model", self._rebuild, self._config, keep_data=True, keep_weights=False)
         if was_running:
             self.message.emit("Model reset; press Play to train again.")
 
@@ -394,11 +394,15 @@ class TrainingWorker(QObject):
                 break
 
     # --- building, live changes, files -----------------------------------------------------------
-    def _rebuild(self, config: Mapping[str, Any], keep_data: bool = False) -> None:
+    def _rebuild(self, config: Mapping[str, Any], keep_data: bool = False, keep_weights: bool = True) -> None:
+        from minitorch.training.carry_over import carry_over
+
         trainer = self._trainer_factory(config)  # may raise: the old trainer stays
+        # Another engine or optimizer keeps the trained weights, step counter and history.
+        kept = carry_over(self._trainer, trainer) if keep_weights else None
         self._install(trainer, dict(config), new_data=not keep_data or self._data is None)
         self.configAccepted.emit(dict(config))
-        self.message.emit("Model ready: press Play (Space) to train.")
+        self.message.emit(kept or "Model ready: press Play (Space) to train.")
 
     def _install(self, trainer: Any, config: dict[str, Any], new_data: bool = True) -> None:
         self._trainer = trainer

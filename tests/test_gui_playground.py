@@ -22,6 +22,7 @@ from PySide6.QtGui import QImage  # noqa: E402
 from PySide6.QtWidgets import QFileDialog, QMessageBox  # noqa: E402
 
 from gui.main_window import MainWindow  # noqa: E402
+from gui.playground import DEFAULT_CONFIG  # noqa: E402
 from minitorch import io as mio  # noqa: E402
 from minitorch.training import TrainConfig, Trainer  # noqa: E402
 
@@ -153,20 +154,178 @@ def test_extra_features_become_network_inputs(qtbot, window):
     assert len(frame.neuron_grids[0]) == 4  # one small map per input feature
 
 
-def test_invalid_combination_is_explained_inline(qtbot, window):
+def choose(combo, value):
+    combo.setCurrentIndex(combo.findData(value))
+
+
+def test_a_three_class_dataset_switches_the_loss_to_cross_entropy(qtbot, window):
     pg = window.playground
-    pg.controls.loss.setCurrentIndex(pg.controls.loss.findData("hinge"))
-    wait_for(qtbot, window, lambda f: f.config["loss"] == "hinge")
-    pg.data_panel.dataset.setCurrentIndex(pg.data_panel.dataset.findData("plane"))  # regression + hinge
-    qtbot.waitUntil(lambda: pg.error_label.isVisible(), timeout=3000)
-    assert "loss" in pg.error_label.text() and "regression" in pg.error_label.text()
-    assert window.playground.last_frame.config["dataset"] == "moons"  # the invalid config was not sent
-    pg.controls.loss.setCurrentIndex(pg.controls.loss.findData("mse"))
-    wait_for(qtbot, window, lambda f: f.config["dataset"] == "plane")
+    choose(pg.data_panel.dataset, "spiral3")
+    assert pg.controls.loss.currentData() == "cross_entropy"  # at once: the form never shows an invalid pair
+    frame = wait_for(qtbot, window, lambda f: f.config["dataset"] == "spiral3")
+    assert frame.config["loss"] == "cross_entropy" and frame.data.num_classes == 3
+    assert "Loss: Cross-entropy" in window.status_label.text()
     assert not pg.error_label.isVisible()
-    # For regression data the classification losses are greyed out in the combo.
+    mse = pg.controls.loss.model().item(pg.controls.loss.findData("mse"))
+    assert not mse.isEnabled()  # mse cannot be picked for three classes
+
+
+def test_a_regression_dataset_switches_a_classification_loss_to_mse(qtbot, window):
+    pg = window.playground
+    choose(pg.controls.loss, "hinge")
+    wait_for(qtbot, window, lambda f: f.config["loss"] == "hinge")
+    choose(pg.data_panel.dataset, "plane")
+    assert pg.controls.loss.currentData() == "mse"
+    frame = wait_for(qtbot, window, lambda f: f.config["dataset"] == "plane")
+    assert frame.config["loss"] == "mse"
+    assert "Loss: Mean squared error" in window.status_label.text()
+    assert not pg.error_label.isVisible()
     hinge = pg.controls.loss.model().item(pg.controls.loss.findData("hinge"))
     assert not hinge.isEnabled()
+
+
+def test_one_input_data_unticks_and_disables_the_x2_features(qtbot, window):
+    pg = window.playground
+    pg.builder.feature_boxes["x1^2"].setChecked(True)
+    wait_for(qtbot, window, lambda f: "x1^2" in f.feature_names)
+    choose(pg.data_panel.dataset, "sine")
+    boxes = pg.builder.feature_boxes
+    assert not boxes["x2"].isChecked() and not boxes["x2"].isEnabled()
+    assert boxes["x1"].isChecked() and boxes["x1^2"].isChecked() and boxes["x1^2"].isEnabled()
+    frame = wait_for(qtbot, window, lambda f: f.config["dataset"] == "sine")
+    assert list(frame.feature_names) == ["x1", "x1^2"] == pg.builder.features
+    assert "x₂" in window.status_label.text()
+
+
+def test_the_features_shown_are_those_of_the_model_after_a_csv(qtbot, window, tmp_path, monkeypatch):
+    pg = window.playground
+    choose(pg.data_panel.dataset, "sine")
+    wait_for(qtbot, window, lambda f: f.config["dataset"] == "sine")
+    rng = np.random.default_rng(0)
+    rows = ["a,b,label"] + [f"{x:.3f},{y:.3f},{int(x * y > 0)}" for x, y in rng.uniform(-1, 1, (60, 2))]
+    path = tmp_path / "mine.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    pg.data_panel.set_csv_path(str(path))
+    frame = wait_for(qtbot, window, lambda f: f.config["dataset"] == "csv")
+    assert list(frame.feature_names) == ["x1", "x2"]
+    qtbot.waitUntil(lambda: pg.builder.features == ["x1", "x2"], timeout=3000)
+    assert all(box.isEnabled() for box in pg.builder.feature_boxes.values())
+
+
+def test_a_rejected_config_leaves_the_form_showing_the_model_that_trains(qtbot, window, tmp_path):
+    pg = window.playground
+    bad = tmp_path / "broken.csv"
+    bad.write_text("a,b\n1,x\n", encoding="utf-8")
+    pg.data_panel.set_csv_path(str(bad))
+    qtbot.waitUntil(lambda: pg.error_label.isVisible(), timeout=10000)
+    assert pg.data_panel.dataset.currentData() == "moons" == pg.last_frame.config["dataset"]
+    text = pg.error_label.text()
+    assert "TrainConfig" not in text and text.count("'") % 2 == 0
+    # The banner floats: the columns below did not move.
+    assert pg.splitter.geometry().top() == pg.controls.geometry().bottom() + 1
+
+
+def test_screen_text_uses_the_names_on_screen():
+    from gui.playground import screen_text
+
+    text = screen_text("TrainConfig.loss: 'spiral3' has 3 classes; use 'cross_entropy")
+    assert text == "Loss: Spiral, 3 classes has 3 classes; use cross-entropy"
+    assert screen_text("TrainConfig.hidden_layers: bad") == "Neurons: bad"
+
+
+# --- what carries over ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("field, value", [("engine", "tensor"), ("optimizer", "sgd")])
+def test_engine_or_optimizer_change_keeps_the_trained_weights(qtbot, window, field, value):
+    pg = window.playground
+    trained = press_step(qtbot, window, times=6)
+    combo = pg.controls.engine if field == "engine" else pg.controls.optimizer
+    choose(combo, value)
+    frame = wait_for(qtbot, window, lambda f: f.config[field] == value)
+    assert frame.generation != trained.generation  # a new trainer ...
+    assert frame.snapshot.step == 6  # ... that carries on from step 6
+    assert len(frame.snapshot.history) == len(trained.snapshot.history)
+    for key, weight in trained.snapshot.state_dict.items():
+        np.testing.assert_allclose(frame.snapshot.state_dict[key], weight, rtol=0, atol=1e-12)
+    qtbot.waitUntil(lambda: "kept the trained weights" in window.status_label.text(), timeout=5000)
+    after = press_step(qtbot, window, times=1)
+    assert after.snapshot.step == 7 and after.snapshot.history[-1]["step"] == 7
+
+
+def test_an_architecture_change_starts_from_new_weights_and_says_so(qtbot, window):
+    press_step(qtbot, window, times=3)
+    window.playground.builder.set_neurons(0, 5)
+    frame = wait_for(qtbot, window, lambda f: f.config["hidden_layers"] == [5, 2])
+    assert frame.snapshot.step == 0
+    assert "kept" not in window.status_label.text()
+
+
+def test_an_experiment_wider_than_the_form_keeps_its_weights_on_edits(qtbot, window, tmp_path):
+    trainer = Trainer(TrainConfig.from_dict({**SMALL, "hidden_layers": [64], "seed": 3_000_000_000}))
+    trainer.run(3)
+    path = str(tmp_path / "wide.json")
+    mio.save_experiment(trainer, path)
+    with qtbot.waitSignal(window.controller.worker.configLoaded, timeout=10000):
+        window.open_path(path)
+    opened = wait_for(qtbot, window, lambda f: f.config["hidden_layers"] == [64])
+    pg = window.playground
+    assert pg.builder.hidden_layers == [64]
+    assert pg.data_panel.seed.value() == 3_000_000_000
+    pg.controls.lr.setValue(0.02)  # a live edit: the same model trains on
+    frame = wait_for(qtbot, window, lambda f: f.config["lr"] == pytest.approx(0.02))
+    assert frame.generation == opened.generation and frame.config["hidden_layers"] == [64]
+    assert frame.config["seed"] == 3_000_000_000
+
+
+# --- start-up and opening edge cases ------------------------------------------------------------------------
+@pytest.mark.parametrize("stored", [{"seed": 3_000_000_000, "n_samples": 120}, {"hidden_layers": ["a"]},
+                                    {"hidden_layers": 5}, {"lr": "fast"}, "not json {", [1, 2]])
+def test_a_corrupt_remembered_config_is_ignored_with_a_note(qtbot, qsettings_file, boxes, stored):
+    qsettings_file.setValue("config/last", stored if isinstance(stored, str) else json.dumps(stored))
+    qsettings_file.setValue("window/geometry", "garbage")
+    qsettings_file.sync()
+    win = MainWindow(settings=qsettings_file, restore=True)
+    qtbot.addWidget(win)
+    win.show()
+    try:
+        frame = wait_for(qtbot, win, lambda f: True)
+        if isinstance(stored, dict) and "seed" in stored:
+            assert frame.config["seed"] == 3_000_000_000  # big but valid: kept
+        else:
+            assert frame.config["hidden_layers"] == DEFAULT_CONFIG["hidden_layers"]
+            assert "Ignored the remembered settings" in win.settings_note
+    finally:
+        win.close()
+    assert win.controller.stopped
+
+
+def test_train_flag_with_a_corrupt_file_does_not_start(qtbot, qsettings_file, boxes, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{ not json", encoding="utf-8")
+    win = MainWindow(settings=qsettings_file, restore=False)
+    qtbot.addWidget(win)
+    win.show()
+    try:
+        wait_for(qtbot, win, lambda f: True)
+        win.open_path(str(bad), play=True)
+        qtbot.waitUntil(lambda: win.last_error is not None, timeout=10000)
+        qtbot.wait(300)
+        assert not win.playground.running and win.playground.last_frame.snapshot.step == 0
+        assert "not started" in win.status_label.text()
+    finally:
+        win.close()
+
+
+def test_train_flag_with_a_good_file_trains_it(qtbot, qsettings_file, boxes, tmp_path):
+    path = tmp_path / "cfg.json"
+    TrainConfig.from_dict({**SMALL, "hidden_layers": [3]}).save(path)
+    win = MainWindow(settings=qsettings_file, restore=False)
+    qtbot.addWidget(win)
+    win.show()
+    try:
+        win.open_path(str(path), play=True)
+        wait_for(qtbot, win, lambda f: f.config["hidden_layers"] == [3] and f.snapshot.step > 0)
+    finally:
+        win.close()
 
 
 # --- training --------------------------------------------------------------------------------------------
@@ -453,3 +612,99 @@ def test_model_graph_tab_forwards_the_chosen_sample_with_its_features(qtbot, win
                     timeout=15000)
     qtbot.waitUntil(lambda: not panel.busy, timeout=15000)
     assert panel.error == ""
+
+
+# --- keys, plots and status while training ------------------------------------------------------------------
+def test_space_plays_even_when_the_csv_button_has_the_focus(qtbot, window, tmp_path, monkeypatch):
+    pg = window.playground
+    path = tmp_path / "points.csv"
+    path.write_text("a,b,label\n" + "\n".join(f"{i % 7 - 3},{i % 5 - 2},{i % 2}" for i in range(40)) + "\n")
+    asked = []
+
+    def fake_dialog(*args, **kwargs):
+        asked.append(args)
+        return str(path), "CSV files (*.csv)"
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", fake_dialog)
+    qtbot.mouseClick(pg.data_panel.open_csv, Qt.MouseButton.LeftButton)
+    wait_for(qtbot, window, lambda f: f.config["dataset"] == "csv")
+    window.activateWindow()
+    pg.data_panel.open_csv.setFocus()
+    qtbot.keyClick(pg.data_panel.open_csv, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: pg.running, timeout=5000)
+    assert len(asked) == 1  # the dialog did not open again
+    qtbot.keyClick(pg.data_panel.open_csv, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: not pg.running, timeout=5000)
+    # A text field keeps its keys: typing "s" in the label column does not step.
+    step = pg.last_frame.snapshot.step
+    qtbot.keyClicks(pg.data_panel.label_column, "s r")
+    qtbot.wait(200)
+    assert pg.data_panel.label_column.text() == "s r" and pg.last_frame.snapshot.step == step
+    # S on a check box steps instead of doing nothing.
+    box = pg.show_test
+    qtbot.keyClick(box, Qt.Key.Key_S)
+    wait_for(qtbot, window, lambda f: f.snapshot.step == step + 1)
+
+
+def test_the_accuracy_plot_fills_while_slow_training_redraws_the_map_every_frame(qtbot, window):
+    import dataclasses
+
+    pg = window.playground
+    trained = press_step(qtbot, window, times=6)
+    rows = trained.snapshot.history
+
+    def frame_with(k, running, grid_version):
+        snapshot = dataclasses.replace(trained.snapshot, history=rows[:k], step=k)
+        return dataclasses.replace(trained, snapshot=snapshot, running=running, grid_version=grid_version)
+
+    pg._draw(frame_with(1, False, 1000))
+    assert len(pg.accuracy_plot.train_curve.getData()[0]) == 1
+    for k in range(2, 7):  # a slow run: a new output map in every frame, ~6 frames a second
+        qtbot.wait(150)
+        pg._draw(frame_with(k, True, 1000 + k))
+    assert len(pg.accuracy_plot.train_curve.getData()[0]) >= 4
+
+
+def test_a_typed_learning_rate_beyond_the_range_is_reported(qtbot, window):
+    pg = window.playground
+    window.activateWindow()
+    pg.controls.lr.setFocus()
+    pg.controls.lr.lineEdit().selectAll()
+    qtbot.keyClicks(pg.controls.lr.lineEdit(), "1000")
+    qtbot.keyClick(pg.controls.lr.lineEdit(), Qt.Key.Key_Return)
+    assert pg.controls.lr.value() == 10.0
+    qtbot.waitUntil(lambda: "1000 is beyond the maximum; set to 10" in window.status_label.text(), timeout=5000)
+
+
+def test_losses_are_shown_at_once_after_importing_weights(qtbot, window, tmp_path):
+    trainer = Trainer(TrainConfig.from_dict(SMALL))
+    trainer.run(30)
+    path = str(tmp_path / "w.json")
+    mio.save(trainer, path)
+    with qtbot.waitSignal(window.controller.worker.weightsLoaded, timeout=10000):
+        window.import_weights(path)
+    qtbot.waitUntil(lambda: "—" not in window.playground.loss_text.text(), timeout=5000)
+    expected = trainer.evaluate()
+    assert f"Training loss {expected['train_loss']:.3f}" in window.playground.loss_text.text()
+
+
+def test_the_status_shows_the_current_state_not_an_old_hint(qtbot, window):
+    assert "press Play" in window.status_label.text()
+    play(qtbot, window)
+    qtbot.waitUntil(lambda: window.status_label.text().startswith("Training"), timeout=5000)
+    pause(qtbot, window)
+    window._show_state()  # what the status timer does once a message has been up long enough
+    assert window.status_label.text().startswith("Paused at step")
+
+
+def test_cross_entropy_output_map_shades_by_confidence_unless_discretized(qtbot, window):
+    pg = window.playground
+    choose(pg.data_panel.dataset, "spiral3")
+    wait_for(qtbot, window, lambda f: f.config["dataset"] == "spiral3")
+    press_step(qtbot, window, times=5)
+    image = pg.output_view.image.image
+    colours = {tuple(c) for c in image.reshape(-1, 3)}
+    assert len(colours) > 10  # shades of three class colours
+    pg.discretize.setChecked(True)
+    hard = {tuple(c) for c in pg.output_view.image.image.reshape(-1, 3)}
+    assert len(hard) <= 3

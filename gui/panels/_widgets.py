@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 
 def caption(text: str) -> QLabel:
@@ -35,6 +35,18 @@ def labelled(text: str, widget: QWidget, tooltip: str) -> QWidget:
     layout.addWidget(widget)
     layout.setAlignment(Qt.AlignmentFlag.AlignTop)
     return box
+
+
+def show_value(spin: QSpinBox | QDoubleSpinBox, value: float) -> None:
+    """Show ``value`` exactly, widening the box's range when a file holds a value beyond it.
+
+    A spin box would clamp it, and the next edit would then silently change the model.
+    """
+    if value < spin.minimum():
+        spin.setMinimum(value)
+    if value > spin.maximum():
+        spin.setMaximum(value)
+    spin.setValue(value)
 
 
 def fill_combo(combo: QComboBox, items: Iterable[tuple[str, str]]) -> None:

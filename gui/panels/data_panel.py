@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRegularExpression, Qt, Signal
+from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ._widgets import labelled, section_title, select_data
+from ._widgets import labelled, section_title, select_data, show_value
 
 # Shown names of the data sets the training toolkit generates (minitorch.datasets.DATASETS).
 DATASET_TITLES = {
@@ -53,6 +54,39 @@ def available_datasets() -> list[str]:
     if "csv" not in names:
         names.append("csv")
     return names
+
+
+def _whole(value: Any) -> int:
+    """An integer field of a config; ValueError for anything else (a float, a bool, text)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"expected a whole number, got {value!r}")
+    return value
+
+
+class SeedEdit(QLineEdit):
+    """A non-negative whole number of any size (a seed from a file may exceed a spin box's 32 bits)."""
+
+    valueChanged = Signal(object)  # an int of any size
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__("0", parent)
+        self.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{1,30}"), self))
+        self._value = 0
+        self.editingFinished.connect(self._commit)
+
+    def value(self) -> int:
+        return self._value
+
+    def setValue(self, value: int) -> None:  # noqa: N802 (the spin box's name)
+        value = max(0, int(value))
+        self.setText(str(value))
+        if value != self._value:
+            self._value = value
+            self.valueChanged.emit(value)
+
+    def _commit(self) -> None:
+        text = self.text().strip()
+        self.setValue(int(text) if text else self._value)
 
 
 class DataPanel(QWidget):
@@ -114,9 +148,8 @@ class DataPanel(QWidget):
         self.n_samples.setValue(200)
         layout.addWidget(labelled("Points", self.n_samples, "How many points to generate (train + test)"))
 
-        self.seed = QSpinBox()
-        self.seed.setRange(0, 2**31 - 1)
-        self.seed.setMaximumWidth(90)
+        self.seed = SeedEdit()
+        self.seed.setMaximumWidth(110)
         self.regenerate = QPushButton("Regenerate")
         self.regenerate.setToolTip("Draw new data and new initial weights (the seed goes up by one)")
         seed_row = QHBoxLayout()
@@ -159,10 +192,10 @@ class DataPanel(QWidget):
                 self.csv_label.setText(os.path.basename(self.csv_path))
             select_data(self.dataset, config.get("dataset", "moons"))
             self._last_index = self.dataset.currentIndex()
-            self.n_samples.setValue(int(config.get("n_samples", 200)))
-            self.noise.setValue(float(config.get("noise", 0.1)))
-            self.test_percent.setValue(round(float(config.get("test_fraction", 0.3)) * 100))
-            self.seed.setValue(int(config.get("seed", 0)))
+            show_value(self.n_samples, _whole(config.get("n_samples", 200)))
+            show_value(self.noise, float(config.get("noise", 0.1)))
+            show_value(self.test_percent, round(float(config.get("test_fraction", 0.3)) * 100))
+            self.seed.setValue(_whole(config.get("seed", 0)))
             self.label_column.setText(str(config.get("label_column") or ""))
         finally:
             for widget in widgets:

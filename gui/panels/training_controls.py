@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ._widgets import caption, labelled, section_title, select_data, set_item_enabled
+from ._widgets import caption, labelled, section_title, select_data, set_item_enabled, show_value
 
 OPTIMIZERS = (("sgd", "SGD"), ("adam", "Adam"), ("adamw", "AdamW"), ("rmsprop", "RMSprop"))
 LOSSES = (
@@ -41,6 +41,33 @@ OUTPUT_ACTIVATIONS = (
 ENGINES = (("scalar", "Scalar graph"), ("tensor", "Vectorised tensor"))
 # Losses that only make sense for classification targets.
 CLASSIFICATION_LOSSES = {"bce_logits", "cross_entropy", "hinge"}
+
+
+class BoundedSpinBox(QDoubleSpinBox):
+    """A QDoubleSpinBox that says when a typed value was beyond its range (Qt clamps it silently)."""
+
+    clamped = Signal(str)  # a sentence for the status bar
+
+    def __init__(self, name: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.name = name
+        self._typed: float | None = None
+        self.editingFinished.connect(self._report)
+
+    def validate(self, text: str, pos: int) -> object:
+        try:
+            typed = float(text.strip().replace(self.suffix(), "").replace(",", ""))
+        except ValueError:
+            typed = None
+        self._typed = typed if typed is not None and not self.minimum() <= typed <= self.maximum() else None
+        return super().validate(text, pos)
+
+    def _report(self) -> None:
+        if self._typed is None:
+            return
+        typed, self._typed = self._typed, None
+        bound = "maximum" if typed > self.maximum() else "minimum"
+        self.clamped.emit(f"{self.name} {typed:g} is beyond the {bound}; set to {self.value():g}.")
 
 
 def _vline() -> QFrame:
@@ -98,7 +125,7 @@ class TrainingControls(QWidget):
         outer.addLayout(counters)
         outer.addWidget(_vline())
 
-        self.lr = QDoubleSpinBox()
+        self.lr = BoundedSpinBox("Learning rate")
         self.lr.setDecimals(5)
         self.lr.setRange(0.00001, 10.0)
         self.lr.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
@@ -116,7 +143,7 @@ class TrainingControls(QWidget):
         self.batch_size.setRange(1, 4096)
         self.batch_size.setValue(16)
         self.batch_size.setKeyboardTracking(False)
-        self.l2 = QDoubleSpinBox()
+        self.l2 = BoundedSpinBox("L2 regularisation")
         self.l2.setDecimals(5)
         self.l2.setRange(0.0, 10.0)
         self.l2.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
@@ -201,6 +228,15 @@ class TrainingControls(QWidget):
                 self.loss, "bce_logits", num_classes <= 2, "Binary cross-entropy needs two classes; use Cross-entropy"
             )
             set_item_enabled(self.loss, "hinge", num_classes <= 2, "Hinge loss needs two classes")
+        for value in ("mse", "l1"):
+            set_item_enabled(self.loss, value, regression or num_classes <= 2,
+                             "More than two classes need Cross-entropy")
+
+    def show_loss(self, value: str) -> None:
+        """Select a loss without it counting as an edit (the caller sends the config)."""
+        self.loss.blockSignals(True)
+        select_data(self.loss, value)
+        self.loss.blockSignals(False)
 
     def set_engine_available(self, engine: str, available: bool, reason: str) -> None:
         set_item_enabled(self.engine, engine, available, reason)
@@ -232,11 +268,11 @@ class TrainingControls(QWidget):
         for widget in widgets:
             widget.blockSignals(True)
         try:
-            self.lr.setValue(float(config.get("lr", 0.03)))
+            show_value(self.lr, float(config.get("lr", 0.03)))
             select_data(self.optimizer, config.get("optimizer", "adam"))
-            self.momentum.setValue(float(config.get("momentum", 0.0)))
-            self.batch_size.setValue(int(config.get("batch_size", 16)))
-            self.l2.setValue(float(config.get("l2", 0.0)))
+            show_value(self.momentum, float(config.get("momentum", 0.0)))
+            show_value(self.batch_size, int(config.get("batch_size", 16)))
+            show_value(self.l2, float(config.get("l2", 0.0)))
             select_data(self.loss, config.get("loss", "mse"))
             select_data(self.output_activation, config.get("output_activation"))
             select_data(self.engine, config.get("engine", "scalar"))

@@ -350,10 +350,12 @@ class Trainer:
         return self.backend.state_dict()
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Load weights (validated, all-or-nothing); clears ``diverged`` so training can go on."""
+        """Load weights (validated, all-or-nothing); clears ``diverged`` and re-evaluates ``last_metrics``."""
         self.backend.load_state_dict(state_dict)
         self._good_state = self.backend.state_dict()
         self.diverged = None
+        # The losses shown next are those of the loaded weights, not of the ones they replaced.
+        self.last_metrics = {"step": self.step_count, "epoch": self.epoch, **self.evaluate()}
 
     def architecture(self) -> dict[str, Any]:
         """What `minitorch.io` writes next to the weights."""
