@@ -114,7 +114,7 @@ class MainWindow(QMainWindow):
         if action is None or event.modifiers() not in (Qt.KeyboardModifier.NoModifier,
                                                        Qt.KeyboardModifier.KeypadModifier):
             return False
-        if not isinstance(watched, QWidget) or watched.window() is not self or not self._training_keys_apply():
+        if not isinstance(watched, QWidget) or watched.window() is not self or not self._training_keys_apply(watched):
             return False
         if kind == QEvent.Type.ShortcutOverride:
             event.accept()  # the key press comes here next; the menu shortcut must not fire as well
@@ -123,14 +123,16 @@ class MainWindow(QMainWindow):
             action.trigger()
         return True
 
-    def _training_keys_apply(self) -> bool:
-        """On the playground tab, unless the focus is where the key types text."""
+    def _training_keys_apply(self, receiver: QWidget) -> bool:
+        """On the playground tab, unless the key goes to a widget that types text."""
         if self.tabs.currentWidget() is not self.playground:
             return False
-        focus = QApplication.focusWidget()
-        if isinstance(focus, (QLineEdit, QAbstractSpinBox, QTextEdit, QPlainTextEdit)):
-            return False
-        return not (isinstance(focus, QComboBox) and focus.isEditable())
+        for widget in (receiver, receiver.parentWidget()):  # a spin box's or combo's line edit: its parent
+            if isinstance(widget, (QLineEdit, QAbstractSpinBox, QTextEdit, QPlainTextEdit)):
+                return False
+            if isinstance(widget, QComboBox) and widget.isEditable():
+                return False
+        return True
 
     # --- tabs from the graph explorer ---------------------------------------------------------------
     def _add_explorer_tabs(self) -> None:

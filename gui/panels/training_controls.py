@@ -55,12 +55,19 @@ class BoundedSpinBox(QDoubleSpinBox):
         self.editingFinished.connect(self._report)
 
     def validate(self, text: str, pos: int) -> object:
+        # Qt refuses a keystroke that leaves the range ("1000" stops at "100" with a maximum of 10):
+        # remember the refused number, to say so once editing ends.
         try:
             typed = float(text.strip().replace(self.suffix(), "").replace(",", ""))
         except ValueError:
             typed = None
-        self._typed = typed if typed is not None and not self.minimum() <= typed <= self.maximum() else None
+        if typed is not None and not self.minimum() <= typed <= self.maximum():
+            self._typed = typed
         return super().validate(text, pos)
+
+    def focusInEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        self._typed = None
+        super().focusInEvent(event)
 
     def _report(self) -> None:
         if self._typed is None:
