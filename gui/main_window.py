@@ -302,7 +302,7 @@ class MainWindow(QMainWindow):
     def open_path(self, path: str, play: bool = False) -> None:
         """Open an experiment (config + weights + history) or a config JSON file.
 
-        The worker reads and validates it (minitorch.io.load_experiment); a bad file shows
+        The worker reads and validates it (minitorch.training.load_experiment); a bad file shows
         a message and leaves the current model as it was. ``play``: train once it is open
         (never when it could not be opened).
         """
@@ -313,7 +313,7 @@ class MainWindow(QMainWindow):
     def export_csv(self, path: str) -> None:
         frame = self.playground.last_frame
         history = frame.snapshot.history if frame is not None else ()
-        from minitorch.io import atomic_write_bytes  # lazy: the toolkit loads after the window shows
+        from minitorch.fileio import atomic_write_bytes  # lazy: the toolkit loads after the window shows
         from minitorch.training.history import history_csv
 
         atomic_write_bytes(path, history_csv(history).encode("utf-8"))
@@ -321,7 +321,7 @@ class MainWindow(QMainWindow):
 
     def export_png(self, path: str) -> None:
         self.playground.build_plots()
-        from minitorch.io import atomic_write
+        from minitorch.fileio import atomic_write
 
         image = self.playground.grab()
 

@@ -464,15 +464,15 @@ class TrainingWorker(QObject):
         self.message.emit(f"Loaded weights from {os.path.basename(path)}")
 
     def _save_experiment(self, path: str) -> None:
-        from minitorch import io as mio
+        from minitorch.training import save_experiment
 
-        mio.save_experiment(self._trainer, path)
+        save_experiment(self._trainer, path)
         self.fileSaved.emit("experiment", path)
 
     def _open_experiment(self, path: str) -> None:
-        from minitorch import io as mio
+        from minitorch.training import load_experiment
 
-        trainer = mio.load_experiment(path)  # an experiment or a bare config; validated
+        trainer = load_experiment(path)  # an experiment or a bare config; validated
         self.pause()
         config = dict(trainer.config.to_dict())
         self.configLoaded.emit(config)  # first, so the form shows the file before its first frame

@@ -1,20 +1,17 @@
 """minitorch: a small, readable, PyTorch-like autograd engine.
 
-- `minitorch.engine.Tensor`: the seed's scalar autograd value.
-- `minitorch.nn`: modules (`Neuron`, `Layer`, `MLP`, ...).
+- `minitorch.Tensor`: the n-d tensor, the class of ``minitorch.tensor(...)`` (as ``torch.Tensor``).
+- `minitorch.Scalar`: the seed's scalar autograd value (``from minitorch.engine import Tensor``
+  still names it, as in the seed).
+- `minitorch.nn`, `minitorch.optim`: modules, losses and optimizers under PyTorch's names.
 """
 
+from . import backend, ndtensor, nn, optim
+from ._version import __version__
 from .autograd import enable_grad, is_grad_enabled, no_grad
-from .engine import Tensor
-
-__version__ = "0.1.0"
-
-__all__ = ["Tensor", "no_grad", "enable_grad", "is_grad_enabled", "__version__"]
-
-# N-d tensors (issue 4): `minitorch.tensor(...)` builds a `minitorch.ndtensor.Tensor` (alias NDTensor).
-from . import backend, ndtensor  # noqa: E402
-from .ndtensor import Tensor as NDTensor  # noqa: E402
-from .ndtensor import (  # noqa: E402
+from .engine import Scalar
+from .ndtensor import (
+    Tensor,
     arange,
     cat,
     float32,
@@ -32,12 +29,30 @@ from .ndtensor import (  # noqa: E402
     zeros_like,
 )
 
-__all__ += [
-    "backend", "ndtensor", "NDTensor", "tensor", "zeros", "ones", "full", "zeros_like", "ones_like",
-    "randn", "rand", "arange", "cat", "stack", "where", "manual_seed", "float32", "float64",
+__all__ = [
+    "__version__",
+    "Tensor",
+    "Scalar",
+    "tensor",
+    "zeros",
+    "ones",
+    "full",
+    "zeros_like",
+    "ones_like",
+    "randn",
+    "rand",
+    "arange",
+    "cat",
+    "stack",
+    "where",
+    "manual_seed",
+    "float32",
+    "float64",
+    "no_grad",
+    "enable_grad",
+    "is_grad_enabled",
+    "backend",
+    "ndtensor",
+    "nn",
+    "optim",
 ]
-
-# Training toolkit (issue 3): `minitorch.optim.SGD(...)` after a plain `import minitorch`, as with torch.
-from . import optim  # noqa: E402
-
-__all__ += ["optim"]

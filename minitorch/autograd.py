@@ -1,6 +1,6 @@
 """The autograd core shared by the scalar and the n-dimensional engines.
 
-Both `minitorch.engine.Tensor` (one number per node) and `minitorch.ndtensor.Tensor`
+Both `minitorch.engine.Scalar` (one number per node) and `minitorch.ndtensor.Tensor`
 (one array per node) store their inputs in ``_prev``; this module orders such graphs
 for the backward pass and holds the global "record a graph?" switch (`no_grad`).
 """

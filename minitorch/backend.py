@@ -24,6 +24,7 @@ __all__ = [
     "cuda_unavailable_reason",
     "device_of",
     "to_device",
+    "as_numpy",
     "to_numpy",
     "array_types",
     "array_module_of",
@@ -142,6 +143,19 @@ def to_device(array: Any, device: str) -> Any:
     index = 0 if device == "cuda" else int(device[5:])
     with cupy.cuda.Device(index):
         return cupy.asarray(array)
+
+
+def as_numpy(value: Any) -> np.ndarray:
+    """The values of anything array-like as a numpy array on the host: numbers and nested lists,
+    numpy or CuPy arrays, minitorch n-d tensors and torch tensors (on any device)."""
+    if value.__class__ is np.ndarray:
+        return value
+    data = getattr(value, "data", None)
+    if data.__class__ is np.ndarray or (_cupy is not None and isinstance(data, _cupy.ndarray)):
+        return to_numpy(data)  # a minitorch n-d tensor
+    if hasattr(value, "detach") and hasattr(value, "cpu"):
+        return value.detach().cpu().numpy()  # a torch tensor
+    return to_numpy(value)
 
 
 def to_numpy(array: Any) -> np.ndarray:

@@ -106,8 +106,8 @@ _CONFIG_FLAGS = ("dataset", "n_samples", "noise", "test_fraction", "seed", "csv_
 
 
 def _make_trainer(args: argparse.Namespace) -> Any:
-    from .io import FormatError, load_experiment
-    from .training import TrainConfig, Trainer
+    from .fileio import FormatError
+    from .training import TrainConfig, Trainer, load_experiment
 
     changes = {name: getattr(args, name) for name in _CONFIG_FLAGS if getattr(args, name) is not None}
     if isinstance(changes.get("label_column"), str) and changes["label_column"].isdigit():
@@ -133,12 +133,13 @@ def _make_trainer(args: argparse.Namespace) -> Any:
 
 def _export(trainer: Any, args: argparse.Namespace, console: Any) -> None:
     from . import io
+    from .training import save_experiment
 
     for path in args.export:
         io.save(trainer, path)
         console.print(f"weights saved to {path}")
     if args.save_experiment:
-        io.save_experiment(trainer, args.save_experiment)
+        save_experiment(trainer, args.save_experiment)
         console.print(f"experiment saved to {args.save_experiment}")
     if args.save_config:
         trainer.config.save(args.save_config)

@@ -1,11 +1,11 @@
-"""The scalar autograd engine: a `Tensor` holds one number and remembers how it was made.
+"""The scalar autograd engine: a `Scalar` holds one number and remembers how it was made.
 
 Every operation computes its value *and* its local derivatives (d out / d input) at
 once, side by side, and stores them on the result. ``backward()`` then only has to
 apply the chain rule: ``input.grad += local_derivative * out.grad``, walking the graph
 from the result back to the leaves.
 
-    >>> x = Tensor(2.0)
+    >>> x = Scalar(2.0)
     >>> y = (x ** 2).relu()
     >>> y.backward()
     >>> x.grad
@@ -22,9 +22,9 @@ from operator import attrgetter
 from typing import Any
 
 from .autograd import GRAD_STATE, enable_grad, is_grad_enabled, no_grad
-from .errors import DivisionByZeroError, DomainError, TensorTypeError
+from .errors import DivisionByZeroError, DomainError, TensorTypeError, mixed_engines_error
 
-__all__ = ["Tensor", "no_grad", "enable_grad", "is_grad_enabled"]
+__all__ = ["Scalar", "Tensor", "no_grad", "enable_grad", "is_grad_enabled"]
 
 Number = int | float
 _INF = float("inf")
@@ -47,12 +47,20 @@ def _as_number(value: object, what: str) -> Number:
         raise TensorTypeError(f"{what} must be an int or float, got None")
     if isinstance(value, str):
         raise TensorTypeError(f"{what} must be an int or float, got the string {value!r}")
+    if _is_nd_tensor(value):
+        raise mixed_engines_error(what)
     if isinstance(value, (list, tuple)) or hasattr(value, "shape"):
         raise TensorTypeError(
             f"{what} must be a single int or float, got {type(value).__name__}; "
-            "the scalar engine holds one number per Tensor (use minitorch.tensor(...) for arrays)"
+            "the scalar engine holds one number per Scalar (use minitorch.tensor(...) for arrays)"
         )
     raise TensorTypeError(f"{what} must be an int or float, got {type(value).__name__}")
+
+
+def _is_nd_tensor(value: object) -> bool:
+    """True for the n-d engine's tensor (checked by name: the engine never imports ndtensor)."""
+    kind = type(value)
+    return kind.__name__ == "Tensor" and kind.__module__.startswith("minitorch.")
 
 
 def _fmt(number: Number) -> str:
@@ -89,7 +97,7 @@ def _pow_exponent_grad(base: Number, out: Number) -> float:
     return 0.0 if base == 0 else _NAN
 
 
-class Tensor:
+class Scalar:
     """A scalar value in a computation graph, with its gradient.
 
     ``data`` is the number, ``grad`` is d(root)/d(this) after ``root.backward()``.
@@ -103,14 +111,16 @@ class Tensor:
 
     def __init__(self, data: Number, label: str = ""):
         if type(data) is not float and type(data) is not int:
-            if isinstance(data, Tensor):
-                raise TensorTypeError("Tensor(...) takes a number; to copy a Tensor use Tensor(t.data)")
-            data = _as_number(data, "Tensor data")
+            if isinstance(data, Scalar):
+                raise TensorTypeError("Scalar(...) takes a number; to copy a Scalar use Scalar(t.data)")
+            if _is_nd_tensor(data):
+                raise mixed_engines_error("Scalar(...)")
+            data = _as_number(data, "Scalar data")
         self.data = data
         self.grad: Number = 0
-        self._a: Tensor | None = None  # first input (None for a leaf)
+        self._a: Scalar | None = None  # first input (None for a leaf)
         self._da: Number = 0  # d(self)/d(first input)
-        self._b: Tensor | None = None  # second input, for binary operations
+        self._b: Scalar | None = None  # second input, for binary operations
         self._db: Number = 0
         self._op = ""
         self._id = next(_COUNTER)
@@ -123,7 +133,7 @@ class Tensor:
         return self._op
 
     @property
-    def inputs(self) -> tuple[Tensor, ...]:
+    def inputs(self) -> tuple[Scalar, ...]:
         """The Tensors this value was computed from (empty for a leaf)."""
         if self._a is None:
             return ()
@@ -143,42 +153,42 @@ class Tensor:
         return self._a is None
 
     def __repr__(self) -> str:
-        return f"Tensor(data={self.data}, grad={self.grad})"
+        return f"Scalar(data={self.data}, grad={self.grad})"
 
     # --- arithmetic: value and local derivatives side by side ---------------------------
-    def __add__(self, other: Tensor | Number) -> Tensor:
-        if type(other) is Tensor:
+    def __add__(self, other: Scalar | Number) -> Scalar:
+        if type(other) is Scalar:
             return _node(self.data + other.data, "+", self, 1, other, 1)
         other = _as_number(other, "operand of +")
         return _node(self.data + other, f"+ {other!r}", self, 1)
 
-    def __radd__(self, other: Number) -> Tensor:  # number + tensor (and sum() starting at 0)
+    def __radd__(self, other: Number) -> Scalar:  # number + tensor (and sum() starting at 0)
         other = _as_number(other, "operand of +")
         return _node(other + self.data, f"{other!r} +", self, 1)
 
-    def __sub__(self, other: Tensor | Number) -> Tensor:
-        if type(other) is Tensor:
+    def __sub__(self, other: Scalar | Number) -> Scalar:
+        if type(other) is Scalar:
             return _node(self.data - other.data, "-", self, 1, other, -1)
         other = _as_number(other, "operand of -")
         return _node(self.data - other, f"- {other!r}", self, 1)
 
-    def __rsub__(self, other: Number) -> Tensor:
+    def __rsub__(self, other: Number) -> Scalar:
         other = _as_number(other, "operand of -")
         return _node(other - self.data, f"{other!r} -", self, -1)
 
-    def __mul__(self, other: Tensor | Number) -> Tensor:
-        if type(other) is Tensor:
+    def __mul__(self, other: Scalar | Number) -> Scalar:
+        if type(other) is Scalar:
             # d(ab)/da = b, d(ab)/db = a
             return _node(self.data * other.data, "*", self, other.data, other, self.data)
         other = _as_number(other, "operand of *")
         return _node(self.data * other, f"* {other!r}", self, other)
 
-    def __rmul__(self, other: Number) -> Tensor:
+    def __rmul__(self, other: Number) -> Scalar:
         other = _as_number(other, "operand of *")
         return _node(other * self.data, f"{other!r} *", self, other)
 
-    def __truediv__(self, other: Tensor | Number) -> Tensor:
-        if type(other) is Tensor:
+    def __truediv__(self, other: Scalar | Number) -> Scalar:
+        if type(other) is Scalar:
             b = other.data
             if b == 0:
                 raise DivisionByZeroError(f"division by zero: {self.data} / {other!r}")
@@ -189,67 +199,67 @@ class Tensor:
             raise DivisionByZeroError(f"division by zero: {self!r} / 0")
         return _node(self.data / other, f"/ {other!r}", self, 1 / other)
 
-    def __rtruediv__(self, other: Number) -> Tensor:
+    def __rtruediv__(self, other: Number) -> Scalar:
         other = _as_number(other, "numerator")
         b = self.data
         if b == 0:
             raise DivisionByZeroError(f"division by zero: {_fmt(other)} / {self!r}")
         return _node(other / b, f"{other!r} /", self, -other / (b * b))
 
-    def __neg__(self) -> Tensor:
+    def __neg__(self) -> Scalar:
         return _node(-self.data, "neg", self, -1)
 
-    def __pos__(self) -> Tensor:
+    def __pos__(self) -> Scalar:
         return self
 
-    def __pow__(self, exponent: Tensor | Number) -> Tensor:
+    def __pow__(self, exponent: Scalar | Number) -> Scalar:
         base = self.data
-        if type(exponent) is Tensor:
+        if type(exponent) is Scalar:
             y = exponent.data
             out = _pow_value(base, y)
             # d(x^y)/dx = y x^(y-1), d(x^y)/dy = x^y log x
             return _node(out, "**", self, _pow_base_grad(base, y), exponent, _pow_exponent_grad(base, out))
-        if not isinstance(exponent, numbers.Real):
+        if not isinstance(exponent, numbers.Real) and not _is_nd_tensor(exponent):
             raise TensorTypeError(
-                f"exponent must be a number or a Tensor, got {type(exponent).__name__} {exponent!r}"
+                f"exponent must be a number or a Scalar, got {type(exponent).__name__} {exponent!r}"
             )
         n = _as_number(exponent, "exponent")
         return _node(_pow_value(base, n), f"** {_fmt(n)}", self, _pow_base_grad(base, n))
 
-    def __rpow__(self, base: Number) -> Tensor:
+    def __rpow__(self, base: Number) -> Scalar:
         base = _as_number(base, "base of **")
         out = _pow_value(base, self.data)
         return _node(out, f"{_fmt(base)} **", self, _pow_exponent_grad(base, out))
 
     # --- functions and activations -------------------------------------------------------
-    def exp(self) -> Tensor:
+    def exp(self) -> Scalar:
         try:
             out = math.exp(self.data)
         except OverflowError:  # PyTorch returns inf, so do we
             out = _INF
         return _node(out, "exp", self, out)  # d(e^x)/dx = e^x
 
-    def log(self) -> Tensor:
+    def log(self) -> Scalar:
         x = self.data
         if x <= 0:
             raise DomainError(f"log of a non-positive number ({x}): log is defined only for x > 0")
         return _node(math.log(x), "log", self, 1 / x)
 
-    def relu(self) -> Tensor:
+    def relu(self) -> Scalar:
         x = self.data
         return _node(x if x > 0 else 0, "relu", self, 1 if x > 0 else 0)
 
-    def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
+    def leaky_relu(self, negative_slope: float = 0.01) -> Scalar:
         x = self.data
         # PyTorch uses the negative slope at exactly 0
         slope = 1 if x > 0 else negative_slope
         return _node(x * slope, "leaky_relu", self, slope)
 
-    def tanh(self) -> Tensor:
+    def tanh(self) -> Scalar:
         t = math.tanh(self.data)  # math.tanh never overflows, unlike (e^2x - 1)/(e^2x + 1)
         return _node(t, "tanh", self, 1 - t * t)
 
-    def sigmoid(self) -> Tensor:
+    def sigmoid(self) -> Scalar:
         x = self.data
         if x >= 0:
             s = 1 / (1 + math.exp(-x))
@@ -295,29 +305,33 @@ class Tensor:
                 node._b.grad += node._db * g
 
 
+# The seed's name for the scalar class: ``from minitorch.engine import Tensor`` keeps working.
+# Inside the package it is called Scalar, so it is never confused with the n-d minitorch.Tensor.
+Tensor = Scalar
+
 _creation_order = attrgetter("_id")
 
 
 def _node(
     data: Number,
     op: str,
-    a: Tensor,
+    a: Scalar,
     da: Number,
-    b: Tensor | None = None,
+    b: Scalar | None = None,
     db: Number = 0,
     # bound once as locals: this function runs once per node of every graph
     _new: Callable = object.__new__,
     _grad_state: Any = GRAD_STATE,
     _next_id: Callable = _COUNTER.__next__,
-) -> Tensor:
+) -> Scalar:
     """The result ``data`` of operation ``op`` on input ``a`` (and ``b``), with the local
     derivatives d(result)/da = ``da`` and d(result)/db = ``db``.
 
-    A plain function rather than ``Tensor.__init__``: the public constructor validates its
+    A plain function rather than ``Scalar.__init__``: the public constructor validates its
     argument, while operations produce numbers that are valid by construction, and this
     path runs once per node of every graph.
     """
-    out = _new(Tensor)
+    out = _new(Scalar)
     out.data = data
     out.grad = 0
     if _grad_state.enabled:

@@ -27,3 +27,17 @@ class ShapeError(MinitorchError, ValueError):
 
 class DeviceError(MinitorchError, ValueError):
     """An unknown or unavailable device was requested."""
+
+
+def mixed_engines_error(where: str) -> TensorTypeError:
+    """The one message for mixing a scalar-engine ``Scalar`` with an n-d ``minitorch.Tensor``.
+
+    Both engines raise this error, so a learner who mixes them reads the same explanation
+    whichever operand came first; ``where`` names the operation (e.g. ``"operand of +"``).
+    """
+    return TensorTypeError(
+        f"{where}: cannot mix a Scalar and an n-d Tensor. minitorch.engine.Scalar is the scalar "
+        "engine (one number per graph node); minitorch.Tensor, made by minitorch.tensor(...), is the "
+        "n-d engine (one array per node). Convert one side: minitorch.tensor(s.data) turns a Scalar s "
+        "into a Tensor, Scalar(t.item()) turns a one-element Tensor t into a Scalar"
+    )

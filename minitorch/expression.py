@@ -4,7 +4,7 @@
     >>> expr.variables
     ('w1', 'x1', 'w2', 'x2', 'b')
     >>> out = expr.evaluate({"w1": 0.5, "x1": 1.0, "w2": -1.0, "x2": 2.0, "b": 0.1})
-    >>> out.backward()                      # out is a minitorch.engine.Tensor
+    >>> out.backward()                      # out is a minitorch.engine.Scalar
 
 Only a whitelist is accepted: numbers, variable names, ``+ - * / **``, unary ``-``/``+``,
 and the engine's functions ``exp log relu tanh sigmoid leaky_relu``, called either as
@@ -15,7 +15,7 @@ number of syntax-tree nodes, the nesting depth and the size of constant exponent
 hostile expression from hanging the program.
 
 The same checked tree is evaluated by interchangeable backends: minitorch's scalar
-`Tensor` (the graph the explorer draws), plain Python floats (a reference), and PyTorch
+`Scalar` (the graph the explorer draws), plain Python floats (a reference), and PyTorch
 float64 tensors (imported lazily, for "Verify with PyTorch").
 """
 
@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .engine import Tensor
+from .engine import Scalar
 from .errors import DivisionByZeroError, MinitorchError
 
 __all__ = [
@@ -115,25 +115,25 @@ class Expression:
     tree: tuple = field(repr=False)
     texts: dict = field(default_factory=dict, repr=False, compare=False)  # id(subtree) -> its source text
 
-    def evaluate(self, values: Mapping[str, float]) -> Tensor:
-        """Build the minitorch graph; each variable becomes a leaf `Tensor` labelled with its name.
+    def evaluate(self, values: Mapping[str, float]) -> Scalar:
+        """Build the minitorch graph; each variable becomes a leaf `Scalar` labelled with its name.
 
-        Returns a `Tensor` even for a constant expression (then a leaf). Math errors raise the
+        Returns a `Scalar` even for a constant expression (then a leaf). Math errors raise the
         engine's `DomainError` / `DivisionByZeroError`.
         """
         return self.evaluate_traced(values)[0]
 
-    def evaluate_with_leaves(self, values: Mapping[str, float]) -> tuple[Tensor, dict[str, Tensor]]:
-        """Like `evaluate`, but also return the leaf Tensor of every variable (to read their grads)."""
+    def evaluate_with_leaves(self, values: Mapping[str, float]) -> tuple[Scalar, dict[str, Scalar]]:
+        """Like `evaluate`, but also return the leaf Scalar of every variable (to read their grads)."""
         root, leaves, _ = self.evaluate_traced(values)
         return root, leaves
 
-    def evaluate_traced(self, values: Mapping[str, float]) -> tuple[Tensor, dict[str, Tensor], dict[int, str]]:
+    def evaluate_traced(self, values: Mapping[str, float]) -> tuple[Scalar, dict[str, Scalar], dict[int, str]]:
         """Like `evaluate_with_leaves`, plus ``{id(tensor): source text}`` for every operation node."""
-        leaves = {name: Tensor(_value_of(values, name), label=name) for name in self.variables}
+        leaves = {name: Scalar(_value_of(values, name), label=name) for name in self.variables}
         trace: dict[int, str] = {}
         result = _walk(self.tree, leaves, _TENSOR_OPS, trace, self.texts)
-        return (result if isinstance(result, Tensor) else Tensor(float(result))), leaves, trace
+        return (result if isinstance(result, Scalar) else Scalar(float(result))), leaves, trace
 
     def evaluate_float(self, values: Mapping[str, float]) -> float:
         """Reference evaluation with plain Python floats (no graph)."""
@@ -392,15 +392,15 @@ def _float_binary(op: str, a: float, b: float) -> float:
     if op == "/" and b == 0:
         raise DivisionByZeroError(f"division by zero: {a:g} / 0")
     if op == "**":  # the engine's rules (errors for 0 ** negative and negative ** fraction, inf on overflow)
-        return (Tensor(a) ** b).data
+        return (Scalar(a) ** b).data
     return _BINARY_OPS[op](a, b)
 
 
 def _float_call(name: str, x: float, constants: tuple) -> float:
-    return float(getattr(Tensor(x), name)(*constants).data)
+    return float(getattr(Scalar(x), name)(*constants).data)
 
 
-def _tensor_binary(op: str, a: Any, b: Any) -> Tensor:
+def _tensor_binary(op: str, a: Any, b: Any) -> Scalar:
     return _BINARY_OPS[op](a, b)
 
 

@@ -3,8 +3,8 @@ a step-by-step replay of backpropagation, and the graph of a network's forward p
 
 Everything here is Qt-free; `gui.explorer` draws what this module computes.
 
-    >>> from minitorch import Tensor
-    >>> x = Tensor(2.0, label="x")
+    >>> from minitorch import Scalar
+    >>> x = Scalar(2.0, label="x")
     >>> y = (x * x + 1).tanh()
     >>> y.backward()
     >>> g = to_networkx(y)            # nodes 0..n-1, node 0 is y; edges point the way data flows
@@ -29,7 +29,7 @@ import numpy as np
 
 from .autograd import reverse_topological_order
 from .errors import MinitorchError, ShapeError
-from .io import atomic_write
+from .fileio import atomic_write
 
 __all__ = [
     "IncompleteGraphError",
@@ -659,7 +659,7 @@ def model_graph(
     A network with several outputs is drawn up to the sum of its outputs, whose gradient
     flows back to every node.
     """
-    from .engine import Tensor
+    from .engine import Scalar
 
     sizes = model.sizes
     if len(sample) != sizes[0]:
@@ -674,7 +674,7 @@ def model_graph(
     for i, value in enumerate(sample):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(float(value)):
             raise ValueError(f"sample value {i} must be a finite number, got {value!r}")
-        leaf = Tensor(float(value), label=input_names[i])
+        leaf = Scalar(float(value), label=input_names[i])
         names[id(leaf)] = input_names[i]
         inputs.append(leaf)
     known: set[int] = {id(t) for t in inputs}

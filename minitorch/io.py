@@ -1,10 +1,9 @@
-"""Save and load weights (.json, .safetensors, .pt), convert to PyTorch, and keep whole experiments.
+"""Save and load weights (.json, .safetensors, .pt) and convert models to PyTorch.
 
     io.save(model_or_trainer_or_state_dict, "model.json", metadata={"note": "moons"})
     ckpt = io.load("model.safetensors")      # a Checkpoint: state_dict, architecture, metadata
     io.load_into(model, "model.pt")          # validated, all-or-nothing
     net = io.to_torch(model)                 # the equivalent torch.nn.Sequential (float64)
-    io.save_experiment(trainer, "run.json"); trainer = io.load_experiment("run.json")
 
 Formats, chosen by the file extension:
 
@@ -16,28 +15,39 @@ Formats, chosen by the file extension:
   keys) that ``torch.load(path, weights_only=True)`` reads and the Sequential built from
   the same architecture loads with ``load_state_dict``. torch is imported only here, lazily.
 
-Every write goes to a temporary file in the same folder, then ``os.replace`` renames it,
-so a crash mid-export never leaves a broken file under the user's name. Every load is
-validated (format, version, keys, shapes, finiteness) before anything is changed.
+Every write goes through `minitorch.fileio` (atomic, with the permissions a plain write
+gives). Every load is validated (format, version, keys, shapes, finiteness) before anything
+is changed. Whole experiments (config + weights + history) live in `minitorch.training`.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
-import math
 import os
 import re
 import struct
-import tempfile
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from .errors import MinitorchError, ShapeError
+from ._version import __version__
+from .errors import ShapeError
+from .fileio import (
+    EXPERIMENT_FORMAT,
+    WEIGHTS_FORMAT,
+    FormatError,
+    as_float64,
+    atomic_write,
+    atomic_write_bytes,
+    atomic_write_text,
+    read_json,
+    tensors_from_json,
+    tensors_to_json,
+)
 
 __all__ = [
     "FormatError",
@@ -47,62 +57,14 @@ __all__ = [
     "load_into",
     "load_model",
     "to_torch",
-    "save_experiment",
-    "load_experiment",
-    "atomic_write_bytes",
-    "atomic_write_text",
     "FORMATS",
 ]
 
-WEIGHTS_FORMAT = "minitorch-weights"
-EXPERIMENT_FORMAT = "minitorch-experiment"
 FORMAT_VERSION = 1
 FORMATS = (".json", ".safetensors", ".pt")
 _TORCH_ACTIVATIONS = {"tanh": "Tanh", "relu": "ReLU", "sigmoid": "Sigmoid", "leaky_relu": "LeakyReLU",
                       "linear": "Identity"}
 _KEY = re.compile(r"^(\d+)\.(weight|bias)$")
-
-
-class FormatError(MinitorchError, ValueError):
-    """A file that is not a valid minitorch file: wrong format, version, structure or a corrupt body."""
-
-
-# --- atomic writes ------------------------------------------------------------------------------------
-def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> None:
-    """Call ``write(tmp)`` on a temporary file next to ``path``, flush it to disk, then rename it
-    over ``path``: a crash never leaves a half-written file under the user's name.
-
-    The temporary name keeps ``path``'s extension, for writers that pick a format from it.
-    Every file minitorch and the playground write goes through here.
-    """
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    suffix = os.path.splitext(path)[1]
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=f".tmp{suffix}", dir=folder)
-    os.close(fd)
-    try:
-        write(tmp)
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (see `atomic_write`)."""
-
-    def write(tmp: str) -> None:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-
-    atomic_write(path, write)
-
-
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 # --- what gets saved ----------------------------------------------------------------------------------
@@ -155,22 +117,6 @@ def _architecture_of(obj: Any) -> dict[str, Any] | None:
     return None
 
 
-def _as_float64(value: Any, key: str) -> np.ndarray:
-    if hasattr(value, "detach"):  # torch
-        value = value.detach().cpu().numpy()
-    elif hasattr(value, "get") and hasattr(value, "device") and not isinstance(value, np.ndarray):
-        value = value.get()  # CuPy
-    elif hasattr(value, "numpy") and not isinstance(value, np.ndarray):
-        value = value.numpy()  # an n-d minitorch tensor
-    try:
-        array = np.array(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise FormatError(f"tensor {key!r} is not numeric or is ragged") from None
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"tensor {key!r} contains NaN or infinite values")
-    return array
-
-
 def _extract(obj: Any) -> tuple[OrderedDict[str, np.ndarray], dict[str, Any] | None]:
     """(state_dict as float64 arrays, architecture or None) from a trainer, model or state_dict."""
     if isinstance(obj, Checkpoint):
@@ -190,7 +136,7 @@ def _extract(obj: Any) -> tuple[OrderedDict[str, np.ndarray], dict[str, Any] | N
     for key, value in state.items():
         if not isinstance(key, str):
             raise TypeError(f"state_dict keys must be strings, got {key!r}")
-        out[key] = _as_float64(value, key)
+        out[key] = as_float64(value, key)
     if arch is None:
         arch = _infer_architecture(out)
     return out, arch
@@ -287,8 +233,6 @@ def _require_activations(arch: dict[str, Any] | None, purpose: str) -> dict[str,
 
 
 def _metadata_for(obj: Any, metadata: dict[str, Any] | None) -> dict[str, Any]:
-    from . import __version__
-
     meta: dict[str, Any] = {"saved_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                             "minitorch_version": __version__}
     config = getattr(obj, "config", None)
@@ -344,8 +288,7 @@ def _weights_json(state: Mapping[str, np.ndarray], arch: dict[str, Any] | None, 
         "format": WEIGHTS_FORMAT,
         "format_version": FORMAT_VERSION,
         "architecture": arch,
-        "shapes": {k: list(v.shape) for k, v in state.items()},
-        "state_dict": {k: v.tolist() for k, v in state.items()},
+        **tensors_to_json(state),
         "metadata": meta,
     }
 
@@ -390,7 +333,7 @@ def load(path: str | os.PathLike) -> Checkpoint:
     if not os.path.isfile(path):
         raise FileNotFoundError(f"no such file: {path}")
     if ext == ".json":
-        data = _read_json(path)
+        data = read_json(path)
         if data.get("format") == EXPERIMENT_FORMAT:
             _check_version(data, path)
             state, arch = _state_from_json(data, path)
@@ -408,29 +351,6 @@ def load(path: str | os.PathLike) -> Checkpoint:
     return _load_pt(path)
 
 
-def _read_json(path: str) -> dict[str, Any]:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle, parse_constant=_reject_constant)
-    except UnicodeDecodeError:
-        raise FormatError(f"{path} is not a text JSON file (binary or corrupt)") from None
-    except json.JSONDecodeError as exc:
-        raise FormatError(f"{path} is truncated or not valid JSON ({exc.msg} at line {exc.lineno})") from None
-    except _NonFiniteNumber as exc:
-        raise ValueError(f"{path}: {exc}") from None
-    if not isinstance(data, dict):
-        raise FormatError(f"{path} is not a minitorch file (the JSON top level is not an object)")
-    return data
-
-
-class _NonFiniteNumber(ValueError):
-    pass
-
-
-def _reject_constant(name: str) -> float:
-    raise _NonFiniteNumber(f"the file contains {name}: weights must be finite numbers (NaN or infinite value)")
-
-
 def _check_version(data: dict[str, Any], path: str) -> None:
     version = data.get("format_version")
     if version != FORMAT_VERSION:
@@ -439,18 +359,7 @@ def _check_version(data: dict[str, Any], path: str) -> None:
 
 def _state_from_json(data: dict[str, Any], path: str) -> tuple[OrderedDict[str, np.ndarray], dict | None]:
     arch = _validate_architecture(data.get("architecture"))
-    raw = data.get("state_dict")
-    if not isinstance(raw, dict):
-        raise FormatError(f"{path} has no 'state_dict' object")
-    shapes = data.get("shapes")
-    if not isinstance(shapes, dict) or set(shapes) != set(raw):
-        raise FormatError(f"{path}: 'shapes' must list the shape of every tensor in 'state_dict'")
-    state = OrderedDict()
-    for key, value in raw.items():
-        array = _as_float64(value, key)
-        if list(array.shape) != shapes[key]:
-            raise ShapeError(f"{path}: tensor {key!r} has shape {list(array.shape)} but the file says {shapes[key]}")
-        state[key] = array
+    state = tensors_from_json(data, path)
     _validate_state(state, arch, path)
     return state, arch
 
@@ -480,7 +389,7 @@ def _load_safetensors(path: str) -> Checkpoint:
         user_meta = json.loads(meta.get("metadata", "{}"))
     except json.JSONDecodeError as exc:
         raise FormatError(f"{path}: its metadata is not valid JSON ({exc.msg})") from None
-    state = OrderedDict((k, _as_float64(v, k)) for k, v in sorted(tensors.items(), key=_key_order))
+    state = OrderedDict((k, as_float64(v, k)) for k, v in sorted(tensors.items(), key=_key_order))
     _validate_state(state, arch, path)
     return Checkpoint(state, arch, user_meta if isinstance(user_meta, dict) else {}, "safetensors")
 
@@ -499,7 +408,7 @@ def _load_pt(path: str) -> Checkpoint:
                           f"{str(exc).splitlines()[0] if str(exc) else ''})") from None
     if not isinstance(obj, Mapping) or not all(hasattr(v, "detach") for v in obj.values()):
         raise FormatError(f"{path} does not hold a state_dict (a dict of tensors); got {type(obj).__name__}")
-    state = OrderedDict((k, _as_float64(v, k)) for k, v in obj.items())
+    state = OrderedDict((k, as_float64(v, k)) for k, v in obj.items())
     arch = _infer_architecture(state)
     if arch is None:
         raise FormatError(f"{path}: its keys {list(state)[:4]} are not those of a torch.nn.Sequential of Linear layers")
@@ -556,100 +465,3 @@ def to_torch(obj: Any, dtype: Any = None) -> Any:
     net = torch.nn.Sequential(*layers)
     net.load_state_dict({k: torch.from_numpy(v).to(dtype) for k, v in state.items()})
     return net
-
-
-# --- experiments: config + weights + history in one JSON file ---------------------------------------------
-def save_experiment(trainer: Any, path: str | os.PathLike, metadata: dict[str, Any] | None = None) -> None:
-    """Write the trainer's config, weights, history and progress to one JSON file (atomically).
-
-    The optimizer's internal state (momenta) is not saved: training resumes with fresh momenta.
-    """
-    state, arch = _extract(trainer)
-    arch = _validate_architecture(arch)
-    meta = _metadata_for(trainer, metadata)
-    meta.pop("training", None)  # the experiment stores these at the top level
-    for entry in trainer.history:
-        for key, value in entry.items():
-            if isinstance(value, float) and not math.isfinite(value):
-                raise ValueError(f"history entry at step {entry.get('step')} has a non-finite {key}")
-    document = {
-        "format": EXPERIMENT_FORMAT,
-        "format_version": FORMAT_VERSION,
-        "config": trainer.config.to_dict(),
-        "architecture": arch,
-        "shapes": {k: list(v.shape) for k, v in state.items()},
-        "state_dict": {k: v.tolist() for k, v in state.items()},
-        "step": trainer.step_count,
-        "epoch": trainer.epoch,
-        "diverged": trainer.diverged,
-        "history": trainer.history,
-        "metadata": meta,
-    }
-    atomic_write_text(path, json.dumps(document, indent=1, allow_nan=False) + "\n")
-
-
-_HISTORY_NUMBERS = ("train_loss", "test_loss", "train_acc", "test_acc", "lr", "batch_loss")
-
-
-def load_experiment(path: str | os.PathLike) -> Any:
-    """A `Trainer` rebuilt from an experiment file: same config, weights, history and step count.
-
-    A config file (written by ``TrainConfig.save`` or a bare object of config fields, like the
-    examples in assets/examples) gives a fresh Trainer for that config.
-    """
-    from .training import TrainConfig, Trainer
-    from .training.config import CONFIG_FORMAT
-
-    path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"no such file: {path}")
-    data = _read_json(path)
-    kind = data.get("format")
-    if kind == WEIGHTS_FORMAT:
-        raise FormatError(f"{path} holds weights only; open it with Import weights (minitorch.io.load)")
-    if kind not in (EXPERIMENT_FORMAT, CONFIG_FORMAT, None):
-        raise FormatError(f"{path} is not a minitorch experiment or config file (format {kind!r})")
-    if kind != EXPERIMENT_FORMAT:
-        try:
-            return Trainer(TrainConfig.from_dict(data))
-        except (TypeError, ValueError) as exc:
-            if kind is None and not (set(data) & {"dataset", "hidden_layers", "loss"}):
-                raise FormatError(f"{path} is not a minitorch experiment or config file") from None
-            raise type(exc)(f"{path}: {exc}") from None
-    _check_version(data, path)
-    try:
-        config = TrainConfig.from_dict(data.get("config"))
-    except ValueError as exc:
-        raise FormatError(f"{path}: invalid config: {exc}") from None
-    state, arch = _state_from_json(data, path)
-    history = _validate_history(data.get("history", []), path)
-    step, epoch = data.get("step", 0), data.get("epoch", 0)
-    for name, value in (("step", step), ("epoch", epoch)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise FormatError(f"{path}: '{name}' must be a non-negative integer, got {value!r}")
-    trainer = Trainer(config)
-    if arch is not None and arch["sizes"] != trainer.spec.sizes:
-        raise ShapeError(f"{path}: the weights are for MLP{tuple(arch['sizes'])} but the config builds "
-                         f"MLP{tuple(trainer.spec.sizes)}")
-    trainer.load_state_dict(state)
-    trainer.restore_history(history, epoch=epoch)
-    trainer.step_count = step
-    diverged = data.get("diverged")
-    trainer.diverged = diverged if isinstance(diverged, str) else None
-    return trainer
-
-
-def _validate_history(history: Any, path: str) -> list[dict[str, Any]]:
-    if not isinstance(history, list):
-        raise FormatError(f"{path}: 'history' must be a list")
-    out = []
-    for i, entry in enumerate(history):
-        if not isinstance(entry, dict) or not isinstance(entry.get("step"), int):
-            raise FormatError(f"{path}: history entry {i} is not an object with an integer 'step'")
-        for key in _HISTORY_NUMBERS:
-            value = entry.get(key)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
-                                      or not math.isfinite(value)):
-                raise FormatError(f"{path}: history entry {i} has a bad {key} {value!r}")
-        out.append(dict(entry))
-    return out

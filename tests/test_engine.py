@@ -11,7 +11,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from minitorch.engine import Tensor, no_grad
+from minitorch.engine import Scalar, no_grad
 from minitorch.errors import DivisionByZeroError, DomainError, MinitorchError, TensorTypeError
 
 REL = 1e-12
@@ -29,7 +29,7 @@ def t64(value):
 
 def check(fn, *values, torch_fn=None):
     """Run fn on our Tensors and on torch tensors; compare the output and every input's gradient."""
-    ours = [Tensor(float(v)) for v in values]
+    ours = [Scalar(float(v)) for v in values]
     out = fn(*ours)
     out.backward()
     theirs = [t64(v) for v in values]
@@ -96,7 +96,7 @@ def test_unary_matches_torch(name, x):
 def test_activations_stay_finite_at_extremes(x):
     for name in ("tanh", "sigmoid"):
         check(UNARY[name][0], x, torch_fn=UNARY[name][1])
-    big = Tensor(x).exp()
+    big = Scalar(x).exp()
     assert big.data == pytest.approx(torch.exp(torch.tensor(x, dtype=torch.float64)).item())
 
 
@@ -117,8 +117,8 @@ def test_reused_variable_accumulates():
 
 
 def test_reused_intermediate_node():
-    a = Tensor(-4.0)
-    b = Tensor(2.0)
+    a = Scalar(-4.0)
+    b = Scalar(2.0)
     c = a + b
     d = a * b + b**3
     c = c + c + 1
@@ -148,7 +148,7 @@ def test_reused_intermediate_node():
 
 
 def test_leaf_gradients_accumulate_across_backward_calls_like_torch():
-    x = Tensor(3.0)
+    x = Scalar(3.0)
     y = x * x
     y.backward()
     y.backward()
@@ -160,7 +160,7 @@ def test_leaf_gradients_accumulate_across_backward_calls_like_torch():
 
 
 def test_second_backward_does_not_double_count_intermediates():
-    x = Tensor(2.0)
+    x = Scalar(2.0)
     h = x * 3  # intermediate
     y = h * h
     y.backward()
@@ -171,7 +171,7 @@ def test_second_backward_does_not_double_count_intermediates():
 
 
 def test_zeroing_grads_between_steps():
-    x = Tensor(1.0)
+    x = Scalar(1.0)
     (x * 5).backward()
     x.grad = 0
     (x * 7).backward()
@@ -179,14 +179,14 @@ def test_zeroing_grads_between_steps():
 
 
 def test_backward_on_a_leaf_accumulates():
-    x = Tensor(1.5)
+    x = Scalar(1.5)
     x.backward()
     x.backward()
     assert x.grad == 2
 
 
 def test_deep_chain_of_a_million_nodes_needs_no_recursion():
-    x = Tensor(0.5)
+    x = Scalar(0.5)
     out = x
     for _ in range(1_000_000):
         out = out + 1e-6
@@ -196,7 +196,7 @@ def test_deep_chain_of_a_million_nodes_needs_no_recursion():
 
 
 def test_no_grad_records_no_graph():
-    x = Tensor(2.0)
+    x = Scalar(2.0)
     with no_grad():
         y = (x * x).tanh() + 1
     assert y.inputs == () and y.op == "+ 1"
@@ -217,7 +217,7 @@ def test_no_grad_is_per_thread_like_torch():
     worker = threading.Thread(target=evaluate_without_graph)
     worker.start()
     inside.wait(5)
-    x = Tensor(2.0)
+    x = Scalar(2.0)
     y = x * x  # this thread still records while the other one is inside no_grad()
     go_on.set()
     worker.join()
@@ -225,8 +225,8 @@ def test_no_grad_is_per_thread_like_torch():
 
 
 def test_graph_is_readable_and_nodes_hashable():
-    x = Tensor(2.0, label="x")
-    y = Tensor(3.0)
+    x = Scalar(2.0, label="x")
+    y = Scalar(3.0)
     z = x * y + x
     assert z.op == "+"
     assert z.inputs[1] is x
@@ -241,8 +241,8 @@ def test_graph_is_readable_and_nodes_hashable():
 
 
 def test_int_data_stays_int_like_the_seed():
-    a, b = Tensor(4), Tensor(3)
-    e = (a + b) * Tensor(2)
+    a, b = Scalar(4), Scalar(3)
+    e = (a + b) * Scalar(2)
     e.backward()
     assert (e.data, a.grad) == (14, 2)
     assert isinstance(a.grad, int)
@@ -252,53 +252,92 @@ def test_int_data_stays_int_like_the_seed():
 @pytest.mark.parametrize("bad", ["abc", None, [1.0, 2.0], 1 + 2j, object()])
 def test_bad_constructor_input_names_the_problem(bad):
     with pytest.raises(TensorTypeError) as info:
-        Tensor(bad)
-    assert "Tensor data" in str(info.value) or "Tensor" in str(info.value)
+        Scalar(bad)
+    assert "Scalar data" in str(info.value) or "Scalar" in str(info.value)
 
 
 def test_constructor_accepts_numpy_scalars():
     import numpy as np
 
-    assert Tensor(np.float64(1.5)).data == 1.5
-    assert type(Tensor(np.float32(1.5)).data) is float
-    assert Tensor(np.int64(3)).data == 3
+    assert Scalar(np.float64(1.5)).data == 1.5
+    assert type(Scalar(np.float32(1.5)).data) is float
+    assert Scalar(np.int64(3)).data == 3
 
 
 @pytest.mark.parametrize("x", [0.0, -1.0])
 def test_log_domain_error(x):
     with pytest.raises(DomainError, match="log of a non-positive number"):
-        Tensor(x).log()
+        Scalar(x).log()
 
 
 def test_division_by_zero_is_named():
     with pytest.raises(DivisionByZeroError, match="division by zero"):
-        Tensor(1.0) / 0
+        Scalar(1.0) / 0
     with pytest.raises(DivisionByZeroError, match="division by zero"):
-        Tensor(1.0) / Tensor(0.0)
+        Scalar(1.0) / Scalar(0.0)
     with pytest.raises(DivisionByZeroError, match="division by zero"):
-        2 / Tensor(0.0)
+        2 / Scalar(0.0)
     with pytest.raises(DivisionByZeroError):
-        Tensor(0.0) ** -1
+        Scalar(0.0) ** -1
     assert issubclass(DivisionByZeroError, ZeroDivisionError)
 
 
 @pytest.mark.parametrize("exponent", ["2", [2], None, (1, 2)])
 def test_non_scalar_exponent_type(exponent):
     with pytest.raises(TensorTypeError, match="exponent"):
-        Tensor(2.0) ** exponent
+        Scalar(2.0) ** exponent
 
 
 def test_negative_base_fractional_power_is_a_domain_error_not_a_complex_number():
     with pytest.raises(DomainError, match="non-integer power"):
-        Tensor(-8.0) ** (1 / 3)
+        Scalar(-8.0) ** (1 / 3)
 
 
 def test_bad_operands():
     with pytest.raises(TensorTypeError):
-        Tensor(1.0) + "x"
+        Scalar(1.0) + "x"
     with pytest.raises(TensorTypeError):
-        Tensor(1.0) * None
+        Scalar(1.0) * None
     assert issubclass(TensorTypeError, MinitorchError) and issubclass(TensorTypeError, TypeError)
+
+
+def test_seed_name_tensor_is_the_scalar_class():
+    from minitorch.engine import Tensor
+
+    assert Tensor is Scalar
+    x = Tensor(2.0)
+    (x * x).backward()
+    assert type(x) is Scalar and x.grad == 4.0
+
+
+MIXES = {
+    "scalar + tensor": lambda s, t: s + t,
+    "scalar * tensor": lambda s, t: s * t,
+    "scalar / tensor": lambda s, t: s / t,
+    "scalar ** tensor": lambda s, t: s**t,
+    "Scalar(tensor)": lambda s, t: Scalar(t),
+}
+
+
+@pytest.mark.parametrize("name", list(MIXES))
+def test_mixing_engines_is_one_clear_error(name):
+    import minitorch
+
+    with pytest.raises(TensorTypeError) as info:
+        MIXES[name](Scalar(2.0), minitorch.tensor([1.0]))
+    message = str(info.value)
+    assert "cannot mix a Scalar and an n-d Tensor" in message
+    assert "minitorch.tensor(s.data)" in message and "Scalar(t.item())" in message
+
+
+def test_mixed_engines_message_comes_from_one_helper():
+    from minitorch.errors import mixed_engines_error
+
+    error = mixed_engines_error("operand of +")
+    assert isinstance(error, TensorTypeError)
+    with pytest.raises(TensorTypeError) as info:
+        Scalar(2.0) + __import__("minitorch").tensor([1.0])
+    assert str(info.value) == str(error)
 
 
 # --- random graphs against torch --------------------------------------------------------------
@@ -352,9 +391,9 @@ def run_program(values, steps, make, lib):
 @given(programs())
 def test_random_graphs_match_torch(program):
     values, steps = program
-    ours = run_program(values, steps, lambda v: Tensor(v), None)
+    ours = run_program(values, steps, lambda v: Scalar(v), None)
     theirs = run_program(values, steps, t64, torch)
-    out = ours[-1] + sum(ours[len(values):], Tensor(0.0)) * 0.5  # reuse many intermediates
+    out = ours[-1] + sum(ours[len(values):], Scalar(0.0)) * 0.5  # reuse many intermediates
     ref = theirs[-1] + sum(theirs[len(values):], torch.tensor(0.0, dtype=torch.float64)) * 0.5
     out.backward()
     ref.backward()

@@ -82,10 +82,10 @@ if os.environ.get("MINITORCH_TEST_FAKE_CUPY") == "1":
     _install_numpy_backed_fake_cupy()
 
 import minitorch  # noqa: E402
+import minitorch.nn.functional as F  # noqa: E402
 from minitorch import backend, nn, optim  # noqa: E402
 from minitorch.errors import DeviceError  # noqa: E402
 from minitorch.ndtensor import tensor  # noqa: E402
-from minitorch.nn import tensor_functional as F  # noqa: E402
 
 needs_cuda = pytest.mark.skipif(
     not backend.cuda_available(), reason=backend.cuda_unavailable_reason() or "CUDA present"

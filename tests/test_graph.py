@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-from minitorch import Tensor
 from minitorch.autograd import reverse_topological_order
+from minitorch.engine import Scalar
 from minitorch.errors import ShapeError
 from minitorch.expression import parse
 from minitorch.graph import (
@@ -39,13 +39,13 @@ EXPRESSIONS = [
 ]
 
 
-def build(text: str) -> Tensor:
+def build(text: str) -> Scalar:
     return parse(text).evaluate(VALUES)
 
 
 def test_nodes_edges_and_attributes() -> None:
-    x = Tensor(2.0, label="x")
-    y = Tensor(-1.0, label="y")
+    x = Scalar(2.0, label="x")
+    y = Scalar(-1.0, label="y")
     out = (x * y + x).tanh()
     out.backward()
     g = to_networkx(out)
@@ -71,7 +71,7 @@ def test_node_order_is_the_engines_backward_order() -> None:
 
 
 def test_same_input_twice_is_one_edge_with_summed_local_gradient() -> None:
-    x = Tensor(3.0, label="x")
+    x = Scalar(3.0, label="x")
     out = x * x
     g = to_networkx(out)
     assert g.number_of_edges() == 1
@@ -80,7 +80,7 @@ def test_same_input_twice_is_one_edge_with_summed_local_gradient() -> None:
 
 
 def test_names_groups_and_extra_attributes() -> None:
-    x = Tensor(1.0)
+    x = Scalar(1.0)
     out = x.exp()
     g = to_networkx(out, names={id(x): "input"}, groups={id(out): "n0"}, attributes={"expr": {id(out): "exp(x)"}})
     assert g.nodes[1]["label"] == "input" and g.nodes[0]["group"] == "n0" and g.nodes[0]["expr"] == "exp(x)"
@@ -216,7 +216,7 @@ def test_graphml_of_ndtensor_graph_turns_arrays_into_text(tmp_path) -> None:
 
 
 def test_dot_text_is_valid_and_escaped(tmp_path) -> None:
-    x = Tensor(1.5, label='say "hi"\\')
+    x = Scalar(1.5, label='say "hi"\\')
     out = (x * 2).relu()
     text = to_dot(to_networkx(out), name="my graph")
     assert text.startswith("digraph my_graph {") and text.rstrip().endswith("}")
@@ -335,7 +335,7 @@ def test_check_reaches_detects_a_graph_recorded_under_no_grad() -> None:
     from minitorch import no_grad
     from minitorch.graph import IncompleteGraphError, check_reaches
 
-    x = Tensor(1.0)
+    x = Scalar(1.0)
     with no_grad():  # e.g. the training thread evaluating while this graph is being built
         y = x * 2
     out = y + 1

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
 from gui.playground import DEFAULT_CONFIG  # noqa: E402
 from minitorch import io as mio  # noqa: E402
-from minitorch.training import TrainConfig, Trainer  # noqa: E402
+from minitorch.training import TrainConfig, Trainer, save_experiment  # noqa: E402
 
 # A small, fast lesson: 120 moons points, a 2-4-2-1 tanh network.
 SMALL = {
@@ -263,7 +263,7 @@ def test_an_experiment_wider_than_the_form_keeps_its_weights_on_edits(qtbot, win
     trainer = Trainer(TrainConfig.from_dict({**SMALL, "hidden_layers": [64], "seed": 3_000_000_000}))
     trainer.run(3)
     path = str(tmp_path / "wide.json")
-    mio.save_experiment(trainer, path)
+    save_experiment(trainer, path)
     with qtbot.waitSignal(window.controller.worker.configLoaded, timeout=10000):
         window.open_path(path)
     opened = wait_for(qtbot, window, lambda f: f.config["hidden_layers"] == [64])

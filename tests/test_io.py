@@ -12,9 +12,9 @@ import torch
 
 from minitorch import io
 from minitorch.errors import ShapeError
-from minitorch.io import FormatError
+from minitorch.fileio import FormatError
 from minitorch.nn import MLP
-from minitorch.training import TrainConfig, Trainer
+from minitorch.training import TrainConfig, Trainer, load_experiment, save_experiment
 
 FORMATS = ["json", "safetensors", "pt"]
 
@@ -280,8 +280,8 @@ def test_experiment_round_trip_and_continue(tmp_path):
     trainer = Trainer(cfg)
     trainer.run(6)
     path = tmp_path / "run.json"
-    io.save_experiment(trainer, path, metadata={"title": "lesson 1"})
-    again = io.load_experiment(path)
+    save_experiment(trainer, path, metadata={"title": "lesson 1"})
+    again = load_experiment(path)
     assert again.config == trainer.config
     assert again.history == trainer.history and again.step_count == 6 and again.epoch == trainer.epoch
     np.testing.assert_array_equal(again.predict(trainer.data.x_test), trainer.predict(trainer.data.x_test))
@@ -294,17 +294,17 @@ def test_config_files_open_as_fresh_trainers(tmp_path):
     cfg = TrainConfig(dataset="xor", hidden_layers=[3])
     saved = tmp_path / "cfg.json"
     cfg.save(saved)
-    assert io.load_experiment(saved).config == cfg
+    assert load_experiment(saved).config == cfg
     bare = tmp_path / "bare.json"
     bare.write_text(json.dumps({"dataset": "xor", "hidden_layers": [3]}))
-    assert io.load_experiment(bare).config == cfg
+    assert load_experiment(bare).config == cfg
 
 
 def test_bad_experiment_files(tmp_path):
     trainer = Trainer(TrainConfig(n_samples=40, hidden_layers=[3]))
     trainer.run(2)
     path = tmp_path / "run.json"
-    io.save_experiment(trainer, path)
+    save_experiment(trainer, path)
     doc = json.loads(path.read_text())
 
     def write(change):
@@ -313,21 +313,21 @@ def test_bad_experiment_files(tmp_path):
         return bad
 
     with pytest.raises(FormatError, match="invalid config.*TrainConfig.lr"):
-        io.load_experiment(write(lambda d: d["config"].update({"lr": -3})))
+        load_experiment(write(lambda d: d["config"].update({"lr": -3})))
     with pytest.raises(FormatError, match="history entry 1 has a bad train_loss"):
-        io.load_experiment(write(lambda d: d["history"][1].update({"train_loss": "low"})))
+        load_experiment(write(lambda d: d["history"][1].update({"train_loss": "low"})))
     with pytest.raises(ShapeError, match="config builds"):
-        io.load_experiment(write(lambda d: d["config"].update({"hidden_layers": [4]})))
+        load_experiment(write(lambda d: d["config"].update({"hidden_layers": [4]})))
     with pytest.raises(FormatError, match="holds weights only"):
         weights = tmp_path / "w.json"
         io.save(trainer, weights)
-        io.load_experiment(weights)
+        load_experiment(weights)
     with pytest.raises(FormatError, match="not a minitorch experiment"):
-        io.load_experiment(write(lambda d: (d.clear(), d.update({"hello": 1}))))
+        load_experiment(write(lambda d: (d.clear(), d.update({"hello": 1}))))
     truncated = tmp_path / "cut.json"
     truncated.write_text(path.read_text()[:200])
     with pytest.raises(FormatError, match="truncated"):
-        io.load_experiment(truncated)
+        load_experiment(truncated)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

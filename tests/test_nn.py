@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from minitorch.engine import Tensor
+from minitorch.engine import Scalar
 from minitorch.errors import ShapeError
 from minitorch.nn import MLP, Layer, Module, Neuron
 
@@ -55,7 +55,7 @@ def test_neuron_forward_is_tanh_of_affine():
 
 
 def test_layer_returns_single_tensor_or_list():
-    assert isinstance(Layer(2, 1)([1.0, 2.0]), Tensor)
+    assert isinstance(Layer(2, 1)([1.0, 2.0]), Scalar)
     out = Layer(2, 3)([1.0, 2.0])
     assert isinstance(out, list) and len(out) == 3
 
@@ -152,6 +152,64 @@ def test_module_zero_grad_and_named_parameters():
     assert all(p.grad == 0 for p in model.parameters())
     assert isinstance(model, Module)
     assert len(dict(model.named_parameters())) == len(model.parameters())
+
+
+def test_scalar_models_register_through_module():
+    model = MLP(2, [3, 1])
+    for cls in (Neuron, Layer, MLP):  # one implementation: Module's
+        assert not {"parameters", "named_parameters", "zero_grad"} & set(vars(cls))
+    kinds = [type(m).__name__ for m in model.modules()]
+    assert kinds.count("Layer") == 2 and kinds.count("Neuron") == 4
+    model.eval()
+    assert all(not m.training for m in model.modules())
+    model.train()
+    assert all(m.training for m in model.modules())
+    named = dict(model.named_parameters())
+    assert list(named.values()) == model.parameters()
+    neuron = model.layers[0].neurons[2]
+    assert named["layers.0.neurons.2.weights.1"] is neuron.weights[1]
+    assert named["layers.0.neurons.2.bias"] is neuron.bias
+    # a Neuron's own state_dict uses the same names as named_parameters
+    assert neuron.state_dict() == {"weights.0": neuron.weights[0].data, "weights.1": neuron.weights[1].data,
+                                   "bias": neuron.bias.data}
+    # the MLP's state_dict groups the same numbers under torch Sequential keys
+    sd = model.state_dict()
+    for name, p in named.items():
+        parts = name.split(".")
+        k, i = int(parts[1]), int(parts[3])
+        if parts[4] == "bias":
+            assert sd[f"{2 * k}.bias"][i] == p.data
+        else:
+            assert sd[f"{2 * k}.weight"][i][int(parts[5])] == p.data
+
+
+def test_reassigned_bias_stays_a_parameter():
+    n = Neuron(2)
+    n.bias = Scalar(0.25)
+    assert n.parameters()[-1] is n.bias and n.parameters() == n.weights + [n.bias]
+    assert n([0.0, 0.0]).data == pytest.approx(math.tanh(0.25))
+
+
+def test_scalar_model_moves_only_to_the_cpu():
+    from minitorch.errors import TensorTypeError
+
+    model = MLP(2, [2, 1])
+    assert model.to("cpu") is model and model.cpu() is model
+    with pytest.raises(TensorTypeError, match="scalar Tensors"):
+        model.double()
+
+
+def test_module_moves_go_through_one_apply_and_keep_parameter_identity():
+    import minitorch
+
+    lin = minitorch.nn.Linear(2, 2)
+    weight = lin.weight
+    lin(minitorch.tensor([[1.0, 2.0]])).sum().backward()
+    seen = []
+    lin._apply(lambda a: seen.append(a.shape) or a)
+    assert seen == [(2, 2), (2, 2), (2,), (2,)]  # weight, its grad, bias, its grad
+    assert lin.double() is lin and lin.weight is weight
+    assert weight.dtype == np.float64 and weight.grad.dtype == np.float64
 
 
 def test_same_seed_same_model():

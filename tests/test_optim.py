@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from minitorch import Tensor
+from minitorch.engine import Scalar
 from minitorch.optim import SGD, Adam, AdamW, CosineAnnealingLR, RMSprop, StepLR
 
 START = np.array([1.5, -0.7, 0.2, 3.0, -2.2])
@@ -73,7 +73,7 @@ def test_array_parameters_follow_torch(ours, theirs, kwargs):
 
 @pytest.mark.parametrize("ours, theirs, kwargs", CASES, ids=IDS)
 def test_scalar_tensors_follow_torch(ours, theirs, kwargs):
-    params = [Tensor(float(v)) for v in START]
+    params = [Scalar(float(v)) for v in START]
     opt = ours(params, **kwargs)
     out = []
     for i in range(STEPS):
@@ -100,7 +100,7 @@ def test_none_gradients_are_skipped_and_zero_grad_sets_none():
 
 
 def test_param_groups_have_their_own_lr():
-    a, b = Tensor(1.0), Tensor(1.0)
+    a, b = Scalar(1.0), Scalar(1.0)
     opt = SGD([{"params": [a]}, {"params": [b], "lr": 0.5}], lr=0.1)
     a.grad = b.grad = 1.0
     opt.step()
@@ -110,7 +110,7 @@ def test_param_groups_have_their_own_lr():
 
 
 def test_bad_hyperparameters_are_rejected():
-    p = [Tensor(1.0)]
+    p = [Scalar(1.0)]
     with pytest.raises(ValueError, match="learning rate"):
         SGD(p, lr=-1)
     with pytest.raises(ValueError, match="Nesterov"):
@@ -148,7 +148,7 @@ def test_optimizer_state_dict_round_trip():
      (CosineAnnealingLR, torch.optim.lr_scheduler.CosineAnnealingLR, dict(T_max=10, eta_min=0.001))],
 )
 def test_schedulers_match_torch(ours, theirs, kwargs):
-    opt = SGD([Tensor(1.0)], lr=0.1)
+    opt = SGD([Scalar(1.0)], lr=0.1)
     sched = ours(opt, **kwargs)
     tp = torch.zeros(1, requires_grad=True)
     topt = torch.optim.SGD([tp], lr=0.1)

@@ -10,8 +10,8 @@ import random
 import numpy as np
 import pytest
 
-from minitorch import Tensor
-from minitorch.training import Snapshot, TrainConfig, Trainer, TrainingDivergedError
+from minitorch.engine import Scalar
+from minitorch.training import Snapshot, TrainConfig, Trainer, TrainingDivergedError, load_experiment
 from minitorch.training import backends as backends_module
 from minitorch.training.backends import ModelSpec, ScalarBackend, get_backend, initial_state_dict, numpy_loss
 
@@ -372,14 +372,12 @@ def test_model_spec():
     spec = ModelSpec(input_dim=3, hidden_layers=(4, 5), output_dim=2, activation="relu",
                      output_activation="linear", loss="cross_entropy")
     assert spec.sizes == [3, 4, 5, 2] and spec.activations() == ["relu", "relu", "linear"]
-    assert isinstance(ScalarBackend(spec).parameters()[0], Tensor)
+    assert isinstance(ScalarBackend(spec).parameters()[0], Scalar)
 
 
 @pytest.mark.parametrize("name", ["moons", "circles", "xor", "spiral", "regression"])
 def test_example_configs_open_and_train(name):
-    from minitorch import io
-
-    t = io.load_experiment(f"assets/examples/{name}.json")
+    t = load_experiment(f"assets/examples/{name}.json")
     t.set_hyperparameters(batch_size=8)
     t.run(2)
     assert t.step_count == 2 and t.diverged is None
@@ -414,7 +412,7 @@ def test_numpy_activations_match_the_engine(name):
     from minitorch.training.backends import activate_inplace, numpy_activation
 
     z = np.array([-800.0, -2.0, -0.0, 0.0, 1e-300, 1.5, 800.0])
-    engine = [activate(Tensor(float(v)), name).data for v in z]
+    engine = [activate(Scalar(float(v)), name).data for v in z]
     np.testing.assert_allclose(numpy_activation(z.copy(), name), engine, rtol=1e-15, atol=0)
     np.testing.assert_array_equal(activate_inplace(z.copy(), name), numpy_activation(z.copy(), name))
 

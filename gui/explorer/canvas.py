@@ -30,8 +30,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QMenu, QSizePolicy, QToolButton, QToolTip, QWidget
 
+from minitorch.fileio import atomic_write
 from minitorch.graph import describe_value, node_caption
-from minitorch.io import atomic_write
 
 NODE_WIDTH = 150.0
 NODE_HEIGHT = 58.0

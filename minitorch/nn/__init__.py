@@ -1,23 +1,14 @@
-"""Neural-network building blocks under PyTorch's names.
+"""Neural-network building blocks under PyTorch's names (``torch.nn``).
 
-- `Module`: the base class (parameters, state_dict, train/eval).
-- `Neuron`, `Layer`, `MLP`: the seed's networks of scalar Tensors (minitorch.engine).
+- `Module`: the base class (parameters, state_dict, train/eval, to).
+- `Neuron`, `Layer`, `MLP`: the seed's networks of scalars (minitorch.engine).
+- n-d layers (`Linear`, `Conv2d`, `LayerNorm`, `Embedding`, ...), activations and loss
+  modules over `minitorch.Tensor`; the losses also take lists of scalars.
+- `functional` (``F``): the functions behind them; `init`: weight initialisations.
 """
 
-from .module import Module
-from .scalar import ACTIVATIONS, MLP, Layer, Neuron
-
-__all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
-
-# Training toolkit (issue 3): functional losses/activations and loss modules for both engines.
-from . import functional  # noqa: E402
-from .losses import BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, L1Loss, MSELoss  # noqa: E402
-
-__all__ += ["functional", "MSELoss", "L1Loss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HingeLoss"]
-
-# N-d layers (issue 4): PyTorch-style layers over minitorch.ndtensor.Tensor.
-from . import init  # noqa: E402
-from .layers import (  # noqa: E402
+from . import functional, init
+from .layers import (
     BatchNorm1d,
     BatchNorm2d,
     Conv2d,
@@ -35,8 +26,13 @@ from .layers import (  # noqa: E402
     Softmax,
     Tanh,
 )
+from .losses import BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, L1Loss, MSELoss
+from .module import Module
+from .scalar import ACTIVATIONS, MLP, Layer, Neuron
 
-__all__ += [
-    "init", "Parameter", "Linear", "Conv2d", "MaxPool2d", "BatchNorm1d", "BatchNorm2d", "Dropout", "Flatten",
+__all__ = [
+    "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "functional", "init",
+    "Parameter", "Linear", "Conv2d", "MaxPool2d", "BatchNorm1d", "BatchNorm2d", "Dropout", "Flatten",
     "Sequential", "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "Identity", "Softmax", "LogSoftmax",
+    "MSELoss", "L1Loss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HingeLoss",
 ]

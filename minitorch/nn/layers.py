@@ -2,7 +2,7 @@
 
 Every layer is a `Module` (registration, ``state_dict`` with PyTorch's key names,
 ``train()``/``eval()``, ``to(device)``) whose forward calls the fused ops of
-`minitorch.nn.tensor_functional`. Shapes, defaults and initialisations match
+`minitorch.nn.functional`. Shapes, defaults and initialisations match
 ``torch.nn``, so ``model.load_state_dict({k: v.numpy() for k, v in torch_model.state_dict().items()})``
 works, and the reverse.
 """
@@ -18,10 +18,11 @@ import numpy as np
 
 from .. import backend
 from ..errors import ShapeError, TensorTypeError
-from ..ndtensor import _DTYPE_NAMES, Tensor, float32, resolve_dtype
+from ..ndtensor import Tensor, float32, resolve_dtype
+from . import functional as F
 from . import init
-from . import tensor_functional as F
 from .module import Module
+from .tensor_functional import pair_of_ints
 
 __all__ = [
     "Parameter",
@@ -40,7 +41,6 @@ __all__ = [
     "Identity",
     "Softmax",
     "LogSoftmax",
-    "module_to",
 ]
 
 
@@ -69,51 +69,8 @@ class Parameter(Tensor):
             raise ShapeError(f"cannot load an array of shape {values.shape} into a parameter of shape {self.shape}")
         self.data[...] = backend.to_device(values.astype(self.dtype, copy=False), self.device)
 
-    def _to_(self, device: str, dtype: np.dtype | None) -> None:
-        """Move/cast in place (``Module.to``); the gradient follows."""
-        self.data = _move(self.data, device, dtype)
-        if self.grad is not None:
-            self.grad = _move(self.grad, device, dtype)
-
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
-
-
-def _move(array: Any, device: str, dtype: np.dtype | None) -> Any:
-    """``array`` on ``device``; floating-point arrays cast to ``dtype`` (integer ones keep theirs)."""
-    moved = backend.to_device(array, device)
-    if dtype is not None and moved.dtype.kind == "f" and moved.dtype != dtype:
-        moved = moved.astype(dtype)
-    return moved
-
-
-def module_to(module: Module, *args: Any, device: Any = None, dtype: Any = None) -> Module:
-    """``model.to("cuda")``, ``model.to("float64")``, ``model.to(device=..., dtype=...)``, in place."""
-    for arg in args:
-        if isinstance(arg, str) and arg.removeprefix("torch.").lower() in _DTYPE_NAMES or not isinstance(arg, str):
-            dtype = arg
-        else:
-            device = arg
-    target_dtype = resolve_dtype(dtype)
-    if target_dtype is not None and target_dtype.kind != "f":
-        raise TensorTypeError(f"Module.to only casts to floating-point dtypes, got {target_dtype}")
-    target_device = backend.parse_device(device) if device is not None else None  # unknown devices fail first
-    if (target_device not in (None, "cpu") or target_dtype is not None) and any(
-        not hasattr(p, "_to_") for p in module.parameters()
-    ):
-        raise TensorTypeError(
-            f"{type(module).__name__} is made of scalar Tensors (Python floats on the CPU) and cannot be moved "
-            "or cast; build it from n-d layers (minitorch.nn.Linear, ...) instead"
-        )
-    for owner in module.modules():
-        for param in owner._parameters.values():
-            if param is not None:
-                param._to_(target_device or param.device, target_dtype)
-        for name, buf in list(owner._buffers.items()):
-            if buf is not None and hasattr(buf, "dtype"):
-                owner._buffers[name] = _move(buf, target_device or backend.device_of(buf), target_dtype)
-                object.__setattr__(owner, name, owner._buffers[name])
-    return module
 
 
 def _factory_kwargs(device: Any, dtype: Any) -> tuple[str, np.dtype]:
@@ -149,7 +106,7 @@ class Linear(Module):
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         init.default_bias_(self.bias, self.in_features)
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
@@ -176,15 +133,15 @@ class Conv2d(Module):
         dev, dt = _factory_kwargs(device, dtype)
         self.in_channels = in_channels
         self.out_channels = out_channels
-        self.kernel_size = F._pair(kernel_size, "kernel_size")
-        self.stride = F._pair(stride, "stride")
+        self.kernel_size = pair_of_ints(kernel_size, "kernel_size")
+        self.stride = pair_of_ints(stride, "stride")
         if padding == "valid":
             padding = 0
         elif padding == "same":
             if self.stride != (1, 1) or any(k % 2 == 0 for k in self.kernel_size):
                 raise ValueError("padding='same' needs stride 1 and an odd kernel size in minitorch")
             padding = (self.kernel_size[0] // 2, self.kernel_size[1] // 2)
-        self.padding = F._pair(padding, "padding")
+        self.padding = pair_of_ints(padding, "padding")
         self.weight = _new_parameter((out_channels, in_channels) + self.kernel_size, dev, dt)
         if bias:
             self.bias = _new_parameter((out_channels,), dev, dt)
@@ -196,7 +153,7 @@ class Conv2d(Module):
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         init.default_bias_(self.bias, self.in_channels * self.kernel_size[0] * self.kernel_size[1])
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.conv2d(input, self.weight, self.bias, self.stride, self.padding)
 
     def extra_repr(self) -> str:
@@ -212,7 +169,7 @@ class MaxPool2d(Module):
         self.stride = stride if stride is not None else kernel_size
         self.padding = padding
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.max_pool2d(input, self.kernel_size, self.stride, self.padding)
 
     def extra_repr(self) -> str:
@@ -255,7 +212,7 @@ class _BatchNorm(Module):
             self.running_var[...] = 1
             self.num_batches_tracked[...] = 0
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         if input.ndim not in self._expected_dims:
             dims = " or ".join(f"{d}-d" for d in self._expected_dims)
             raise ShapeError(f"{type(self).__name__} expects {dims} input, got shape {input.shape}")
@@ -277,10 +234,10 @@ class _BatchNorm(Module):
             input, self.running_mean, self.running_var, self.weight, self.bias, use_batch_stats, factor, self.eps
         )
 
-    def _follow_input_device(self, input: Tensor) -> None:  # noqa: A002
+    def _follow_input_device(self, input: Tensor) -> None:
         """Loading a state_dict gives numpy buffers; keep them on the parameters' device."""
         if self.running_mean is not None and self.running_mean.__class__ is not input.data.__class__:
-            module_to(self, device=input.device)
+            self.to(device=input.device)
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
@@ -308,7 +265,7 @@ class Dropout(Module):
             raise ValueError(f"dropout probability must be between 0 and 1, got {p}")
         self.p = p
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.dropout(input, self.p, self.training)
 
     def extra_repr(self) -> str:
@@ -321,7 +278,7 @@ class Flatten(Module):
         self.start_dim = start_dim
         self.end_dim = end_dim
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return input.flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:
@@ -329,22 +286,22 @@ class Flatten(Module):
 
 
 class Identity(Module):
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return input
 
 
 class ReLU(Module):
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return input.relu()
 
 
 class Tanh(Module):
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return input.tanh()
 
 
 class Sigmoid(Module):
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return input.sigmoid()
 
 
@@ -353,7 +310,7 @@ class LeakyReLU(Module):
         super().__init__()
         self.negative_slope = negative_slope
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return input.leaky_relu(self.negative_slope)
 
     def extra_repr(self) -> str:
@@ -365,7 +322,7 @@ class Softmax(Module):
         super().__init__()
         self.dim = dim
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return input.softmax(self.dim)
 
 
@@ -374,7 +331,7 @@ class LogSoftmax(Module):
         super().__init__()
         self.dim = dim
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return input.log_softmax(self.dim)
 
 
@@ -390,7 +347,7 @@ class Sequential(Module):
             for index, module in enumerate(modules):
                 self.add_module(str(index), _check_module(module))
 
-    def forward(self, input: Any) -> Any:  # noqa: A002
+    def forward(self, input: Any) -> Any:
         for module in self._modules.values():
             input = module(input)
         return input

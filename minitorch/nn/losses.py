@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import functional as F
+from ._reduction import check_reduction
 from .module import Module
 
 __all__ = ["MSELoss", "L1Loss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HingeLoss"]
@@ -21,7 +22,7 @@ class _Loss(Module):
 
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
-        self.reduction = F._check_reduction(reduction)
+        self.reduction = check_reduction(reduction, type(self).__name__)
 
     def forward(self, input: Any, target: Any) -> Any:
         return type(self)._function(input, target, reduction=self.reduction)

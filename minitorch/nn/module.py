@@ -4,9 +4,10 @@ Assigning a parameter or a sub-module as an attribute registers it, so
 ``parameters()``, ``named_parameters()``, ``children()``, ``state_dict()`` and
 ``load_state_dict()`` find it with PyTorch's dotted key names ("0.weight", "fc.bias").
 
-A parameter is any object with ``_is_parameter = True`` (the n-d ``Parameter`` class).
-Models made of scalar Tensors (`Neuron`, `Layer`, `MLP`) override the naming methods,
-because their "weight" is a list of scalar Tensors rather than one array.
+A parameter is any object with ``_is_parameter = True`` (the n-d ``Parameter`` class), or
+a `Scalar` registered with ``register_parameter`` (the scalar models `Neuron`, `Layer`,
+`MLP`, whose every weight is one number). Device and dtype moves (``to``, ``cpu``,
+``cuda``, ``double``, ``float``) all go through one ``_apply``, as in PyTorch.
 """
 
 from __future__ import annotations
@@ -14,6 +15,12 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
+
+from .. import backend
+from ..engine import Scalar
+from ..errors import TensorTypeError
+from ..ndtensor import resolve_dtype
+from ._state import assign_state
 
 
 class Module:
@@ -32,12 +39,13 @@ class Module:
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"call super().__init__() in {type(self).__name__}.__init__ before assigning {name!r}")
         was_buffer = name in self._buffers
+        was_scalar_parameter = isinstance(self._parameters.get(name), Scalar)
         for table in (self._parameters, self._buffers, self._modules):
             table.pop(name, None)
         if isinstance(value, Module):
             self._modules[name] = value
-        elif getattr(value, "_is_parameter", False):
-            self._parameters[name] = value
+        elif getattr(value, "_is_parameter", False) or (was_scalar_parameter and isinstance(value, Scalar)):
+            self._parameters[name] = value  # neuron.bias = Scalar(0.5) replaces the parameter
         elif was_buffer:  # assigning to a buffer (e.g. bn.running_mean = ...) keeps it a buffer, as in torch
             self._buffers[name] = value
         object.__setattr__(self, name, value)
@@ -109,16 +117,60 @@ class Module:
         return self.train(False)
 
     def zero_grad(self) -> None:
-        """Reset every parameter's gradient (scalar Tensors to 0, arrays to None as PyTorch does)."""
+        """Reset every parameter's gradient (Scalars to 0, arrays to None as PyTorch does)."""
         for p in self.parameters():
             p.grad = None if hasattr(p, "shape") else 0
 
-    # --- devices and dtypes (n-d models; issue 4) -------------------------------------------
-    def to(self, *args: Any, device: Any = None, dtype: Any = None) -> Module:
-        """Move/cast every n-d parameter and buffer in place: ``to("cuda")``, ``to(dtype="float64")``."""
-        from .layers import module_to  # lazy: scalar-only models never load the n-d engine
+    # --- devices and dtypes ----------------------------------------------------------------
+    def _apply(self, fn: Any) -> Module:
+        """Replace every parameter's array (and its gradient) and every array buffer by ``fn(array)``.
 
-        return module_to(self, *args, device=device, dtype=dtype)
+        The one path for every move and cast, as PyTorch's ``Module._apply``: parameters
+        are updated in place, so an optimizer built before ``model.to(...)`` keeps working.
+        """
+        for module in self.children():
+            module._apply(fn)
+        for param in self._parameters.values():
+            if param is not None:
+                param.data = fn(param.data)
+                if param.grad is not None:
+                    param.grad = fn(param.grad)
+        for name, buf in self._buffers.items():
+            if buf is not None and hasattr(buf, "dtype"):
+                moved = fn(buf)
+                self._buffers[name] = moved
+                object.__setattr__(self, name, moved)
+        return self
+
+    def to(self, *args: Any, device: Any = None, dtype: Any = None) -> Module:
+        """Move/cast every n-d parameter and buffer in place: ``to("cuda")``, ``to(dtype="float64")``.
+
+        Integer buffers (BatchNorm's batch counter) keep their dtype, as in PyTorch.
+        """
+        for arg in args:
+            if isinstance(arg, str) and not _is_dtype_name(arg):
+                device = arg
+            else:
+                dtype = arg
+        target_dtype = resolve_dtype(dtype)
+        if target_dtype is not None and target_dtype.kind != "f":
+            raise TensorTypeError(f"Module.to only casts to floating-point dtypes, got {target_dtype}")
+        target_device = backend.parse_device(device) if device is not None else None  # unknown devices fail first
+        if target_device in (None, "cpu") and target_dtype is None:
+            return self  # the only move a scalar model can make: it already is on the CPU
+        if any(isinstance(p, Scalar) for p in self.parameters()):
+            raise TensorTypeError(
+                f"{type(self).__name__} is made of scalar Tensors (minitorch.engine.Scalar: Python floats on "
+                "the CPU) and cannot be moved or cast; build it from n-d layers (minitorch.nn.Linear, ...) instead"
+            )
+
+        def move(array: Any) -> Any:
+            moved = backend.to_device(array, target_device or backend.device_of(array))
+            if target_dtype is not None and moved.dtype.kind == "f" and moved.dtype != target_dtype:
+                moved = moved.astype(target_dtype)
+            return moved
+
+        return self._apply(move)
 
     def cpu(self) -> Module:
         return self.to("cpu")
@@ -137,15 +189,13 @@ class Module:
         """Parameters then buffers, keyed with PyTorch's dotted names, as copied arrays."""
         state: OrderedDict[str, Any] = OrderedDict()
         for name, param in self.named_parameters():
-            state[name] = param.data.copy()
+            state[name] = param.data.copy() if hasattr(param.data, "copy") else param.data
         for name, buf in self.named_buffers():
             state[name] = buf.copy() if hasattr(buf, "copy") else buf
         return state
 
     def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> None:
         """Validate everything first, then copy; a bad dict never leaves a half-loaded model."""
-        from ._state import assign_state  # lazy: keeps numpy out of scalar-only use
-
         assign_state(self, state_dict, strict)
 
     # --- calling -------------------------------------------------------------------------------
@@ -167,3 +217,33 @@ class Module:
             body = repr(child).replace("\n", "\n  ")
             lines.append(f"  ({name}): {body}")
         return "\n".join(lines) + "\n)"
+
+
+def _is_dtype_name(name: str) -> bool:
+    try:
+        return resolve_dtype(name) is not None
+    except TensorTypeError:
+        return False
+
+
+class ModuleList(Module):
+    """Sub-modules held in a list and registered as "0", "1", ..., as ``torch.nn.ModuleList``."""
+
+    def __init__(self, modules: Any = ()) -> None:
+        super().__init__()
+        for module in modules:
+            self.append(module)
+
+    def append(self, module: Module) -> ModuleList:
+        self.add_module(str(len(self._modules)), module)
+        return self
+
+    def __getitem__(self, index: int | slice) -> Any:
+        items = list(self._modules.values())
+        return ModuleList(items[index]) if isinstance(index, slice) else items[index]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(list(self._modules.values()))

@@ -1,6 +1,6 @@
-"""The seed's networks of scalar Tensors: `Neuron`, `Layer`, `MLP`.
+"""The seed's networks of Scalars: `Neuron`, `Layer`, `MLP`.
 
-Every weight is its own `minitorch.engine.Tensor`, so the whole forward pass is a graph
+Every weight is its own `minitorch.engine.Scalar`, so the whole forward pass is a graph
 of single numbers that can be drawn and stepped through. Weights and biases are drawn
 uniformly from [-1, 1] with Python's `random`, so ``random.seed(n)`` reproduces a model.
 
@@ -14,20 +14,20 @@ from __future__ import annotations
 import math
 import random
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from ..engine import Tensor
+from ..engine import Scalar
 from ..errors import ShapeError
-from .module import Module
+from .module import Module, ModuleList
 
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "leaky_relu", "linear")
 
-Input = float | int | Tensor
+Input = float | int | Scalar
 
 
-def activate(x: Tensor, activation: str) -> Tensor:
-    """Apply a named activation to one scalar Tensor ("linear" returns it unchanged)."""
+def activate(x: Scalar, activation: str) -> Scalar:
+    """Apply a named activation to one Scalar ("linear" returns it unchanged)."""
     _check_activation(activation)
     return x if activation == "linear" else getattr(x, activation)()
 
@@ -45,76 +45,64 @@ def _check_size(value: Any, what: str) -> int:
 
 
 class Neuron(Module):
-    """out = activation(w . x + b), built from scalar + and * so every step is in the graph."""
+    """out = activation(w . x + b), built from scalar + and * so every step is in the graph.
+
+    Its parameters are registered as "weights.0", "weights.1", ... and "bias", in that order
+    (the seed's ``parameters() == weights + [bias]``).
+    """
 
     def __init__(self, num_inputs: int, activation: str = "tanh"):
         super().__init__()
         _check_size(num_inputs, "num_inputs")
         self.activation = _check_activation(activation)
-        self.weights = [Tensor(random.uniform(-1, 1)) for _ in range(num_inputs)]
-        self.bias = Tensor(random.uniform(-1, 1))
+        # drawn in the seed's order (the weights, then the bias), so random.seed(n) gives its models
+        for j in range(num_inputs):
+            self._parameters[f"weights.{j}"] = Scalar(random.uniform(-1, 1))
+        self.register_parameter("bias", Scalar(random.uniform(-1, 1)))
+        object.__setattr__(self, "_num_inputs", num_inputs)
 
     @property
-    def w(self) -> list[Tensor]:  # micrograd's names
+    def weights(self) -> list[Scalar]:
+        """The input weights, read from the registered parameters (the bias is last there)."""
+        return list(self._parameters.values())[: self._num_inputs]
+
+    @property
+    def w(self) -> list[Scalar]:  # micrograd's names
         return self.weights
 
     @property
-    def b(self) -> Tensor:
+    def b(self) -> Scalar:
         return self.bias
 
-    def __call__(self, x: Sequence[Input]) -> Tensor:
-        if len(x) != len(self.weights):
-            raise ShapeError(f"Neuron expects {len(self.weights)} inputs, got {len(x)}")
+    def __call__(self, x: Sequence[Input]) -> Scalar:
+        weights = self.weights
+        if len(x) != len(weights):
+            raise ShapeError(f"Neuron expects {len(weights)} inputs, got {len(x)}")
         total = self.bias
-        for wi, xi in zip(self.weights, x):
+        for wi, xi in zip(weights, x):
             total = total + wi * xi
         return activate(total, self.activation)
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
-        dot = f"{prefix}." if prefix else ""
-        for j, w in enumerate(self.weights):
-            yield f"{dot}weights.{j}", w
-        yield f"{dot}bias", self.bias
-
-    def parameters(self) -> list[Tensor]:
-        return self.weights + [self.bias]
-
-    def zero_grad(self) -> None:
-        for p in self.parameters():
-            p.grad = 0
-
     def __repr__(self) -> str:
-        return f"Neuron({len(self.weights)}, activation={self.activation!r})"
+        return f"Neuron({self._num_inputs}, activation={self.activation!r})"
 
 
 class Layer(Module):
-    """A fully connected layer of neurons; one output returns a Tensor, several a list."""
+    """A fully connected layer of neurons; one output returns a Scalar, several a list."""
 
     def __init__(self, num_inputs: int, num_outputs: int, activation: str = "tanh"):
         super().__init__()
         _check_size(num_outputs, "num_outputs")
         self.activation = _check_activation(activation)
-        self.neurons = [Neuron(num_inputs, activation) for _ in range(num_outputs)]
+        self.neurons = ModuleList(Neuron(num_inputs, activation) for _ in range(num_outputs))
 
     @property
     def num_inputs(self) -> int:
-        return len(self.neurons[0].weights)
+        return self.neurons[0]._num_inputs
 
-    def __call__(self, x: Sequence[Input]) -> Tensor | list[Tensor]:
+    def __call__(self, x: Sequence[Input]) -> Scalar | list[Scalar]:
         outs = [n(x) for n in self.neurons]
         return outs[0] if len(outs) == 1 else outs
-
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
-        dot = f"{prefix}." if prefix else ""
-        for i, n in enumerate(self.neurons):
-            yield from n.named_parameters(f"{dot}neurons.{i}")
-
-    def parameters(self) -> list[Tensor]:
-        return [p for n in self.neurons for p in n.parameters()]
-
-    def zero_grad(self) -> None:
-        for p in self.parameters():
-            p.grad = 0
 
     def __repr__(self) -> str:
         return f"Layer({self.num_inputs}, {len(self.neurons)}, activation={self.activation!r})"
@@ -125,6 +113,9 @@ class MLP(Module):
 
     ``activation`` is used by the hidden layers; ``output_activation`` (default: the same,
     as in the seed, where every neuron is tanh) by the last layer.
+
+    ``named_parameters()`` names each number ("layers.0.neurons.1.weights.2"); ``state_dict()``
+    groups them into PyTorch's per-layer arrays ("0.weight"[1][2]) so torch can load it.
     """
 
     def __init__(
@@ -141,35 +132,23 @@ class MLP(Module):
         self.activation = _check_activation(activation)
         self.output_activation = _check_activation(output_activation or activation)
         sizes = [num_inputs] + [_check_size(s, "layer size") for s in layer_sizes]
-        self.layers = [
+        self.layers = ModuleList(
             Layer(sizes[i], sizes[i + 1], self.activation if i < len(layer_sizes) - 1 else self.output_activation)
             for i in range(len(layer_sizes))
-        ]
+        )
 
     @property
     def sizes(self) -> list[int]:
         """[inputs, width of each layer...]"""
         return [self.layers[0].num_inputs] + [len(layer.neurons) for layer in self.layers]
 
-    def __call__(self, x: Sequence[Input]) -> Tensor | list[Tensor]:
+    def __call__(self, x: Sequence[Input]) -> Scalar | list[Scalar]:
         out: Any = x
         for layer in self.layers:
             out = layer(out)
-            if isinstance(out, Tensor):
+            if isinstance(out, Scalar):
                 out = [out]
         return out[0] if len(out) == 1 else out
-
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
-        dot = f"{prefix}." if prefix else ""
-        for k, layer in enumerate(self.layers):
-            yield from layer.named_parameters(f"{dot}layers.{k}")
-
-    def parameters(self) -> list[Tensor]:
-        return [p for layer in self.layers for p in layer.parameters()]
-
-    def zero_grad(self) -> None:
-        for p in self.parameters():
-            p.grad = 0
 
     # --- PyTorch-compatible state ------------------------------------------------------
     def state_dict(self) -> OrderedDict[str, Any]:

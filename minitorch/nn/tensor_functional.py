@@ -1,6 +1,6 @@
-"""Functional ops on n-d tensors with PyTorch's names and signatures (``torch.nn.functional``).
+"""The n-d implementations of `minitorch.nn.functional` (PyTorch's names and signatures).
 
-`minitorch.nn.functional` sends n-d tensors here. The layers and losses below are *fused*:
+Import them through `minitorch.nn.functional` (``F``). The layers and losses below are *fused*:
 each is one graph node with a hand-written backward (linear = matmul + bias, a whole
 convolution, a whole loss), which keeps graphs small and per-op Python overhead low.
 Every function works on numpy and CuPy arrays alike through the array of its input.
@@ -13,8 +13,10 @@ from typing import Any
 import numpy as np
 
 from .. import backend
-from ..errors import DeviceError, ShapeError, TensorTypeError
+from ..engine import Scalar
+from ..errors import DeviceError, ShapeError, TensorTypeError, mixed_engines_error
 from ..ndtensor import Tensor, _xp, generator, make_result
+from ._reduction import check_reduction
 
 __all__ = [
     "linear",
@@ -34,14 +36,14 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "nll_loss",
-    "hinge",
     "hinge_loss",
+    "l2_penalty",
 ]
-
-_REDUCTIONS = ("mean", "sum", "none")
 
 
 def _check_tensor(value: Any, what: str) -> Tensor:
+    if isinstance(value, Scalar):
+        raise mixed_engines_error(what)
     if not isinstance(value, Tensor):
         raise TensorTypeError(f"{what} must be a minitorch n-d tensor, got {type(value).__name__}")
     return value
@@ -59,11 +61,6 @@ def _as_target(target: Any, like: Tensor, what: str) -> Tensor:
     return Tensor(array, dtype=dtype, device=like.device)
 
 
-def _check_reduction(reduction: str, what: str) -> None:
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"{what}: reduction must be one of {', '.join(_REDUCTIONS)}, got {reduction!r}")
-
-
 def _reduce(values: Any, reduction: str) -> tuple[Any, float]:
     """Reduce elementwise losses; also return the factor d(out)/d(each element) for mean/sum."""
     if reduction == "mean":
@@ -73,7 +70,8 @@ def _reduce(values: Any, reduction: str) -> tuple[Any, float]:
     return values, 1.0
 
 
-def _pair(value: Any, what: str) -> tuple[int, int]:
+def pair_of_ints(value: Any, what: str) -> tuple[int, int]:
+    """``3`` -> ``(3, 3)``; ``(2, 3)`` stays; anything else is a TensorTypeError naming ``what``."""
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         return int(value), int(value)
     if isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, (int, np.integer)) for v in value):
@@ -81,7 +79,7 @@ def _pair(value: Any, what: str) -> tuple[int, int]:
     raise TensorTypeError(f"{what} must be an int or a pair of ints, got {value!r}")
 
 
-def _check_same_float_dtype(input: Tensor, weight: Tensor, what: str) -> None:  # noqa: A002
+def _check_same_float_dtype(input: Tensor, weight: Tensor, what: str) -> None:
     """PyTorch refuses float64 input to float32 weights (and back); so do we, instead of silently promoting."""
     if input.dtype != weight.dtype:
         raise TensorTypeError(
@@ -91,42 +89,42 @@ def _check_same_float_dtype(input: Tensor, weight: Tensor, what: str) -> None:  
 
 
 # --- activations (delegate to the tensor methods) ----------------------------------------------
-def relu(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's argument name
+def relu(input: Tensor) -> Tensor:
     return _check_tensor(input, "relu input").relu()
 
 
-def tanh(input: Tensor) -> Tensor:  # noqa: A002
+def tanh(input: Tensor) -> Tensor:
     return _check_tensor(input, "tanh input").tanh()
 
 
-def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
+def sigmoid(input: Tensor) -> Tensor:
     return _check_tensor(input, "sigmoid input").sigmoid()
 
 
-def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: A002
+def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     return _check_tensor(input, "leaky_relu input").leaky_relu(negative_slope)
 
 
-def softmax(input: Tensor, dim: int | None = None) -> Tensor:  # noqa: A002
+def softmax(input: Tensor, dim: int | None = None) -> Tensor:
     if dim is None:
         raise TypeError("softmax: pass dim explicitly (e.g. dim=-1); PyTorch's implicit choice is deprecated")
     return _check_tensor(input, "softmax input").softmax(dim)
 
 
-def log_softmax(input: Tensor, dim: int | None = None) -> Tensor:  # noqa: A002
+def log_softmax(input: Tensor, dim: int | None = None) -> Tensor:
     if dim is None:
         raise TypeError("log_softmax: pass dim explicitly (e.g. dim=-1); PyTorch's implicit choice is deprecated")
     return _check_tensor(input, "log_softmax input").log_softmax(dim)
 
 
-def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # noqa: A002
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return _check_tensor(input, "flatten input").flatten(start_dim, end_dim)
 
 
 # --- layers ----------------------------------------------------------------------------------------
-def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias`` as one node; weight has shape (out_features, in_features)."""
-    x, w = input.data, weight.data
+    x, w = _check_tensor(input, "linear input").data, weight.data
     if x.__class__ is not w.__class__:
         raise DeviceError(f"linear: input is on {input.device} but weight is on {weight.device}")
     _check_same_float_dtype(input, weight, "linear")
@@ -161,14 +159,14 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 def conv2d(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     weight: Tensor,
     bias: Tensor | None = None,
     stride: int | tuple[int, int] = 1,
     padding: int | tuple[int, int] = 0,
 ) -> Tensor:
     """2-d cross-correlation of (N, C, H, W) input with (O, C, kh, kw) weight, by im2col + one matmul."""
-    x, w = input.data, weight.data
+    x, w = _check_tensor(input, "conv2d input").data, weight.data
     if x.__class__ is not w.__class__:
         raise DeviceError(f"conv2d: input is on {input.device} but weight is on {weight.device}")
     _check_same_float_dtype(input, weight, "conv2d")
@@ -180,8 +178,8 @@ def conv2d(
     o, cw, kh, kw = w.shape
     if c != cw:
         raise ShapeError(f"conv2d: input has {c} channels but the weight {w.shape} expects {cw}")
-    sh, sw = _pair(stride, "stride")
-    ph, pw = _pair(padding, "padding")
+    sh, sw = pair_of_ints(stride, "stride")
+    ph, pw = pair_of_ints(padding, "padding")
     if sh < 1 or sw < 1 or ph < 0 or pw < 0:
         raise ValueError(f"conv2d: stride must be >= 1 and padding >= 0, got stride={stride}, padding={padding}")
     oh = (h + 2 * ph - kh) // sh + 1
@@ -226,20 +224,20 @@ def conv2d(
 
 
 def max_pool2d(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     kernel_size: int | tuple[int, int],
     stride: int | tuple[int, int] | None = None,
     padding: int | tuple[int, int] = 0,
 ) -> Tensor:
     """Max over kh x kw windows of (N, C, H, W) input; stride defaults to the kernel size."""
-    x = input.data
+    x = _check_tensor(input, "max_pool2d input").data
     if x.ndim == 3:
         return max_pool2d(input.unsqueeze(0), kernel_size, stride, padding).squeeze(0)
     if x.ndim != 4:
         raise ShapeError(f"max_pool2d expects input of shape (N, C, H, W), got {x.shape}")
-    kh, kw = _pair(kernel_size, "kernel_size")
-    sh, sw = _pair(stride if stride is not None else kernel_size, "stride")
-    ph, pw = _pair(padding, "padding")
+    kh, kw = pair_of_ints(kernel_size, "kernel_size")
+    sh, sw = pair_of_ints(stride if stride is not None else kernel_size, "stride")
+    ph, pw = pair_of_ints(padding, "padding")
     if ph > kh // 2 or pw > kw // 2:
         raise ValueError(f"max_pool2d: padding {padding} must be at most half the kernel size {kernel_size}")
     n, c, h, wd = x.shape
@@ -267,7 +265,7 @@ def max_pool2d(
 
 
 def batch_norm(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     running_mean: Any,
     running_var: Any,
     weight: Tensor | None = None,
@@ -282,7 +280,7 @@ def batch_norm(
     ``running_var`` (raw arrays, or None) in place with ``momentum``, storing the unbiased
     variance as PyTorch does; evaluation uses the running statistics.
     """
-    x = input.data
+    x = _check_tensor(input, "batch_norm input").data
     if x.ndim < 2:
         raise ShapeError(f"batch_norm expects input of shape (N, C, ...), got {x.shape}")
     channels = x.shape[1]
@@ -339,10 +337,11 @@ def batch_norm(
     return make_result(out, parents, backward, "batch_norm")
 
 
-def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:  # noqa: A002
+def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     """Zero each element with probability ``p`` and scale the rest by 1/(1-p) (identity in eval)."""
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability must be between 0 and 1, got {p}")
+    _check_tensor(input, "dropout input")
     if not training or p == 0.0:
         return input
     x = input.data
@@ -355,7 +354,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:  # 
 
 
 # --- losses --------------------------------------------------------------------------------------------
-def _same_shape(input: Tensor, target: Tensor, what: str) -> None:  # noqa: A002
+def _same_shape(input: Tensor, target: Tensor, what: str) -> None:
     if input.shape != target.shape:
         raise ShapeError(
             f"{what}: input shape {input.shape} and target shape {target.shape} differ "
@@ -363,17 +362,17 @@ def _same_shape(input: Tensor, target: Tensor, what: str) -> None:  # noqa: A002
         )
 
 
-def _loss_operands(input: Tensor, target: Any, reduction: str, what: str, same_shape: bool = True) -> Tensor:  # noqa: A002
+def _loss_operands(input: Tensor, target: Any, reduction: str, what: str, same_shape: bool = True) -> Tensor:
     """Check a loss's input and reduction; return the target as a tensor like the input (same shape if asked)."""
     _check_tensor(input, f"{what} input")
-    _check_reduction(reduction, what)
+    check_reduction(reduction, what)
     target = _as_target(target, input, what)
     if same_shape:
         _same_shape(input, target, what)
     return target
 
 
-def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """Mean (or summed) squared error, as ``F.mse_loss``."""
     target = _loss_operands(input, target, reduction, "mse_loss")
     diff = input.data - target.data
@@ -386,7 +385,7 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # 
     return make_result(out, (input, target), backward, "mse_loss")
 
 
-def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """Mean (or summed) absolute error, as ``F.l1_loss``."""
     target = _loss_operands(input, target, reduction, "l1_loss")
     diff = input.data - target.data
@@ -401,7 +400,7 @@ def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # n
 
 
 def binary_cross_entropy_with_logits(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     target: Any,
     weight: Any = None,
     reduction: str = "mean",
@@ -462,7 +461,7 @@ def _restore_layout(grad2: Any, shape: tuple) -> Any:
     return _xp(grad2).moveaxis(moved, -1, 1)
 
 
-def _class_indices(target: Tensor, input: Tensor, classes: int, ignore_index: int, what: str) -> Any:  # noqa: A002
+def _class_indices(target: Tensor, input: Tensor, classes: int, ignore_index: int, what: str) -> Any:
     t = target.data
     expected = input.shape[:1] + input.shape[2:] if input.ndim > 1 else ()
     if t.shape != expected:
@@ -476,44 +475,71 @@ def _class_indices(target: Tensor, input: Tensor, classes: int, ignore_index: in
     return flat
 
 
-def _nll_from_log_probs(
-    log_probs: Any, flat: Any, reduction: str, ignore_index: int
-) -> tuple[Any, Any, Any]:
-    """Picked negative log-likelihoods and the weight each row gets in the reduced loss."""
-    xp = _xp(log_probs)
-    valid = flat != ignore_index
-    safe = xp.where(valid, flat, 0)
-    rows = xp.arange(flat.shape[0])
-    picked = -log_probs[rows, safe] * valid
-    if reduction == "mean":  # averaged over the targets that are not ignored, as PyTorch
-        row_weight = valid.astype(log_probs.dtype) / valid.sum().astype(log_probs.dtype)
-        out = (picked * row_weight).sum()
-    elif reduction == "sum":
-        out = picked.sum()
-        row_weight = valid.astype(log_probs.dtype)
-    else:
-        out = picked
-        row_weight = valid.astype(log_probs.dtype)
-    return out, row_weight, (rows, safe)
+def _class_weights(weight: Any, input: Tensor, classes: int, what: str) -> Any:
+    """The per-class weight array (ones when ``weight`` is None), checked against the number of classes."""
+    xp = _xp(input.data)
+    if weight is None:
+        return xp.ones(classes, dtype=input.dtype)
+    w = _as_target(weight, input, f"{what} weight")
+    if w.shape != (classes,):
+        raise ShapeError(f"{what}: weight must have one entry per class, shape ({classes},), got {w.shape}")
+    if w.dtype.kind != "f":
+        raise TensorTypeError(f"{what}: weight must be floating point, got dtype {w.dtype}")
+    return w.data.astype(input.dtype, copy=False)
+
+
+def _weighted_class_loss(
+    values: Any, coefficients: Any, reduction: str, denominator: Any, shape: tuple
+) -> tuple[Any, Any]:
+    """Reduce per-row losses ``-(coefficients * values).sum(1)``; also return each row's share of the output."""
+    rows = -(coefficients * values).sum(axis=1)
+    if reduction == "none":
+        out = rows.reshape(shape[:1] + shape[2:]) if len(shape) > 1 else rows.reshape(())
+        return out, None
+    if reduction == "sum":
+        return rows.sum(), 1.0
+    with _errstate():  # every target ignored: 0 / 0 = nan, as PyTorch
+        return rows.sum() / denominator, 1.0 / denominator
+
+
+def _errstate() -> Any:
+    return np.errstate(divide="ignore", invalid="ignore")
+
+
+def _row_upstream(g: Any, reduction: str, share: Any) -> Any:
+    """The upstream gradient of each row as a column (M, 1)."""
+    if reduction == "none":
+        return g.reshape(-1, 1)
+    return g * share
 
 
 def cross_entropy(
-    input: Tensor,  # noqa: A002
+    input: Tensor,
     target: Any,
-    reduction: str = "mean",
+    weight: Any = None,
+    *,
     ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
 ) -> Tensor:
     """Softmax + negative log-likelihood of logits, as ``F.cross_entropy``.
 
-    ``target`` holds class indices (shape (N,) for (N, C) logits) or class probabilities
-    (the same shape as the logits).
+    ``target`` holds class indices (shape (N,) for (N, C) logits; ``ignore_index`` marks
+    rows to skip) or class probabilities (the same shape as the logits). ``weight`` scales
+    each class; ``label_smoothing`` mixes the target with the uniform distribution. With
+    ``reduction="mean"`` and class indices the loss is divided by the summed weights of
+    the targets, as PyTorch does.
     """
     target = _loss_operands(input, target, reduction, "cross_entropy", same_shape=False)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be between 0 and 1, got {label_smoothing}")
     logits, classes = _class_last(input, "cross_entropy")
     xp = _xp(logits)
+    w = _class_weights(weight, input, classes, "cross_entropy")
     shifted = logits - logits.max(axis=1, keepdims=True)
     log_probs = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
     shape = input.shape
+    smooth = label_smoothing / classes
     if target.dtype.kind == "f":  # class probabilities
         if target.shape != input.shape:
             raise TensorTypeError(
@@ -521,62 +547,65 @@ def cross_entropy(
                 f"got shape {target.shape}; class-index targets must be integers"
             )
         probs_t, _ = _class_last(target, "cross_entropy")
-        values = -(probs_t * log_probs).sum(axis=1)
-        if reduction == "mean":
-            out, scale = values.sum() / values.shape[0], 1.0 / values.shape[0]
-        else:
-            out, scale = _reduce(values, reduction)
-        if reduction == "none" and len(shape) != 2:
-            out = out.reshape(shape[:1] + shape[2:]) if len(shape) > 2 else out.reshape(())
-
-        def backward_soft(g: Any) -> tuple:
-            row_g = (g.reshape(-1, 1) if reduction == "none" else g) * scale
-            grad2 = (xp.exp(log_probs) * probs_t.sum(axis=1, keepdims=True) - probs_t) * row_g
-            gt = None
-            if target.requires_grad:
-                gt = _restore_layout(-log_probs * row_g, shape)
-            return (_restore_layout(grad2, shape) if input.requires_grad else None, gt)
-
-        return make_result(out, (input, target), backward_soft, "cross_entropy")
-
-    flat = _class_indices(target, input, classes, ignore_index, "cross_entropy")
-    out, row_weight, picked_at = _nll_from_log_probs(log_probs, flat, reduction, ignore_index)
-    if reduction == "none":
-        out = out.reshape(shape[:1] + shape[2:]) if len(shape) > 1 else out.reshape(())
+        coefficients = (probs_t * (1 - label_smoothing) + smooth) * w
+        denominator = logits.dtype.type(logits.shape[0])
+    else:
+        flat = _class_indices(target, input, classes, ignore_index, "cross_entropy")
+        valid = flat != ignore_index
+        safe = xp.where(valid, flat, 0)
+        rows = xp.arange(flat.shape[0])
+        coefficients = xp.zeros(logits.shape, dtype=logits.dtype)
+        coefficients[rows, safe] = (1 - label_smoothing) * w[safe]
+        if smooth:
+            coefficients += smooth * w
+        coefficients *= valid[:, None]
+        denominator = (w[safe] * valid).sum()
+    out, share = _weighted_class_loss(log_probs, coefficients, reduction, denominator, shape)
 
     def backward(g: Any) -> tuple:
-        row_g = (g.reshape(-1) if reduction == "none" else g) * row_weight
-        grad2 = xp.exp(log_probs)
-        grad2[picked_at] -= 1
-        grad2 *= row_g[:, None]
-        return (_restore_layout(grad2, shape), None)
+        row_g = _row_upstream(g, reduction, share)
+        gx = gt = None
+        if input.requires_grad:
+            probs = xp.exp(log_probs)
+            gx = _restore_layout((probs * coefficients.sum(axis=1, keepdims=True) - coefficients) * row_g, shape)
+        if target.requires_grad:
+            gt = _restore_layout(-(1 - label_smoothing) * w * log_probs * row_g, shape)
+        return gx, gt
 
     return make_result(out, (input, target), backward, "cross_entropy")
 
 
-def nll_loss(input: Tensor, target: Any, reduction: str = "mean", ignore_index: int = -100) -> Tensor:  # noqa: A002
+def nll_loss(
+    input: Tensor,
+    target: Any,
+    weight: Any = None,
+    *,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> Tensor:
     """Negative log-likelihood of log-probabilities (e.g. from log_softmax), as ``F.nll_loss``."""
     target = _loss_operands(input, target, reduction, "nll_loss", same_shape=False)
     log_probs, classes = _class_last(input, "nll_loss")
-    flat = _class_indices(target, input, classes, ignore_index, "nll_loss")
-    out, row_weight, picked_at = _nll_from_log_probs(log_probs, flat, reduction, ignore_index)
-    shape = input.shape
-    if reduction == "none":
-        out = out.reshape(shape[:1] + shape[2:]) if len(shape) > 1 else out.reshape(())
     xp = _xp(log_probs)
+    w = _class_weights(weight, input, classes, "nll_loss")
+    flat = _class_indices(target, input, classes, ignore_index, "nll_loss")
+    valid = flat != ignore_index
+    safe = xp.where(valid, flat, 0)
+    rows = xp.arange(flat.shape[0])
+    coefficients = xp.zeros(log_probs.shape, dtype=log_probs.dtype)
+    coefficients[rows, safe] = w[safe] * valid
+    shape = input.shape
+    out, share = _weighted_class_loss(log_probs, coefficients, reduction, (w[safe] * valid).sum(), shape)
 
     def backward(g: Any) -> tuple:
-        row_g = (g.reshape(-1) if reduction == "none" else g) * row_weight
-        grad2 = xp.zeros(log_probs.shape, dtype=log_probs.dtype)
-        grad2[picked_at] = -row_g
-        return (_restore_layout(grad2, shape), None)
+        return (_restore_layout(-coefficients * _row_upstream(g, reduction, share), shape), None)
 
     return make_result(out, (input, target), backward, "nll_loss")
 
 
-def hinge(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+def hinge_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """Max-margin loss ``relu(1 - target * input)`` with targets in {-1, +1} (micrograd's demo loss)."""
-    target = _loss_operands(input, target, reduction, "hinge")
+    target = _loss_operands(input, target, reduction, "hinge_loss")
     margins = (1 - target * input).relu()
     if reduction == "mean":
         return margins.mean()
@@ -585,4 +614,10 @@ def hinge(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noq
     return margins
 
 
-hinge_loss = hinge
+def l2_penalty(parameters: list[Tensor], alpha: float = 1.0) -> Tensor:
+    """``alpha * sum(p ** 2)`` over all parameters."""
+    total = None
+    for p in parameters:
+        term = (p * p).sum()
+        total = term if total is None else total + term
+    return total * alpha

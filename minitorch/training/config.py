@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..datasets import DATASETS, FEATURES
+from ..fileio import CONFIG_FORMAT, EXPERIMENT_FORMAT, atomic_write_text
 from ..nn.scalar import ACTIVATIONS
 
 __all__ = ["TrainConfig", "LOSSES", "OPTIMIZERS", "ENGINES", "LR_SCHEDULES", "CONFIG_FORMAT"]
@@ -24,7 +25,6 @@ ENGINES = ("scalar", "tensor")
 LR_SCHEDULES = (None, "step", "cosine")
 DTYPES = ("float64", "float32")
 MAX_SAMPLES = 100_000  # a typo like 10**9 must not freeze the playground
-CONFIG_FORMAT = "minitorch-config"
 CONFIG_VERSION = 1
 
 
@@ -210,8 +210,6 @@ class TrainConfig:
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the config as JSON, atomically (a crash never leaves a half-written file)."""
-        from ..io import atomic_write_text
-
         self.validate()
         atomic_write_text(path, self.to_json() + "\n")
 
@@ -225,6 +223,6 @@ class TrainConfig:
             raise ValueError(f"{os.fspath(path)} is not valid JSON: {exc}") from None
         except UnicodeDecodeError:
             raise ValueError(f"{os.fspath(path)} is not a text JSON file") from None
-        if isinstance(data, dict) and data.get("format") == "minitorch-experiment":
+        if isinstance(data, dict) and data.get("format") == EXPERIMENT_FORMAT:
             data = data.get("config")
         return cls.from_dict(data)

@@ -18,7 +18,6 @@ from ..autograd import no_grad
 from ..ndtensor import Tensor
 from ..nn import functional as F
 from ..nn import layers as L
-from ..nn import tensor_functional as TF
 from .backends import ModelBackend, ModelSpec, initial_state_dict, register_backend
 
 __all__ = ["TensorBackend", "build_sequential"]
@@ -68,18 +67,18 @@ class TensorBackend(ModelBackend):
         loss_name = self.spec.loss
         if loss_name == "cross_entropy":
             target = Tensor(np.asarray(y, dtype=np.int64), device=self._device)
-            loss = TF.cross_entropy(out, target)
+            loss = F.cross_entropy(out, target)
         else:
             prediction = out.reshape(-1)  # (n, 1) -> (n,), matching the targets
             target = self._input(np.asarray(y).reshape(-1))
             if loss_name == "mse":
-                loss = TF.mse_loss(prediction, target)
+                loss = F.mse_loss(prediction, target)
             elif loss_name == "l1":
-                loss = TF.l1_loss(prediction, target)
+                loss = F.l1_loss(prediction, target)
             elif loss_name == "bce_logits":
-                loss = TF.binary_cross_entropy_with_logits(prediction, target)
+                loss = F.binary_cross_entropy_with_logits(prediction, target)
             elif loss_name == "hinge":
-                loss = TF.hinge(prediction, target)
+                loss = F.hinge_loss(prediction, target)
             else:
                 raise ValueError(f"unknown loss {loss_name!r}")
         if self.spec.l2:

@@ -1,0 +1,209 @@
+"""Writing and reading minitorch's files safely: the one place every file write goes through.
+
+    atomic_write_text("run.json", text)
+    atomic_write_bytes("model.safetensors", blob)
+    atomic_write("graph.png", lambda tmp: image.save(tmp))   # for writers that want a path
+    data = read_json("run.json")                              # strict: no NaN, a JSON object
+
+A write goes to a short temporary name in the target's folder, is flushed to disk and then
+renamed over the target with ``os.replace``, so a crash mid-write never leaves a broken file
+under the user's name. The result looks like a plain ``open(path, "w")`` had written it:
+
+- a new file gets the permissions a plain write gives (``0o666`` minus the umask), an existing
+  file keeps its mode;
+- a symbolic link is followed: the file it points to is replaced, the link stays a link;
+- any legal file name works (the temporary name is short, whatever the target's length);
+- errors name the user's path, never the temporary file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import stat
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from .backend import as_numpy
+from .errors import MinitorchError, ShapeError
+
+__all__ = [
+    "FormatError",
+    "atomic_write",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "read_json",
+    "tensors_to_json",
+    "tensors_from_json",
+    "WEIGHTS_FORMAT",
+    "EXPERIMENT_FORMAT",
+    "CONFIG_FORMAT",
+]
+
+# The "format" names minitorch's JSON files declare, so each reader can tell the others apart.
+WEIGHTS_FORMAT = "minitorch-weights"
+EXPERIMENT_FORMAT = "minitorch-experiment"
+CONFIG_FORMAT = "minitorch-config"
+
+_MAX_KEPT_SUFFIX = 16  # writers that pick a format from the extension (Qt's image writer) see it
+
+
+class FormatError(MinitorchError, ValueError):
+    """A file that is not a valid minitorch file: wrong format, version, structure or a corrupt body."""
+
+
+# --- atomic writes -------------------------------------------------------------------------------------
+def _new_file_mode(target: str) -> int | None:
+    """The mode to give the new file: the existing file's, or None for 'what a plain open gives'."""
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        return None
+
+
+def _create_temporary(folder: str, suffix: str) -> str:
+    """A new empty file with a short random name in ``folder``; created with mode 0o666 so the
+    kernel applies the umask exactly as for a plain ``open(path, "w")``."""
+    for _ in range(100):
+        tmp = os.path.join(folder, f".tmp-{secrets.token_hex(6)}{suffix}")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        os.close(fd)
+        return tmp
+    raise FileExistsError(f"could not create a temporary file in {folder}")
+
+
+def _renamed(exc: OSError, path: str) -> OSError:
+    """The same error, naming the user's path instead of the temporary file."""
+    return type(exc)(exc.errno, exc.strerror or str(exc), path)
+
+
+def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> None:
+    """Call ``write(tmp)`` on a temporary file next to ``path``, flush it to disk, then rename it
+    over ``path`` (see the module docstring for permissions, links and errors).
+
+    The temporary name keeps ``path``'s extension when it is short, for writers that pick a
+    format from it.
+    """
+    path = os.fspath(path)
+    target = os.path.realpath(path)  # follow symbolic links: replace the file, not the link
+    folder = os.path.dirname(target)
+    suffix = os.path.splitext(target)[1]
+    if len(suffix) > _MAX_KEPT_SUFFIX:
+        suffix = ""
+    try:
+        mode = _new_file_mode(target)
+        tmp = _create_temporary(folder, suffix)
+    except OSError as exc:
+        raise _renamed(exc, path) from None
+    try:
+        if mode is not None:
+            os.chmod(tmp, mode)
+        write(tmp)
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException as exc:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.filename in (tmp, target):
+            raise _renamed(exc, path) from None
+        raise
+    _sync_folder(folder)
+
+
+def _sync_folder(folder: str) -> None:
+    """Flush the rename itself to disk where the platform allows opening a folder."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (see `atomic_write`)."""
+
+    def write(tmp: str) -> None:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+
+    atomic_write(path, write)
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` as UTF-8 to ``path`` atomically (see `atomic_write`)."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+# --- reading -----------------------------------------------------------------------------------------------
+class _NonFiniteNumber(ValueError):
+    pass
+
+
+def _reject_constant(name: str) -> float:
+    raise _NonFiniteNumber(f"the file contains {name}: weights must be finite numbers (NaN or infinite value)")
+
+
+def read_json(path: str | os.PathLike) -> dict[str, Any]:
+    """The JSON object in ``path``; FormatError for binary, truncated or non-object files,
+    ValueError for NaN/Infinity literals. Messages name the path."""
+    path = os.fspath(path)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle, parse_constant=_reject_constant)
+    except UnicodeDecodeError:
+        raise FormatError(f"{path} is not a text JSON file (binary or corrupt)") from None
+    except json.JSONDecodeError as exc:
+        raise FormatError(f"{path} is truncated or not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except _NonFiniteNumber as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    if not isinstance(data, dict):
+        raise FormatError(f"{path} is not a minitorch file (the JSON top level is not an object)")
+    return data
+
+
+# --- tensors in JSON ------------------------------------------------------------------------------------------
+def as_float64(value: Any, key: str) -> np.ndarray:
+    """A finite float64 numpy array from a list, numpy/CuPy array, n-d minitorch or torch tensor."""
+    try:
+        array = np.array(as_numpy(value), dtype=np.float64)
+    except (TypeError, ValueError):
+        raise FormatError(f"tensor {key!r} is not numeric or is ragged") from None
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"tensor {key!r} contains NaN or infinite values")
+    return array
+
+
+def tensors_to_json(state: Mapping[str, np.ndarray]) -> dict[str, Any]:
+    """``{"shapes": {key: shape}, "state_dict": {key: nested lists}}`` for a JSON file."""
+    return {"shapes": {k: list(v.shape) for k, v in state.items()},
+            "state_dict": {k: v.tolist() for k, v in state.items()}}
+
+
+def tensors_from_json(data: Mapping[str, Any], source: str) -> OrderedDict[str, np.ndarray]:
+    """The float64 arrays of a document written with `tensors_to_json`, every shape checked."""
+    raw = data.get("state_dict")
+    if not isinstance(raw, dict):
+        raise FormatError(f"{source} has no 'state_dict' object")
+    shapes = data.get("shapes")
+    if not isinstance(shapes, dict) or set(shapes) != set(raw):
+        raise FormatError(f"{source}: 'shapes' must list the shape of every tensor in 'state_dict'")
+    state = OrderedDict()
+    for key, value in raw.items():
+        array = as_float64(value, key)
+        if list(array.shape) != shapes[key]:
+            raise ShapeError(f"{source}: tensor {key!r} has shape {list(array.shape)} but the file says {shapes[key]}")
+        state[key] = array
+    return state
