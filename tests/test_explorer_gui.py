@@ -514,3 +514,28 @@ def test_half_typed_function_names_do_not_replace_the_graph(qtbot, explorer) -> 
     qtbot.keyClicks(explorer.expression_edit, "h(x)")
     qtbot.waitUntil(lambda: not explorer.typing, timeout=5000)
     assert "tanh" in {op for _, op in explorer.graph.nodes(data="op")}
+
+
+def test_dot_and_graphml_exports_carry_the_computed_gradients(qtbot, explorer, tmp_path) -> None:
+    import networkx as nx
+
+    text = "x * x + 2 * y"
+    type_expression(qtbot, explorer, text)
+    explorer.finish_backward()
+    expected = engine_gradients(text, explorer.values)
+    graphml, dot = tmp_path / "g.graphml", tmp_path / "g.dot"
+    explorer.export_graphml(graphml)
+    explorer.export_dot(dot)
+    loaded = nx.read_graphml(graphml)
+    assert {int(n): float(a["grad"]) for n, a in loaded.nodes(data=True)} == pytest.approx(expected)
+    assert any(g != 0 for g in expected.values())
+    source = graphml.read_text(encoding="utf-8")
+    assert source.count('attr.name="local_grad"') == 1 and source.count('attr.name="grad"') == 1
+    root_grad = f"grad {expected[0]:.4g}"
+    assert root_grad in dot.read_text(encoding="utf-8")
+
+
+def test_exports_before_backward_write_no_gradient(qtbot, explorer, tmp_path) -> None:
+    type_expression(qtbot, explorer, "x * y")
+    explorer.export_dot(tmp_path / "g.dot")
+    assert "grad 0" not in (tmp_path / "g.dot").read_text(encoding="utf-8")

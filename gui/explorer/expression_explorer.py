@@ -500,10 +500,20 @@ class ExpressionExplorer(QWidget):
         self.canvas.export_svg(path)
 
     def export_graphml(self, path: str | os.PathLike) -> None:
-        _write_graphml(self.graph, path)
+        _write_graphml(self._graph_as_shown(), path)
 
     def export_dot(self, path: str | os.PathLike) -> None:
-        write_dot(self.graph, path)
+        write_dot(self._graph_as_shown(), path)
+
+    def _graph_as_shown(self) -> nx.DiGraph:
+        """The graph with the gradients the view shows: those the backward steps have computed
+        so far (none is written for a node not reached yet)."""
+        graph = self.graph.copy()
+        stepper = self.stepper
+        for node, attrs in graph.nodes(data=True):
+            done = stepper is not None and node in stepper.done
+            attrs["grad"] = float(stepper.grads[node]) if done else None
+        return graph
 
     def _export_dialog(self, kind: str) -> None:
         filters = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)",
