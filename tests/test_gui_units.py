@@ -116,3 +116,28 @@ def test_turn_hand_over_blocks_the_worker_until_the_gui_is_done():
     turn.begin_gui()
     assert time.perf_counter() - started < 0.1
     turn.end_gui()
+
+
+def test_spin_box_arrows_are_drawn_with_the_shipped_style_sheet(qapp):
+    from PySide6.QtWidgets import QSpinBox
+
+    from gui.app import load_style_sheet
+
+    spin = QSpinBox()
+    spin.setStyleSheet(load_style_sheet())
+    spin.setRange(0, 10)
+    spin.setValue(5)
+    spin.resize(90, 28)
+    spin.show()
+    qapp.processEvents()
+    image = spin.grab().toImage()
+    width, height = image.width(), image.height()
+    ratio = image.devicePixelRatio()
+
+    def dark_pixels(top: int, bottom: int) -> int:
+        return sum(1 for x in range(int(width - 14 * ratio), int(width - 3 * ratio)) for y in range(top, bottom)
+                   if image.pixelColor(x, y).lightness() < 150)
+
+    assert dark_pixels(2, height // 2 - 1) >= 4  # the up arrow
+    assert dark_pixels(height // 2 + 1, height - 2) >= 4  # the down arrow
+    spin.close()
