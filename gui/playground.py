@@ -187,6 +187,11 @@ class Playground(QWidget):
         self.loss_text.setToolTip("The latest losses (and accuracy, for classification)")
         self.loss_text.setMinimumHeight(52)  # room for three lines: new text never re-lays out the column
         out_layout.addWidget(self.loss_text)
+        self.output_caption = QLabel("")
+        self.output_caption.setObjectName("hint")
+        self.output_caption.setWordWrap(True)
+        self.output_caption.setVisible(False)
+        out_layout.addWidget(self.output_caption)
         self._out_layout = out_layout
         for placeholder, stretch in zip(self._placeholders, (2, 1, 5)):
             out_layout.addWidget(placeholder, stretch)
@@ -226,6 +231,7 @@ class Playground(QWidget):
         self.controls.stepClicked.connect(self.step)
         self.controls.resetClicked.connect(self.reset)
         self.log_scale.toggled.connect(self._set_log_scale)
+        self.network_view.neuronClicked.connect(lambda node: self.select_neuron(*(node or (None,))))
 
         worker = controller.worker
         worker.frameReady.connect(self.show_frame)
@@ -257,6 +263,7 @@ class Playground(QWidget):
         self.loss_plot.set_log_scale(self.log_scale.isChecked())
         self.output_view.set_show_test(self.show_test.isChecked())
         self.output_view.set_discretize(self.discretize.isChecked())
+        self.output_view.show_neuron(self.network_view.selected)
         self.show_test.toggled.connect(self.output_view.set_show_test)
         self.discretize.toggled.connect(self.output_view.set_discretize)
         if self.last_frame is not None:
@@ -389,6 +396,24 @@ class Playground(QWidget):
         except ImportError:
             self.controls.set_engine_available("tensor", False, "The vectorised tensor engine is not installed")
 
+    # --- the big output view ---------------------------------------------------------------------------
+    def select_neuron(self, column: int | None, index: int = 0) -> None:
+        """Show one neuron's map in the big output view (as the drawing numbers it); None: the model's output."""
+        node = None if column is None else (int(column), int(index))
+        self.network_view.select(node)
+        if node is None:
+            self.output_caption.setVisible(False)
+        else:
+            last = len(self.network_view.layer_sizes) - 1
+            kind = "Input" if node[0] == 0 else ("Output" if node[0] == last else f"Hidden layer {node[0]}")
+            name = self.network_view.feature_names[node[1]] if node[0] == 0 and node[1] < len(
+                self.network_view.feature_names) else f"neuron {node[1] + 1}"
+            self.output_caption.setText(f"Showing {kind.lower() if node[0] else kind}, {name}. "
+                                        "Click it again in the network for the model's output.")
+            self.output_caption.setVisible(True)
+        if self.plots_ready:
+            self.output_view.show_neuron(node)
+
     # --- commands ---------------------------------------------------------------------------------------
     def toggle_play(self) -> None:
         if self.running:
@@ -475,6 +500,10 @@ class Playground(QWidget):
             self.controls.set_task(frame.data.task, frame.data.num_classes)
             if frame.data.input_dim <= 2:  # tick exactly the features this model uses
                 self.builder.show_features(list(frame.feature_names))
+            chosen = self.network_view.selected
+            grids = frame.neuron_grids or ()
+            if chosen is not None and (chosen[0] >= len(grids) or chosen[1] >= len(grids[chosen[0]])):
+                self.select_neuron(None)  # that neuron is gone with the old network
         self.controls.show_progress(int(snap.step), int(snap.epoch), frame.steps_per_second)
         self.loss_text.setText(self._loss_summary(frame))
         now = time.perf_counter()

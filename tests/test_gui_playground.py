@@ -709,3 +709,46 @@ def test_cross_entropy_output_map_shades_by_confidence_unless_discretized(qtbot,
     pg.discretize.setChecked(True)
     hard = {tuple(c) for c in pg.output_view.image.image.reshape(-1, 3)}
     assert len(hard) <= 3
+
+
+# --- the network drawing: neurons and edges ---------------------------------------------------------------
+def click_neuron(qtbot, window, column, index):
+    view = window.playground.network_view
+    view.repaint()
+    centre = view._node_rects[column][index].center().toPoint()
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=centre)
+
+
+def test_clicking_a_neuron_shows_its_map_in_the_output_view_and_back(qtbot, window):
+    from gui.colors import diverging_rgb, symmetric_levels
+
+    pg = window.playground
+    frame = press_step(qtbot, window, times=2)
+    output_image = pg.output_view.image.image.copy()
+    click_neuron(qtbot, window, 1, 2)  # hidden layer 1, neuron 3
+    assert pg.network_view.selected == (1, 2) and pg.output_caption.isVisible()
+    assert "hidden layer 1, neuron 3" in pg.output_caption.text()
+    neuron_map = np.asarray(frame.neuron_grids[1][2])
+    expected = diverging_rgb(neuron_map, symmetric_levels(neuron_map))
+    np.testing.assert_array_equal(pg.output_view.image.image, expected)
+    click_neuron(qtbot, window, 1, 2)  # again: back to the model's output
+    assert pg.network_view.selected is None and not pg.output_caption.isVisible()
+    np.testing.assert_array_equal(pg.output_view.image.image, output_image)
+
+
+def test_hovering_an_edge_names_its_weight(qtbot, window):
+    from PySide6.QtCore import QPointF
+
+    view = window.playground.network_view
+    frame = press_step(qtbot, window, times=1)
+    view.repaint()
+    source, target = view._node_rects[1][3], view._node_rects[2][0]
+    (x0, y0), (x1, y1) = (source.right(), source.center().y()), (target.left(), target.center().y())
+    t = 0.3  # a point on the drawn curve (a cubic with horizontal ends), away from where edges cross
+    x = (1 - t) ** 3 * x0 + 3 * (1 - t) ** 2 * t * (x0 + (x1 - x0) / 2) + 3 * (1 - t) * t ** 2 * (x1 - (x1 - x0) / 2) \
+        + t ** 3 * x1
+    y = (1 - t) ** 3 * y0 + 3 * (1 - t) ** 2 * t * y0 + 3 * (1 - t) * t ** 2 * y1 + t ** 3 * y1
+    assert view.edge_at(QPointF(x, y), tolerance=2.5) == (1, 0, 3)
+    weight = frame.snapshot.state_dict["2.weight"][0, 3]
+    assert f"{weight:+.4f}" in view.describe_edge(1, 0, 3)
+    assert view.edge_at(QPointF(source.right() + 2, view.height() - 2)) is None

@@ -23,6 +23,7 @@ from ..colors import (
     TRAIN_CURVE,
     diverging_lut,
     diverging_rgb,
+    symmetric_levels,
 )
 from ..history import HistoryColumns
 
@@ -251,6 +252,7 @@ class OutputView(pg.PlotWidget):
         item.addItem(self.message)
         self.show_test = True
         self.discretize = False
+        self.neuron: tuple[int, int] | None = None  # a neuron whose map is shown instead of the output
         self.refresh_count = 0
         self._data_version = -1
         self._grid_version = -1
@@ -267,6 +269,13 @@ class OutputView(pg.PlotWidget):
 
     def set_discretize(self, enabled: bool) -> None:
         self.discretize = bool(enabled)
+        if self._last_frame is not None:
+            self._grid_version = -1
+            self.show_frame(self._last_frame)
+
+    def show_neuron(self, neuron: tuple[int, int] | None) -> None:
+        """Show one neuron's map (column, index in the network drawing), or None: the model's output."""
+        self.neuron = neuron
         if self._last_frame is not None:
             self._grid_version = -1
             self.show_frame(self._last_frame)
@@ -309,7 +318,15 @@ class OutputView(pg.PlotWidget):
         x0, x1, y0, y1 = frame.extent
         if self.message.toPlainText():
             self.message.setText("")
-        if frame.grid is not None:
+        neuron_map = self._neuron_map(frame)
+        if neuron_map is not None:
+            self.curve.setData([], [])
+            rect = QRectF(x0, y0, x1 - x0, y1 - y0)
+            self.image.setImage(diverging_rgb(neuron_map, symmetric_levels(neuron_map)), autoLevels=False,
+                                levels=(0, 255), lut=None, rect=rect)
+            self.image.setVisible(True)
+            self.getPlotItem().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+        elif frame.grid is not None:
             grid = np.asarray(frame.grid, dtype=float)
             self.curve.setData([], [])
             rect = QRectF(x0, y0, x1 - x0, y1 - y0)
@@ -337,6 +354,17 @@ class OutputView(pg.PlotWidget):
             self.curve.setData([], [])
             self.message.setText(f"{data.input_dim}-D inputs: the output map is shown for 1-D and 2-D data")
             self.message.setPos((x0 + x1) / 2, (y0 + y1) / 2)
+
+    def _neuron_map(self, frame: Any) -> np.ndarray | None:
+        """The chosen neuron's output over the plane, or None (none chosen, or not in this model)."""
+        if self.neuron is None or not frame.neuron_grids or frame.data.input_dim != 2:
+            return None
+        column, index = self.neuron
+        layers = frame.neuron_grids
+        if column >= len(layers) or index >= len(layers[column]):
+            return None
+        grid = np.asarray(layers[column][index], dtype=float)
+        return grid if grid.ndim == 2 else None
 
     @staticmethod
     def _class_image(classes: np.ndarray, confidence: np.ndarray | None = None) -> np.ndarray:
