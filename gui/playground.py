@@ -15,7 +15,6 @@ from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
-    QHBoxLayout,
     QLabel,
     QScrollArea,
     QSplitter,
@@ -25,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from .history import HistoryColumns
 from .panels import DataPanel, NetworkBuilder, NetworkView, TrainingControls
-from .panels._widgets import section_title
+from .panels._widgets import FlowLayout, section_title
 from .worker import Frame, TrainingController
 
 NETWORK_HZ = 6  # refresh rate of the network drawing (and the accuracy plot) while training
@@ -97,6 +96,17 @@ def screen_text(message: str) -> str:
     # Quoted internal names lose their quotes (also a quote left unbalanced by trimming).
     text = re.sub(r"'([\w.\-]+)'?", value, text)
     return text[:1].upper() + text[1:]
+
+
+def _scrolling(column: QWidget) -> QScrollArea:
+    """``column`` in a vertical scroll area: on a small screen it scrolls instead of forcing the window taller."""
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setWidget(column)
+    scroll.setMinimumWidth(column.minimumSizeHint().width())
+    return scroll
 
 
 class Playground(QWidget):
@@ -174,7 +184,7 @@ class Playground(QWidget):
         middle_layout.addWidget(section_title("Network"))
         middle_layout.addWidget(self.builder)
         middle_layout.addWidget(self.network_view, 1)
-        self.splitter.addWidget(middle)
+        self.splitter.addWidget(_scrolling(middle))
 
         output = QWidget()
         output.setObjectName("column")
@@ -195,10 +205,10 @@ class Playground(QWidget):
         self._out_layout = out_layout
         for placeholder, stretch in zip(self._placeholders, (2, 1, 5)):
             out_layout.addWidget(placeholder, stretch)
-        self._placeholders[0].setMinimumHeight(110)
-        self._placeholders[1].setMinimumHeight(90)
-        self._placeholders[2].setMinimumSize(260, 240)
-        options = QHBoxLayout()
+        self._placeholders[0].setMinimumHeight(90)
+        self._placeholders[1].setMinimumHeight(80)
+        self._placeholders[2].setMinimumSize(240, 220)
+        options = FlowLayout(spacing=12, row_spacing=2)
         self.show_test = QCheckBox("Show test data")
         self.show_test.setChecked(True)
         self.show_test.setToolTip("Draw the held-out test points (black outline) on the output map")
@@ -208,9 +218,8 @@ class Playground(QWidget):
         self.log_scale.setToolTip("Show the loss curves on a logarithmic axis")
         for box in (self.show_test, self.discretize, self.log_scale):
             options.addWidget(box)
-        options.addStretch(1)
         out_layout.addLayout(options)
-        self.splitter.addWidget(output)
+        self.splitter.addWidget(_scrolling(output))
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 3)

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ._widgets import caption, labelled, section_title, select_data, set_item_enabled, show_value
+from ._widgets import FlowLayout, caption, labelled, section_title, select_data, set_item_enabled, show_value
 
 OPTIMIZERS = (("sgd", "SGD"), ("adam", "Adam"), ("adamw", "AdamW"), ("rmsprop", "RMSprop"))
 LOSSES = (
@@ -96,9 +96,9 @@ class TrainingControls(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("topBar")
-        outer = QHBoxLayout(self)
+        # A flow: on a narrow window the fields wrap to a second row instead of being clipped.
+        outer = FlowLayout(self, spacing=14, row_spacing=8)
         outer.setContentsMargins(16, 10, 16, 10)
-        outer.setSpacing(14)
 
         style = QApplication.style()
         self.reset_button = QPushButton()
@@ -112,9 +112,13 @@ class TrainingControls(QWidget):
         self.step_button.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipForward))
         self.step_button.setObjectName("smallRound")
         self.step_button.setToolTip("Step: one optimisation step on one minibatch (S)")
+        play_group = QWidget()
+        play_row = QHBoxLayout(play_group)
+        play_row.setContentsMargins(0, 0, 0, 0)
+        play_row.setSpacing(14)
         for button in (self.reset_button, self.play_button, self.step_button):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keep Space for the play shortcut
-            outer.addWidget(button, 0, Qt.AlignmentFlag.AlignVCenter)
+            play_row.addWidget(button, 0, Qt.AlignmentFlag.AlignVCenter)
 
         counters = QVBoxLayout()
         counters.setSpacing(0)
@@ -129,8 +133,9 @@ class TrainingControls(QWidget):
         self.step_label.setToolTip("Optimisation steps taken, and the current training speed")
         self.step_label.setFixedWidth(150)
         counters.addWidget(self.step_label)
-        outer.addLayout(counters)
-        outer.addWidget(_vline())
+        play_row.addLayout(counters)
+        play_row.addWidget(_vline())
+        outer.addWidget(play_group)
 
         self.lr = BoundedSpinBox("Learning rate")
         self.lr.setDecimals(5)
@@ -175,10 +180,13 @@ class TrainingControls(QWidget):
             ("Output", self.output_activation, "Activation of the output layer; Auto picks the one the loss expects"),
             ("Engine", self.engine, "Scalar graph: one autograd node per number. Vectorised: n-d tensors"),
         )
-        widths = {self.lr: 92, self.optimizer: 88, self.momentum: 70, self.batch_size: 64, self.l2: 86,
-                  self.loss: 170, self.output_activation: 150, self.engine: 140}
+        # Spin boxes get a fixed width; combos fit their longest item (nothing is clipped).
+        widths = {self.lr: 96, self.momentum: 76, self.batch_size: 70, self.l2: 92}
         for text, widget, tip in form:
-            widget.setFixedWidth(widths[widget])
+            if widget in widths:
+                widget.setFixedWidth(widths[widget])
+            else:
+                widget.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             outer.addWidget(labelled(text, widget, tip))
 
         # The stop condition lives in its own small box (the playground puts it in the left column).
@@ -199,7 +207,6 @@ class TrainingControls(QWidget):
         stop_layout.addWidget(section_title("Stop"))
         stop_layout.addWidget(labelled("After epochs", self.max_epochs, "Pause training after this many epochs"))
         stop_layout.addWidget(labelled("At loss", self.target_loss, "Pause once the training loss reaches this value"))
-        outer.addStretch(1)
 
         self.play_button.clicked.connect(self.playClicked)
         self.step_button.clicked.connect(self.stepClicked)
