@@ -175,6 +175,48 @@ def build_model_view(request: ModelRequest) -> ModelView:
     return relayout(ModelView(request.token, graph, graph, {}, ""), request.expanded)
 
 
+def _name_as_the_playground(shown: nx.DiGraph, full: nx.DiGraph) -> None:
+    """Neuron boxes named and numbered as the playground's network drawing: "hidden 1 · neuron 1"
+    ... "output · neuron 1", counted from 1 (the graph's groups are "<layer prefix>:<0-based index>")."""
+    groups = {str(g) for _, g in full.nodes(data="group") if g is not None}
+    prefixes = sorted({g.partition(":")[0] for g in groups if g.partition(":")[0].isdigit()}, key=int)
+    names = {prefix: ("output" if k == len(prefixes) - 1 else f"hidden {k + 1}") for k, prefix in enumerate(prefixes)}
+    for _, attrs in shown.nodes(data=True):
+        group = attrs.get("group")
+        if attrs.get("kind") == "group" and group:
+            prefix, _, index = str(group).partition(":")
+            if prefix in names and index.isdigit():
+                attrs["label"] = f"{names[prefix]} · neuron {int(index) + 1}"
+
+
+def _group_weights(shown: nx.DiGraph, full: nx.DiGraph) -> None:
+    """Give each edge into a collapsed neuron the weight it carries (edge colour and width, as in the
+    playground's drawing): the neuron's weight for that input, read from the full graph."""
+    for source, target, attrs in shown.edges(data=True):
+        target_attrs = shown.nodes[target]
+        if target_attrs.get("kind") != "group":
+            continue
+        weight = _weight_between(full, shown.nodes[source], source, target_attrs)
+        if weight is not None:
+            attrs["weight"] = weight
+
+
+def _weight_between(full: nx.DiGraph, source_attrs: Mapping[str, Any], source: Hashable,
+                    target_attrs: Mapping[str, Any]) -> float | None:
+    # The input's value node inside the full graph: a collapsed neuron's output node, or the leaf itself.
+    source_node = source_attrs.get("output", source) if source_attrs.get("kind") == "group" else source
+    members = set(target_attrs.get("members") or ())
+    for product in full.successors(source_node) if source_node in full else ():
+        if product not in members:
+            continue
+        for operand in full.predecessors(product):
+            label = str(full.nodes[operand].get("label") or "")
+            if ".weight[" in label and operand != source_node:
+                value = full.nodes[operand].get("value")
+                return float(value) if value is not None else None
+    return None
+
+
 def relayout(view: ModelView, expanded: frozenset[str] | set[str]) -> ModelView:
     """The same full graph with another set of expanded neurons, laid out again."""
     from .graph import collapse_groups, layered_layout_with_routes
@@ -182,7 +224,13 @@ def relayout(view: ModelView, expanded: frozenset[str] | set[str]) -> ModelView:
     full = view.full
     grouped = any("group" in attrs for _, attrs in full.nodes(data=True))
     shown = collapse_groups(full, set(expanded)) if grouped else full
+    if grouped:
+        _group_weights(shown, full)
+        _name_as_the_playground(shown, full)
     positions, routes = layered_layout_with_routes(shown)
+    # The playground draws the first neuron (and x1) at the top: the layout counts rows upwards.
+    positions = {node: (x, -y) for node, (x, y) in positions.items()}
+    routes = {edge: [(x, -y) for x, y in points] for edge, points in routes.items()}
     return ModelView(view.token, full, shown, positions, scalar_description(full, shown), routes)
 
 

@@ -539,3 +539,31 @@ def test_exports_before_backward_write_no_gradient(qtbot, explorer, tmp_path) ->
     type_expression(qtbot, explorer, "x * y")
     explorer.export_dot(tmp_path / "g.dot")
     assert "grad 0" not in (tmp_path / "g.dot").read_text(encoding="utf-8")
+
+
+def test_model_graph_starts_readable_and_refits_on_resize(qtbot, panel) -> None:
+    from minitorch.training import TrainConfig, Trainer
+
+    trainer = Trainer(TrainConfig(dataset="moons", n_samples=40, hidden_layers=[16, 16], seed=1))
+    panel.resize(900, 500)
+    panel.update_model(trainer.config, trainer.state_dict(), [0.3, -0.8])
+    assert panel.wait_until_idle() and panel.error == ""
+    canvas = panel.canvas
+    assert canvas.zoom >= 0.8  # node text about 9 px or more, not 5
+    before = canvas.zoom
+    panel.resize(900, 2200)  # tall enough to fit everything: the view fits again by itself
+    qtbot.waitUntil(lambda: canvas.zoom != before, timeout=3000)
+    assert canvas.node_at(canvas.node_center_in_widget(canvas.nodes[0])) == canvas.nodes[0]
+    canvas.zoom_by(1.5)  # once the user zooms, a resize leaves the view alone
+    zoomed = canvas.zoom
+    panel.resize(900, 600)
+    qtbot.wait(50)
+    assert canvas.zoom == zoomed
+
+
+def test_model_graph_edges_are_coloured_by_weight(qtbot, panel) -> None:
+    model = small_model()
+    panel.update_model(config(), model.state_dict(), [0.3, -0.8])
+    assert panel.wait_until_idle() and panel.error == ""
+    pens = [pen.color() for pen, _ in panel.canvas._weighted_lines]
+    assert pens and {(c.red(), c.green(), c.blue()) for c in pens} <= {(8, 119, 189), (245, 147, 34)}
