@@ -6,10 +6,11 @@ import gc
 import json
 import os
 import time
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
@@ -32,6 +33,50 @@ APP_TITLE = "PyTorch Mini Playground"
 WEIGHT_FILTERS = "JSON weights (*.json);;safetensors (*.safetensors);;PyTorch state dict (*.pt)"
 EXPERIMENT_FILTER = "Experiment (*.json);;All files (*)"
 MODEL_GRAPH_INTERVAL = 0.4  # seconds between Model graph refreshes while training
+MAX_RECENT = 8
+RESOURCES = Path(__file__).with_name("resources")
+DOCS = Path(__file__).resolve().parent.parent / "docs"  # in a source checkout
+SHORTCUTS_HTML = (
+    "<table cellpadding=3>"
+    "<tr><td><b>Space</b></td><td>play / pause training</td></tr>"
+    "<tr><td><b>S</b></td><td>one step (one minibatch)</td></tr>"
+    "<tr><td><b>R</b></td><td>reset: new random weights (the seed goes up by one)</td></tr>"
+    "<tr><td><b>Ctrl+O</b> / <b>Ctrl+S</b></td><td>open / save an experiment</td></tr>"
+    "<tr><td><b>Ctrl+I</b> / <b>Ctrl+E</b></td><td>import / export weights</td></tr>"
+    "<tr><td><b>F1</b></td><td>this list</td></tr>"
+    "<tr><td><b>Ctrl+Q</b></td><td>quit</td></tr></table>"
+    "<p>Space, S and R work wherever the focus is, except in a text or number field.</p>"
+)
+GUIDE_HTML = (
+    "<p><b>Top bar:</b> play, step and reset, the epoch and step counters, and the training settings. "
+    "Learning rate, momentum, batch size and regularisation change while training runs.</p>"
+    "<p><b>Data (left):</b> the data set, its noise, size, test share and seed. "
+    "Regenerate draws new data with the next seed.</p>"
+    "<p><b>Network (middle):</b> each square is a neuron showing its output over the input plane "
+    "(orange negative, blue positive). Lines are weights: blue positive, orange negative, thicker for "
+    "larger. The small square at a neuron's corner is its bias. Hover a neuron or a line to read it; "
+    "click a neuron to see its map large in the output view.</p>"
+    "<p><b>Output (right):</b> test and training loss, the loss curve (solid: training, dashed: test), "
+    "accuracy for classification, and the model's output over the plane with the training points "
+    "(white outline) and test points (black outline).</p>"
+    "<p>Changing the engine or the optimizer keeps the trained weights; changing the data, the network "
+    "or the loss starts from new weights.</p>"
+)
+DOCS_HTML = (
+    "<p>The guides are in the <b>docs/</b> folder of the source distribution:</p>"
+    "<ul><li>docs/playground.md: this window</li><li>docs/explorer.md: the graph explorer tabs</li>"
+    "<li>docs/training.md: configs, experiments and the command-line trainer</li></ul>"
+)
+def example_files() -> list[Path]:
+    """The example experiments shipped inside the package (gui/resources/examples)."""
+    return sorted((RESOURCES / "examples").glob("*.json"))
+
+
+def example_title(path: Path) -> str:
+    """A menu title for an example file: "moons.json" -> "Moons"."""
+    return path.stem.replace("_", " ").capitalize()
+
+
 STATUS_SECONDS = 8.0  # how long a status message stays before the current state replaces it
 
 
@@ -46,6 +91,7 @@ class MainWindow(QMainWindow):
     ):
         super().__init__()
         self.setWindowTitle(f"{APP_TITLE} — watch a network learn")
+        self.setWindowIcon(QIcon(str(RESOURCES / "icon.svg")))
         self.settings = settings if settings is not None else QSettings("PyTorchMini", "Playground")
         self.controller = TrainingController(self, worker=worker)
         self.playground = Playground(self.controller)
@@ -77,6 +123,7 @@ class MainWindow(QMainWindow):
         self._status_timer.setSingleShot(True)
         self._status_timer.timeout.connect(self._show_state)
         self._play_when_opened = False
+        self._opening = ""
         self._form_note = ""
         self.playground.note.connect(self._on_form_note)
         worker_obj = self.controller.worker
@@ -213,8 +260,15 @@ class MainWindow(QMainWindow):
         self.reset_action = self._action("&Reset", pg.reset, Qt.Key.Key_R, "New random weights")
 
         file_menu = self.menuBar().addMenu("&File")
-        for action in (self.open_action, self.save_action):
-            file_menu.addAction(action)
+        file_menu.addAction(self.open_action)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.examples_menu = file_menu.addMenu("&Examples")
+        for path in example_files():
+            action = self.examples_menu.addAction(example_title(path))
+            action.setToolTip(f"Open the bundled example {path.name}")
+            action.triggered.connect(lambda _checked=False, p=str(path): self.open_path(p))
+        file_menu.addAction(self.save_action)
         file_menu.addSeparator()
         for action in (self.import_action, self.export_action, self.csv_action, self.png_action):
             file_menu.addAction(action)
@@ -224,6 +278,13 @@ class MainWindow(QMainWindow):
         for action in (self.play_action, self.step_action, self.reset_action):
             train_menu.addAction(action)
         help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self._action("&Keyboard shortcuts", self.show_shortcuts, "F1",
+                                         "The keys that drive the playground"))
+        help_menu.addAction(self._action("&How to read this screen", self.show_guide, None,
+                                         "What the colours, curves and boxes mean"))
+        help_menu.addAction(self._action("&Documentation", self.open_docs, None,
+                                         "The playground's guide (docs/playground.md)"))
+        help_menu.addSeparator()
         help_menu.addAction(self._action("&About", self.show_about, None, "About PyTorch Mini"))
 
     # --- status -----------------------------------------------------------------------------------------------
@@ -264,6 +325,9 @@ class MainWindow(QMainWindow):
             self._show_state()  # now: a message sent with the change (a stop reason) comes after it
 
     def _on_opened(self, _config: Any) -> None:
+        if self._opening:
+            self._remember_recent(os.path.abspath(self._opening))
+            self._opening = ""
         if self._play_when_opened:
             self._play_when_opened = False
             QTimer.singleShot(0, self.playground.play)  # queued behind the opening in the worker
@@ -307,6 +371,7 @@ class MainWindow(QMainWindow):
         (never when it could not be opened).
         """
         self._play_when_opened = play
+        self._opening = os.fspath(path)
         self.show_status(f"Opening {os.path.basename(path)}…")
         self.controller.open_experiment(os.fspath(path))
 
@@ -381,6 +446,45 @@ class MainWindow(QMainWindow):
             fn(*args)
         except Exception as exc:
             self._on_failure(what, str(exc))
+
+    def show_shortcuts(self) -> None:
+        QMessageBox.information(self, "Keyboard shortcuts", SHORTCUTS_HTML)
+
+    def show_guide(self) -> None:
+        QMessageBox.information(self, "How to read this screen", GUIDE_HTML)
+
+    def open_docs(self) -> None:
+        """Open the playground's guide: the docs folder of a source checkout, else say where it lives."""
+        path = DOCS / "playground.md"
+        if path.exists() and QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+            self.show_status(f"Opened {path}")
+            return
+        QMessageBox.information(self, "Documentation", DOCS_HTML)
+
+    # --- recent files ------------------------------------------------------------------------------------------
+    def recent_files(self) -> list[str]:
+        value = self.settings.value("recent/files", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in value if isinstance(v, str) and v][:MAX_RECENT] if isinstance(value, list) else []
+
+    def _remember_recent(self, path: str) -> None:
+        files = [path] + [p for p in self.recent_files() if p != path]
+        self.settings.setValue("recent/files", files[:MAX_RECENT])
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = self.recent_files()
+        for path in files:
+            action = self.recent_menu.addAction(os.path.basename(path))
+            action.setToolTip(path)
+            action.setEnabled(os.path.exists(path))
+            action.triggered.connect(lambda _checked=False, p=path: self.open_path(p))
+        if not files:
+            self.recent_menu.addAction("No recent files").setEnabled(False)
+        else:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear the list", lambda: self.settings.setValue("recent/files", []))
 
     def show_about(self) -> None:
         QMessageBox.about(

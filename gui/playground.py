@@ -45,6 +45,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "noise": 0.1,
     "test_fraction": 0.3,
     "seed": 0,
+    "init_seed": None,
     "csv_path": None,
     "label_column": None,
     "features": ["x1", "x2"],
@@ -446,9 +447,10 @@ class Playground(QWidget):
         self.controller.step(1)
 
     def reset(self) -> None:
-        if self._config_timer.isActive():
-            self.apply_config()
-        self.controller.reset()
+        """New random weights for the same network and data, as the TensorFlow Playground's reset:
+        the weights seed moves on by one (shown in the form, so a run can be repeated)."""
+        self.data_panel.next_weights_seed()
+        self.apply_config()
 
     # --- drawing ------------------------------------------------------------------------------------------
     def _on_running(self, running: bool) -> None:

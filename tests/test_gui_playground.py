@@ -752,3 +752,77 @@ def test_hovering_an_edge_names_its_weight(qtbot, window):
     weight = frame.snapshot.state_dict["2.weight"][0, 3]
     assert f"{weight:+.4f}" in view.describe_edge(1, 0, 3)
     assert view.edge_at(QPointF(source.right() + 2, view.height() - 2)) is None
+
+
+# --- reset, help, examples, recent files -------------------------------------------------------------------
+def test_reset_draws_new_weights_and_the_weights_seed_repeats_a_run(qtbot, window):
+    pg = window.playground
+    first = press_step(qtbot, window, times=2).snapshot.state_dict["0.weight"].copy()
+    data = pg.last_frame.data.x_train.copy()
+    qtbot.keyClick(window, Qt.Key.Key_R)
+    second = wait_for(qtbot, window, lambda f: f.config.get("init_seed") == 1 and f.snapshot.step == 0)
+    assert pg.data_panel.init_seed.value() == 1 and pg.data_panel.seed.value() == 0
+    assert not np.array_equal(second.snapshot.state_dict["0.weight"], first)
+    np.testing.assert_array_equal(second.data.x_train, data)  # the same data
+    qtbot.keyClick(window, Qt.Key.Key_R)
+    third = wait_for(qtbot, window, lambda f: f.config.get("init_seed") == 2)
+    assert not np.array_equal(third.snapshot.state_dict["0.weight"], second.snapshot.state_dict["0.weight"])
+    pg.data_panel.init_seed.setValue(1)  # typed back: the run repeats
+    again = wait_for(qtbot, window, lambda f: f.config.get("init_seed") == 1)
+    np.testing.assert_array_equal(again.snapshot.state_dict["0.weight"], second.snapshot.state_dict["0.weight"])
+
+
+def test_help_menu_explains_keys_and_screen(qtbot, window, boxes):
+    titles = [a.text() for a in window.menuBar().actions()]
+    assert "&Help" in titles
+    window.show_shortcuts()
+    window.show_guide()
+    shown = dict(boxes.shown)
+    assert "Space" in shown["Keyboard shortcuts"] and "reset" in shown["Keyboard shortcuts"]
+    assert "blue positive" in shown["How to read this screen"]
+    assert not window.windowIcon().isNull()
+
+
+def test_examples_are_bundled_in_the_package_and_open(qtbot, window):
+    from pathlib import Path
+
+    from gui.main_window import example_files
+
+    files = example_files()
+    assert {p.name for p in files} >= {"moons.json", "spiral.json", "xor.json"}
+    assert all(Path(p).is_relative_to(Path(__file__).resolve().parent.parent / "gui") for p in files)
+    titles = [a.text() for a in window.examples_menu.actions()]
+    assert "Spiral" in titles
+    spiral = next(a for a in window.examples_menu.actions() if a.text() == "Spiral")
+    spiral.trigger()
+    wait_for(qtbot, window, lambda f: f.config["dataset"] == "spiral")
+    window._fill_recent_menu()
+    assert [a.text() for a in window.recent_menu.actions()][0] == "spiral.json"
+
+
+def test_bundled_examples_match_the_repository_examples():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    for path in (root / "assets" / "examples").glob("*.json"):
+        assert (root / "gui" / "resources" / "examples" / path.name).read_bytes() == path.read_bytes()
+
+
+def test_open_recent_lists_opened_files_newest_first(qtbot, window, tmp_path):
+    paths = []
+    for name, layers in (("a.json", [3]), ("b.json", [5])):
+        path = tmp_path / name
+        TrainConfig.from_dict({**SMALL, "hidden_layers": layers}).save(path)
+        window.open_path(str(path))
+        wait_for(qtbot, window, lambda f, layers=layers: f.config["hidden_layers"] == layers)
+        paths.append(str(path))
+    bad = tmp_path / "bad.json"
+    bad.write_text("{", encoding="utf-8")
+    window.open_path(str(bad))
+    qtbot.waitUntil(lambda: window.last_error is not None, timeout=10000)
+    assert window.recent_files() == [paths[1], paths[0]]  # a file that failed to open is not listed
+    window._fill_recent_menu()
+    first = window.recent_menu.actions()[1]
+    assert first.text() == "a.json"
+    first.trigger()
+    wait_for(qtbot, window, lambda f: f.config["hidden_layers"] == [3])

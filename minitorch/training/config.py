@@ -61,6 +61,7 @@ class TrainConfig:
     noise: float = 0.1
     test_fraction: float = 0.3
     seed: int = 0
+    init_seed: int | None = None  # seed of the initial weights alone; None: ``seed``
     csv_path: str | None = None
     label_column: str | int | None = None
     features: list[str] = field(default_factory=lambda: ["x1", "x2"])
@@ -97,6 +98,8 @@ class TrainConfig:
         _check_float("noise", self.noise, 0.0, 10.0)
         _check_float("test_fraction", self.test_fraction, 0.0, 0.9)
         _check_int("seed", self.seed, 0)
+        if self.init_seed is not None:
+            _check_int("init_seed", self.init_seed, 0)
         if self.dataset == "csv" and not self.csv_path:
             _fail("csv_path", "dataset 'csv' needs the path of a CSV file")
         if self.csv_path is not None and not isinstance(self.csv_path, str):

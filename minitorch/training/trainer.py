@@ -5,9 +5,9 @@
     t.evaluate()          # {"train_loss": ..., "test_loss": ..., "train_acc": ..., "test_acc": ...}
     t.predict_grid((-2, 2), (-2, 2), 100)
 
-Deterministic: the data, the initial weights (Python's ``random`` seeded by ``config.seed``)
-and the minibatch order (``numpy.random.default_rng``) all come from the seed, so the same
-config gives the same loss sequence, bit for bit.
+Deterministic: the data, the initial weights (Python's ``random`` seeded by ``config.seed``,
+or ``config.init_seed`` when set) and the minibatch order (``numpy.random.default_rng``) all
+come from the seeds, so the same config gives the same loss sequence, bit for bit.
 
 Divergence: a NaN or infinite loss stops training. The weights go back to the last good
 step, ``diverged`` holds the reason and the history never records a NaN.
@@ -104,7 +104,7 @@ class Trainer:
             output_activation=cfg.resolved_output_activation(self.data.task),
             loss=cfg.loss,
             l2=cfg.l2,
-            seed=cfg.seed,
+            seed=cfg.seed if cfg.init_seed is None else cfg.init_seed,  # the initial weights
             dtype=cfg.dtype,
             device=cfg.device,
         )
