@@ -57,6 +57,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "lr": 0.03,
     "momentum": 0.0,
     "batch_size": 16,
+    "l1": 0.0,
     "l2": 0.0,
     "engine": "scalar",
 }
@@ -236,7 +237,7 @@ class Playground(QWidget):
         self.controls.changed.connect(self._config_timer.start)
         self.controls.stopConditionChanged.connect(self._send_stop_condition)
         self.controls.lr.clamped.connect(self.note)
-        self.controls.l2.clamped.connect(self.note)
+        self.controls.reg_rate.clamped.connect(self.note)
         self.controls.playClicked.connect(self.toggle_play)
         self.controls.stepClicked.connect(self.step)
         self.controls.resetClicked.connect(self.reset)

@@ -27,7 +27,7 @@ import numpy as np
 from PySide6.QtCore import QCoreApplication, QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
 
 # Config fields the trainer can change between two steps without starting over.
-LIVE_FIELDS = ("lr", "momentum", "weight_decay", "l2", "batch_size", "betas")
+LIVE_FIELDS = ("lr", "momentum", "weight_decay", "l1", "l2", "batch_size", "betas")
 
 
 class TurnTaking:

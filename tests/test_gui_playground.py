@@ -826,3 +826,16 @@ def test_open_recent_lists_opened_files_newest_first(qtbot, window, tmp_path):
     assert first.text() == "a.json"
     first.trigger()
     wait_for(qtbot, window, lambda f: f.config["hidden_layers"] == [3])
+
+
+def test_l1_or_l2_regularisation_with_a_rate_changes_live(qtbot, window):
+    pg = window.playground
+    trained = press_step(qtbot, window, times=2)
+    assert not pg.controls.reg_rate.isEnabled()  # "None": no rate to set
+    choose(pg.controls.regularisation, "l1")
+    pg.controls.reg_rate.setValue(0.01)
+    frame = wait_for(qtbot, window, lambda f: f.config.get("l1") == pytest.approx(0.01))
+    assert frame.config["l2"] == 0.0 and frame.generation == trained.generation  # the same model trains on
+    choose(pg.controls.regularisation, "l2")
+    frame = wait_for(qtbot, window, lambda f: f.config.get("l2") == pytest.approx(0.01))
+    assert frame.config["l1"] == 0.0 and frame.snapshot.step == 2

@@ -39,6 +39,7 @@ OUTPUT_ACTIVATIONS = (
     ("leaky_relu", "Leaky ReLU"),
 )
 ENGINES = (("scalar", "Scalar graph"), ("tensor", "Vectorised tensor"))
+REGULARISATIONS = ((None, "None"), ("l1", "L1"), ("l2", "L2"))
 # Losses that only make sense for classification targets.
 CLASSIFICATION_LOSSES = {"bce_logits", "cross_entropy", "hinge"}
 
@@ -155,11 +156,16 @@ class TrainingControls(QWidget):
         self.batch_size.setRange(1, 4096)
         self.batch_size.setValue(16)
         self.batch_size.setKeyboardTracking(False)
-        self.l2 = BoundedSpinBox("L2 regularisation")
-        self.l2.setDecimals(5)
-        self.l2.setRange(0.0, 10.0)
-        self.l2.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
-        self.l2.setKeyboardTracking(False)
+        # As in the TensorFlow Playground: which penalty, and its rate.
+        self.regularisation = QComboBox()
+        for value, text in REGULARISATIONS:
+            self.regularisation.addItem(text, value)
+        self.reg_rate = BoundedSpinBox("Regularisation rate")
+        self.reg_rate.setDecimals(5)
+        self.reg_rate.setRange(0.0, 10.0)
+        self.reg_rate.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+        self.reg_rate.setValue(0.001)
+        self.reg_rate.setKeyboardTracking(False)
         self.loss = QComboBox()
         for value, text in LOSSES:
             self.loss.addItem(text, value)
@@ -175,13 +181,15 @@ class TrainingControls(QWidget):
             ("Optimizer", self.optimizer, "The update rule: SGD, Adam, AdamW or RMSprop"),
             ("Momentum", self.momentum, "SGD and RMSprop momentum (0: none)"),
             ("Batch size", self.batch_size, "Training points per optimisation step"),
-            ("L2 regularisation", self.l2, "Penalty on the squared weights, added to the loss"),
+            ("Regularisation", self.regularisation,
+             "A penalty on the weights added to the loss: L1 = rate * sum |w|, L2 = rate * sum w²"),
+            ("Rate", self.reg_rate, "How strongly the regularisation penalty counts"),
             ("Loss", self.loss, "What the network minimises"),
             ("Output", self.output_activation, "Activation of the output layer; Auto picks the one the loss expects"),
             ("Engine", self.engine, "Scalar graph: one autograd node per number. Vectorised: n-d tensors"),
         )
         # Spin boxes get a fixed width; combos fit their longest item (nothing is clipped).
-        widths = {self.lr: 96, self.momentum: 76, self.batch_size: 70, self.l2: 92}
+        widths = {self.lr: 96, self.momentum: 76, self.batch_size: 70, self.reg_rate: 92}
         for text, widget, tip in form:
             if widget in widths:
                 widget.setFixedWidth(widths[widget])
@@ -211,11 +219,12 @@ class TrainingControls(QWidget):
         self.play_button.clicked.connect(self.playClicked)
         self.step_button.clicked.connect(self.stepClicked)
         self.reset_button.clicked.connect(self.resetClicked)
-        for spin in (self.lr, self.momentum, self.l2):
+        for spin in (self.lr, self.momentum, self.reg_rate):
             spin.valueChanged.connect(self.changed)
         self.batch_size.valueChanged.connect(self.changed)
-        for combo in (self.optimizer, self.loss, self.output_activation, self.engine):
+        for combo in (self.optimizer, self.loss, self.output_activation, self.engine, self.regularisation):
             combo.currentIndexChanged.connect(self.changed)
+        self.regularisation.currentIndexChanged.connect(self._update_enabled)
         self.optimizer.currentIndexChanged.connect(self._update_enabled)
         self.max_epochs.valueChanged.connect(self.stopConditionChanged)
         self.target_loss.valueChanged.connect(self.stopConditionChanged)
@@ -257,6 +266,7 @@ class TrainingControls(QWidget):
 
     def _update_enabled(self) -> None:
         self.momentum.setEnabled(self.optimizer.currentData() in ("sgd", "rmsprop"))
+        self.reg_rate.setEnabled(self.regularisation.currentData() is not None)
 
     # --- values -------------------------------------------------------------------------------------
     def values(self) -> dict[str, Any]:
@@ -265,7 +275,8 @@ class TrainingControls(QWidget):
             "optimizer": self.optimizer.currentData(),
             "momentum": self.momentum.value(),
             "batch_size": self.batch_size.value(),
-            "l2": self.l2.value(),
+            "l1": self.reg_rate.value() if self.regularisation.currentData() == "l1" else 0.0,
+            "l2": self.reg_rate.value() if self.regularisation.currentData() == "l2" else 0.0,
             "loss": self.loss.currentData(),
             "output_activation": self.output_activation.currentData(),
             "engine": self.engine.currentData(),
@@ -276,7 +287,7 @@ class TrainingControls(QWidget):
 
     def set_values(self, config: dict[str, Any]) -> None:
         widgets = (
-            self.lr, self.optimizer, self.momentum, self.batch_size, self.l2, self.loss,
+            self.lr, self.optimizer, self.momentum, self.batch_size, self.regularisation, self.reg_rate, self.loss,
             self.output_activation, self.engine,
         )
         for widget in widgets:
@@ -286,7 +297,11 @@ class TrainingControls(QWidget):
             select_data(self.optimizer, config.get("optimizer", "adam"))
             show_value(self.momentum, float(config.get("momentum", 0.0)))
             show_value(self.batch_size, int(config.get("batch_size", 16)))
-            show_value(self.l2, float(config.get("l2", 0.0)))
+            l1, l2 = float(config.get("l1", 0.0)), float(config.get("l2", 0.0))
+            kind = "l1" if l1 > 0 else "l2" if l2 > 0 else None
+            select_data(self.regularisation, kind)
+            if kind is not None:
+                show_value(self.reg_rate, l1 if kind == "l1" else l2)
             select_data(self.loss, config.get("loss", "mse"))
             select_data(self.output_activation, config.get("output_activation"))
             select_data(self.engine, config.get("engine", "scalar"))

@@ -52,6 +52,7 @@ class ModelSpec:
     output_activation: str
     loss: str  # one of training.config.LOSSES
     l2: float = 0.0
+    l1: float = 0.0
     seed: int = 0
     dtype: str = "float64"
     device: str = "cpu"
@@ -208,6 +209,8 @@ class ScalarBackend(ModelBackend):
         loss = graph_loss(predictions, targets, self.spec.loss)
         if self.spec.l2:
             loss = loss + F.l2_penalty(self._params, self.spec.l2)
+        if self.spec.l1:  # |p| as relu(p) + relu(-p): its gradient at 0 is 0, as torch's abs
+            loss = loss + self.spec.l1 * sum(p.relu() + (-p).relu() for p in self._params)
         loss.backward()
         return float(loss.data)
 

@@ -15,13 +15,13 @@ __all__ = ["CARRY_OVER_FIELDS", "carry_over", "changed_fields"]
 
 # Fields whose change keeps the weights: how the model is trained or run, not what it is.
 CARRY_OVER_FIELDS = frozenset({
-    "engine", "optimizer", "lr", "momentum", "weight_decay", "betas", "l2", "batch_size",
+    "engine", "optimizer", "lr", "momentum", "weight_decay", "betas", "l1", "l2", "batch_size",
     "lr_schedule", "lr_step_size", "lr_gamma", "lr_t_max", "dtype", "device", "eval_every",
 })
 _SPOKEN = {"engine": "engine", "optimizer": "optimizer", "dtype": "precision", "device": "device",
            "lr_schedule": "learning-rate schedule", "lr_step_size": "learning-rate schedule",
            "lr_gamma": "learning-rate schedule", "lr_t_max": "learning-rate schedule", "lr": "learning rate",
-           "momentum": "momentum", "weight_decay": "weight decay", "betas": "Adam betas", "l2": "regularisation",
+           "momentum": "momentum", "weight_decay": "weight decay", "betas": "Adam betas", "l1": "regularisation", "l2": "regularisation",
            "batch_size": "batch size", "eval_every": "evaluation interval"}
 
 

@@ -77,6 +77,7 @@ class TrainConfig:
     weight_decay: float = 0.0
     betas: tuple[float, float] = (0.9, 0.999)
     batch_size: int = 32
+    l1: float = 0.0  # weight of sum(|w|) in the objective (L1 regularisation)
     l2: float = 0.0
     lr_schedule: str | None = None  # None, "step" (StepLR) or "cosine" (CosineAnnealingLR), per step
     lr_step_size: int = 100
@@ -138,6 +139,7 @@ class TrainConfig:
         for beta in self.betas:
             _check_float("betas", beta, 0.0, 1.0, high_open=True)
         _check_int("batch_size", self.batch_size, 1)
+        _check_float("l1", self.l1, 0.0, 10.0)
         _check_float("l2", self.l2, 0.0, 10.0)
         _check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
         _check_int("lr_step_size", self.lr_step_size, 1)

@@ -104,6 +104,7 @@ class Trainer:
             output_activation=cfg.resolved_output_activation(self.data.task),
             loss=cfg.loss,
             l2=cfg.l2,
+            l1=cfg.l1,
             seed=cfg.seed if cfg.init_seed is None else cfg.init_seed,  # the initial weights
             dtype=cfg.dtype,
             device=cfg.device,
@@ -154,11 +155,11 @@ class Trainer:
         self.set_hyperparameters(lr=lr)
 
     def set_hyperparameters(self, **changes: Any) -> None:
-        """Change live settings between steps: lr, momentum, weight_decay, betas, l2, batch_size.
+        """Change live settings between steps: lr, momentum, weight_decay, betas, l1, l2, batch_size.
 
         Everything is validated first (ValueError naming the field); nothing changes on error.
         """
-        live = {"lr", "momentum", "weight_decay", "betas", "l2", "batch_size"}
+        live = {"lr", "momentum", "weight_decay", "betas", "l1", "l2", "batch_size"}
         unknown = sorted(set(changes) - live)
         if unknown:
             raise ValueError(f"cannot change {', '.join(unknown)} during training (live: {', '.join(sorted(live))}); "
@@ -176,8 +177,8 @@ class Trainer:
                 group["momentum"] = new_config.momentum
             if "betas" in changes and "betas" in group:
                 group["betas"] = tuple(new_config.betas)
-        if "l2" in changes:
-            self.spec = dataclasses.replace(self.spec, l2=new_config.l2)
+        if "l1" in changes or "l2" in changes:
+            self.spec = dataclasses.replace(self.spec, l1=new_config.l1, l2=new_config.l2)
             self.backend.spec = self.spec
 
     # --- training ---------------------------------------------------------------------------------------
@@ -193,7 +194,7 @@ class Trainer:
     def step(self) -> dict[str, Any]:
         """One minibatch update. Returns {"step", "epoch", "loss"} (plus "diverged" if it just did).
 
-        ``loss`` is the minibatch objective that was minimised (data loss + l2 penalty).
+        ``loss`` is the minibatch objective that was minimised (data loss + l1 and l2 penalties).
         """
         if self.diverged:
             raise TrainingDivergedError(f"training has stopped: {self.diverged}; call reset() to start again")
