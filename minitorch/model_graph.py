@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .autograd import enable_grad
+
 if TYPE_CHECKING:
     import networkx as nx
 
@@ -154,7 +156,16 @@ def model_request(config: Any, state_dict: Mapping[str, Any], sample: Sequence[f
 
 
 def build_model_view(request: ModelRequest) -> ModelView:
-    """Build, collapse and lay out the graph (safe on a worker thread: grad mode is per thread)."""
+    """Build, collapse and lay out the graph (safe on a worker thread).
+
+    Recording is switched on here: a drawing needs the whole graph, whatever the thread's
+    ``no_grad()`` state (grad mode is per thread).
+    """
+    with enable_grad():
+        return _build_model_view(request)
+
+
+def _build_model_view(request: ModelRequest) -> ModelView:
     from .graph import layered_layout_with_routes, mlp_from_state_dict, mlp_layer_shapes, model_graph
 
     if request.engine == "tensor":
@@ -243,7 +254,7 @@ def scalar_description(full: nx.DiGraph, shown: nx.DiGraph) -> str:
 
 def tensor_model_graph(request: ModelRequest) -> nx.DiGraph:
     """The tensor-level graph (matmul, add, activation, with shapes) of the n-d engine's forward pass."""
-    from .graph import check_reaches, mlp_layer_shapes, to_networkx
+    from .graph import mlp_layer_shapes, to_networkx
     from .ndtensor import tensor
 
     layers = mlp_layer_shapes(request.state_dict)
@@ -262,6 +273,5 @@ def tensor_model_graph(request: ModelRequest) -> nx.DiGraph:
             x = getattr(x, act)()
     out = x.sum()
     names[id(out)] = "sum of outputs"
-    check_reaches(out, params)
     out.backward()
     return to_networkx(out, names=names)

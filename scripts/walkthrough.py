@@ -75,6 +75,7 @@ def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setStyle("Fusion")
     app.setStyleSheet(load_style_sheet())
+    app.setQuitOnLastWindowClosed(False)  # each size closes its window before the next one opens
     os.makedirs(args.out, exist_ok=True)
     sizes = [tuple(int(v) for v in size.lower().split("x")) for size in args.sizes.split(",")]
     saved: list[str] = []

@@ -320,7 +320,7 @@ class ExpressionExplorer(QWidget):
     def _evaluate(self) -> None:
         assert self.expression is not None
         try:
-            root, texts = self._evaluate_complete()
+            root, _, texts = self.expression.evaluate_traced(self.values)
         # DomainError (log(-1)), DivisionByZeroError, ..., and the float errors of extreme
         # values (1/1e-170 overflows, (-x)**exp(1000)): all become a message in the view.
         except (MinitorchError, ArithmeticError, ValueError) as err:
@@ -339,11 +339,6 @@ class ExpressionExplorer(QWidget):
         self._clear_verify()
         self._show_backward_state(None)
         self.graphChanged.emit()
-
-    def _evaluate_complete(self) -> tuple:
-        assert self.expression is not None
-        root, _leaves, texts = self.expression.evaluate_traced(self.values)
-        return root, texts
 
     # --- step-by-step backward ------------------------------------------------------------------------
     def step(self) -> BackwardStep | None:

@@ -38,7 +38,10 @@ OUTPUT_ACTIVATIONS = (
     ("relu", "ReLU"),
     ("leaky_relu", "Leaky ReLU"),
 )
-ENGINES = (("scalar", "Scalar graph"), ("tensor", "Vectorised tensor"))
+ENGINES = (("tensor", "Tensor (fast)"), ("scalar", "Scalar graph"))
+ENGINE_TIP = ("Tensor: each minibatch as n-d arrays, one graph node per layer operation (fast, the default).\n"
+              "Scalar graph: the seed's engine, one autograd node per number (slow; every value inspectable).\n"
+              "Both compute the same numbers from the same starting weights.")
 REGULARISATIONS = ((None, "None"), ("l1", "L1"), ("l2", "L2"))
 # Losses that only make sense for classification targets.
 CLASSIFICATION_LOSSES = {"bce_logits", "cross_entropy", "hinge"}
@@ -186,7 +189,7 @@ class TrainingControls(QWidget):
             ("Rate", self.reg_rate, "How strongly the regularisation penalty counts"),
             ("Loss", self.loss, "What the network minimises"),
             ("Output", self.output_activation, "Activation of the output layer; Auto picks the one the loss expects"),
-            ("Engine", self.engine, "Scalar graph: one autograd node per number. Vectorised: n-d tensors"),
+            ("Engine", self.engine, ENGINE_TIP),
         )
         # Spin boxes get a fixed width; combos fit their longest item (nothing is clipped).
         widths = {self.lr: 96, self.momentum: 76, self.batch_size: 70, self.reg_rate: 92}
@@ -304,7 +307,7 @@ class TrainingControls(QWidget):
                 show_value(self.reg_rate, l1 if kind == "l1" else l2)
             select_data(self.loss, config.get("loss", "mse"))
             select_data(self.output_activation, config.get("output_activation"))
-            select_data(self.engine, config.get("engine", "scalar"))
+            select_data(self.engine, config.get("engine", "tensor"))
         finally:
             for widget in widgets:
                 widget.blockSignals(False)

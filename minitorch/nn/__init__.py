@@ -9,12 +9,17 @@
 
 from . import functional, init
 from .layers import (
+    ELU,
+    GELU,
+    AvgPool2d,
     BatchNorm1d,
     BatchNorm2d,
     Conv2d,
     Dropout,
+    Embedding,
     Flatten,
     Identity,
+    LayerNorm,
     LeakyReLU,
     Linear,
     LogSoftmax,
@@ -23,10 +28,12 @@ from .layers import (
     ReLU,
     Sequential,
     Sigmoid,
+    SiLU,
     Softmax,
+    Softplus,
     Tanh,
 )
-from .losses import BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, L1Loss, MSELoss
+from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module
 from .scalar import ACTIVATIONS, MLP, Layer, Neuron
 
@@ -34,5 +41,7 @@ __all__ = [
     "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "functional", "init",
     "Parameter", "Linear", "Conv2d", "MaxPool2d", "BatchNorm1d", "BatchNorm2d", "Dropout", "Flatten",
     "Sequential", "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "Identity", "Softmax", "LogSoftmax",
-    "MSELoss", "L1Loss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HingeLoss",
+    "GELU", "SiLU", "ELU", "Softplus",
+    "AvgPool2d", "LayerNorm", "Embedding",
+    "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "NLLLoss", "CrossEntropyLoss", "HingeLoss",
 ]

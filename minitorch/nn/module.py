@@ -20,6 +20,7 @@ from .. import backend
 from ..engine import Scalar
 from ..errors import TensorTypeError
 from ..ndtensor import resolve_dtype
+from ..ndtensor.dtypes import is_dtype_name
 from ._state import assign_state
 
 
@@ -148,7 +149,7 @@ class Module:
         Integer buffers (BatchNorm's batch counter) keep their dtype, as in PyTorch.
         """
         for arg in args:
-            if isinstance(arg, str) and not _is_dtype_name(arg):
+            if isinstance(arg, str) and not is_dtype_name(arg):
                 device = arg
             else:
                 dtype = arg
@@ -156,9 +157,9 @@ class Module:
         if target_dtype is not None and target_dtype.kind != "f":
             raise TensorTypeError(f"Module.to only casts to floating-point dtypes, got {target_dtype}")
         target_device = backend.parse_device(device) if device is not None else None  # unknown devices fail first
-        if target_device in (None, "cpu") and target_dtype is None:
-            return self  # the only move a scalar model can make: it already is on the CPU
         if any(isinstance(p, Scalar) for p in self.parameters()):
+            if target_device in (None, "cpu") and target_dtype is None:
+                return self  # the only move a scalar model can make: it already is on the CPU
             raise TensorTypeError(
                 f"{type(self).__name__} is made of scalar Tensors (minitorch.engine.Scalar: Python floats on "
                 "the CPU) and cannot be moved or cast; build it from n-d layers (minitorch.nn.Linear, ...) instead"
@@ -217,13 +218,6 @@ class Module:
             body = repr(child).replace("\n", "\n  ")
             lines.append(f"  ({name}): {body}")
         return "\n".join(lines) + "\n)"
-
-
-def _is_dtype_name(name: str) -> bool:
-    try:
-        return resolve_dtype(name) is not None
-    except TensorTypeError:
-        return False
 
 
 class ModuleList(Module):

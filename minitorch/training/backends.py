@@ -32,6 +32,7 @@ __all__ = [
     "ModelSpec",
     "ModelBackend",
     "ScalarBackend",
+    "StepInterrupted",
     "BACKENDS",
     "register_backend",
     "get_backend",
@@ -134,19 +135,23 @@ def numpy_loss(outputs: np.ndarray, targets: np.ndarray, loss: str) -> float:
     raise ValueError(f"unknown loss {loss!r}")
 
 
-def graph_loss(predictions: list, targets: list, loss: str) -> Any:
-    """The mean minibatch loss through `minitorch.nn.functional` (scalar predictions or rows)."""
+def graph_loss(predictions: list, targets: list, loss: str, reduction: str = "mean") -> Any:
+    """The minibatch loss (mean or sum) through `minitorch.nn.functional` (scalar predictions or rows)."""
     if loss == "mse":
-        return F.mse_loss(predictions, targets)
+        return F.mse_loss(predictions, targets, reduction=reduction)
     if loss == "l1":
-        return F.l1_loss(predictions, targets)
+        return F.l1_loss(predictions, targets, reduction=reduction)
     if loss == "bce_logits":
-        return F.binary_cross_entropy_with_logits(predictions, targets)
+        return F.binary_cross_entropy_with_logits(predictions, targets, reduction=reduction)
     if loss == "cross_entropy":
-        return F.cross_entropy(predictions, targets)
+        return F.cross_entropy(predictions, targets, reduction=reduction)
     if loss == "hinge":
-        return F.hinge_loss(predictions, targets)
+        return F.hinge_loss(predictions, targets, reduction=reduction)
     raise ValueError(f"unknown loss {loss!r}")
+
+
+class StepInterrupted(Exception):
+    """Raised by a backend when ``should_stop()`` asked it to abandon the step (the trainer catches it)."""
 
 
 # --- the interface -------------------------------------------------------------------------------------
@@ -163,11 +168,13 @@ class ModelBackend:
         """What the optimizer updates (scalar Tensors or n-d parameters)."""
         return self.model.parameters()
 
-    def loss_and_backward(self, x: np.ndarray, y: np.ndarray) -> float:
+    def loss_and_backward(self, x: np.ndarray, y: np.ndarray,
+                          should_stop: Callable[[], bool] | None = None) -> float:
         """Forward a minibatch, add ``spec.l2 * sum(w^2)``, back-propagate; return the loss value.
 
         Gradients have been zeroed by the optimizer beforehand. May return NaN or inf:
-        the trainer treats that as divergence.
+        the trainer treats that as divergence. A backend whose step can take long asks
+        ``should_stop()`` along the way and raises `StepInterrupted` when it returns True.
         """
         raise NotImplementedError
 
@@ -188,6 +195,11 @@ class ModelBackend:
         self.model.load_state_dict(state_dict)
 
 
+# A scalar minibatch whose graph would have more nodes than this is built and back-propagated
+# in chunks of rows (~0.1 s each), with a should_stop() check between chunks.
+CHUNK_NODES = 30_000
+
+
 class ScalarBackend(ModelBackend):
     """The seed's MLP of scalar Tensors: every weight and every operation is a graph node."""
 
@@ -197,22 +209,51 @@ class ScalarBackend(ModelBackend):
         super().__init__(spec)
         self.model = _seeded_mlp(spec)
         self._params = self.model.parameters()
+        sizes = spec.sizes  # graph nodes per sample: a multiply and an add per weight, bias and activation
+        self._nodes_per_row = sum(n_out * (2 * n_in + 2) for n_in, n_out in zip(sizes, sizes[1:])) + 8
 
     def parameters(self) -> list[Any]:
         return self._params
 
-    def loss_and_backward(self, x: np.ndarray, y: np.ndarray) -> float:
+    def loss_and_backward(self, x: np.ndarray, y: np.ndarray,
+                          should_stop: Callable[[], bool] | None = None) -> float:
         model = self.model
         rows = x.tolist()
-        predictions = [model(row) for row in rows]  # a Tensor per sample, or a row of logits
         targets = y.tolist() if self.spec.output_dim == 1 else [int(v) for v in y]
-        loss = graph_loss(predictions, targets, self.spec.loss)
-        if self.spec.l2:
-            loss = loss + F.l2_penalty(self._params, self.spec.l2)
+        chunk = max(1, CHUNK_NODES // self._nodes_per_row)
+        if len(rows) <= chunk:  # one graph for the whole minibatch
+            predictions = [model(row) for row in rows]  # a Scalar per sample, or a row of logits
+            loss = graph_loss(predictions, targets, self.spec.loss)
+            penalty = self._penalty()
+            if penalty is not None:
+                loss = loss + penalty
+            loss.backward()
+            return float(loss.data)
+        # A large minibatch: one graph per chunk of rows, each back-propagated on its own
+        # (the gradients add up to the whole minibatch's), so a step of several seconds
+        # holds at most one chunk's graph in memory and can stop between two chunks.
+        scale = 1.0 / len(rows)
+        total = 0.0
+        for start in range(0, len(rows), chunk):
+            if should_stop is not None and should_stop():
+                raise StepInterrupted
+            predictions = [model(row) for row in rows[start:start + chunk]]
+            part = graph_loss(predictions, targets[start:start + chunk], self.spec.loss, reduction="sum") * scale
+            part.backward()
+            total += part.data
+        penalty = self._penalty()
+        if penalty is not None:
+            penalty.backward()
+            total += penalty.data
+        return float(total)
+
+    def _penalty(self) -> Any:
+        """The regularisation terms as one graph (l2 * sum w^2 + l1 * sum |w|), or None."""
+        penalty = F.l2_penalty(self._params, self.spec.l2) if self.spec.l2 else None
         if self.spec.l1:  # |p| as relu(p) + relu(-p): its gradient at 0 is 0, as torch's abs
-            loss = loss + self.spec.l1 * sum(p.relu() + (-p).relu() for p in self._params)
-        loss.backward()
-        return float(loss.data)
+            l1 = self.spec.l1 * sum(p.relu() + (-p).relu() for p in self._params)
+            penalty = l1 if penalty is None else penalty + l1
+        return penalty
 
     def weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """(W (out, in), b (out,)) per layer, read from the live scalar Tensors."""

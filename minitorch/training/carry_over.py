@@ -21,7 +21,8 @@ CARRY_OVER_FIELDS = frozenset({
 _SPOKEN = {"engine": "engine", "optimizer": "optimizer", "dtype": "precision", "device": "device",
            "lr_schedule": "learning-rate schedule", "lr_step_size": "learning-rate schedule",
            "lr_gamma": "learning-rate schedule", "lr_t_max": "learning-rate schedule", "lr": "learning rate",
-           "momentum": "momentum", "weight_decay": "weight decay", "betas": "Adam betas", "l1": "regularisation", "l2": "regularisation",
+           "momentum": "momentum", "weight_decay": "weight decay", "betas": "Adam betas",
+           "l1": "regularisation", "l2": "regularisation",
            "batch_size": "batch size", "eval_every": "evaluation interval"}
 
 
