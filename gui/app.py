@@ -54,6 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setOrganizationName("PyTorchMini")
     app.setStyle("Fusion")
     app.setStyleSheet(load_style_sheet())
+    from PySide6.QtGui import QIcon
+
+    app.setWindowIcon(QIcon(str(RESOURCES / "icon.svg")))
 
     from .main_window import MainWindow
 

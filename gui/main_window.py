@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence, QPainter
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QPlainTextEdit,
+    QSizePolicy,
     QTabWidget,
     QTextEdit,
     QWidget,
@@ -80,6 +81,25 @@ def example_title(path: Path) -> str:
 STATUS_SECONDS = 8.0  # how long a status message stays before the current state replaces it
 
 
+class ElidedLabel(QLabel):
+    """A one-line label that ends in "…" when it is too narrow (the whole text is in its tooltip);
+    a long status message never pushes the permanent widgets off the status bar."""
+
+    def __init__(self, text: str = ""):
+        super().__init__(text)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(1)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        super().setText(text)
+        self.setToolTip(text)
+
+    def paintEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        painter = QPainter(self)
+        shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.width())
+        painter.drawText(self.rect(), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), shown)
+
+
 class MainWindow(QMainWindow):
     """The application window. ``settings`` lets tests use a private QSettings file."""
 
@@ -112,7 +132,7 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(400, gc.freeze)
         self._graph_refreshed = 0.0
 
-        self.status_label = QLabel("Ready")
+        self.status_label = ElidedLabel("Ready")
         self.statusBar().addWidget(self.status_label, 1)
         self.speed_label = QLabel("")
         self.statusBar().addPermanentWidget(self.speed_label)

@@ -234,6 +234,7 @@ class Playground(QWidget):
         self.controls.resetClicked.connect(self.reset)
         self.log_scale.toggled.connect(self._set_log_scale)
         self.network_view.neuronClicked.connect(lambda node: self.select_neuron(*(node or (None,))))
+        self.network_view.edgeClicked.connect(self.edit_weight)
 
         worker = controller.worker
         worker.frameReady.connect(self.show_frame)
@@ -414,6 +415,17 @@ class Playground(QWidget):
             self.output_caption.setVisible(True)
         if self.plots_ready:
             self.output_view.show_neuron(node)
+
+    def edit_weight(self, layer: int, target: int, source: int) -> None:
+        """Ask for a new value of the weight of a clicked edge, and set it (training pauses)."""
+        from PySide6.QtWidgets import QInputDialog
+
+        current = self.network_view.weight(layer, target, source)
+        where = self.network_view.describe_edge(layer, target, source).splitlines()[1]
+        value, ok = QInputDialog.getDouble(self, "Edit weight", f"Weight {where}:", current, -1e6, 1e6, 4)
+        if ok and value != current:
+            self.controller.send("pause")
+            self.controller.send("set_weight", layer, target, source, value)
 
     # --- commands ---------------------------------------------------------------------------------------
     def toggle_play(self) -> None:

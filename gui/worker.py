@@ -37,7 +37,7 @@ LIVE_FIELDS = ("lr", "momentum", "weight_decay", "l1", "l2", "batch_size", "beta
 # The worker methods a controller may call (through TrainingController.send).
 COMMANDS = frozenset({
     "configure", "set_hyperparameters", "set_stop_condition", "play", "pause", "toggle", "step", "reset",
-    "export_weights", "import_weights", "save_experiment", "open_experiment", "shutdown",
+    "export_weights", "import_weights", "save_experiment", "open_experiment", "shutdown", "set_weight",
 })
 
 
@@ -477,6 +477,20 @@ class TrainingWorker(QObject):
         self._send_frame(force_grid=True)
         self.weightsLoaded.emit(path)
         self.message.emit(f"Loaded weights from {os.path.basename(path)}")
+
+    def set_weight(self, layer: int, target: int, source: int, value: float) -> None:
+        """Set one weight, as clicking an edge of the network drawing does: row ``target``,
+        column ``source`` of the ``layer``-th Linear layer (0-based)."""
+        self._guard("Setting a weight", self._set_weight, int(layer), int(target), int(source), float(value))
+
+    def _set_weight(self, layer: int, target: int, source: int, value: float) -> None:
+        state = self._trainer.state_dict()
+        keys = sorted((k for k in state if k.endswith(".weight")), key=lambda k: int(k.split(".")[0]))
+        weight = state[keys[layer]]
+        weight[target, source] = value  # an IndexError for an edge that is not there: nothing changes
+        self._trainer.load_state_dict(state)  # validated, and the shown losses are re-evaluated
+        self._send_frame(force_grid=True)
+        self.message.emit(f"Weight set to {value:g}.")
 
     def _save_experiment(self, path: str) -> None:
         from minitorch.training import save_experiment

@@ -17,7 +17,7 @@ import pytest
 pytest.importorskip("PySide6")
 pytest.importorskip("pyqtgraph")
 
-from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtCore import QPoint, Qt  # noqa: E402
 from PySide6.QtGui import QImage  # noqa: E402
 from PySide6.QtWidgets import QFileDialog, QMessageBox  # noqa: E402
 
@@ -839,3 +839,29 @@ def test_l1_or_l2_regularisation_with_a_rate_changes_live(qtbot, window):
     choose(pg.controls.regularisation, "l2")
     frame = wait_for(qtbot, window, lambda f: f.config.get("l2") == pytest.approx(0.01))
     assert frame.config["l1"] == 0.0 and frame.snapshot.step == 2
+
+
+def test_clicking_an_edge_edits_its_weight(qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    view = window.playground.network_view
+    press_step(qtbot, window, times=1)
+    asked = []
+
+    def fake_get_double(parent, title, label, value, *args):
+        asked.append((title, label, value))
+        return 0.75, True
+
+    monkeypatch.setattr(QInputDialog, "getDouble", fake_get_double)
+    view.repaint()
+    source, target = view._node_rects[1][3], view._node_rects[2][0]
+    (x0, y0), (x1, y1) = (source.right(), source.center().y()), (target.left(), target.center().y())
+    t = 0.3
+    x = (1 - t) ** 3 * x0 + 3 * (1 - t) ** 2 * t * (x0 + (x1 - x0) / 2) + 3 * (1 - t) * t ** 2 * (x1 - (x1 - x0) / 2) \
+        + t ** 3 * x1
+    y = (1 - t) ** 3 * y0 + 3 * (1 - t) ** 2 * t * y0 + 3 * (1 - t) * t ** 2 * y1 + t ** 3 * y1
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))
+    assert asked and asked[0][0] == "Edit weight" and "hidden layer 2, neuron 1" in asked[0][1]
+    frame = wait_for(qtbot, window, lambda f: f.snapshot.state_dict["2.weight"][0, 3] == 0.75)
+    assert frame.snapshot.step == 1  # the same model, one weight changed
+    qtbot.waitUntil(lambda: "Weight set to 0.75" in window.status_label.text(), timeout=5000)

@@ -51,6 +51,7 @@ class NetworkView(QWidget):
     """
 
     neuronClicked = Signal(object)  # (column, index), or None for "the model's output"
+    edgeClicked = Signal(int, int, int)  # (layer, target neuron, source neuron): edit that weight
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -262,11 +263,16 @@ class NetworkView(QWidget):
         source_name = (self.feature_names[source] if layer == 0 and source < len(self.feature_names)
                        else f"neuron {source + 1}")
         kind = "output" if layer == len(self._layers) - 1 else f"hidden layer {layer + 1}"
-        return f"Weight {weight:+.4f}\nfrom {pretty_feature(source_name)} to {kind}, neuron {target + 1}"
+        return (f"Weight {weight:+.4f}\nfrom {pretty_feature(source_name)} to {kind}, neuron {target + 1}"
+                "\n(click: edit it)")
 
     def mousePressEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
         hit = self.node_at(QPointF(event.position()))
         if hit is None or event.button() != Qt.MouseButton.LeftButton:
+            edge = self.edge_at(QPointF(event.position())) if event.button() == Qt.MouseButton.LeftButton else None
+            if edge is not None:
+                self.edgeClicked.emit(*edge)
+                return
             super().mousePressEvent(event)
             return
         last = len(self._node_rects) - 1
@@ -274,6 +280,9 @@ class NetworkView(QWidget):
         back = hit == self.selected or (hit[0] == last and len(self._node_rects[last]) == 1)
         self.select(None if back else hit)
         self.neuronClicked.emit(self.selected)
+
+    def weight(self, layer: int, target: int, source: int) -> float:
+        return float(self._layers[layer][0][target, source])
 
     def select(self, node: tuple[int, int] | None) -> None:
         self.selected = node
