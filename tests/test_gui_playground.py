@@ -234,7 +234,7 @@ def test_screen_text_uses_the_names_on_screen():
 
 
 # --- what carries over ------------------------------------------------------------------------------------
-@pytest.mark.parametrize("field, value", [("engine", "tensor"), ("optimizer", "sgd")])
+@pytest.mark.parametrize("field, value", [("engine", "scalar"), ("optimizer", "sgd")])
 def test_engine_or_optimizer_change_keeps_the_trained_weights(qtbot, window, field, value):
     pg = window.playground
     trained = press_step(qtbot, window, times=6)
