@@ -360,7 +360,8 @@ class MainWindow(QMainWindow):
             self.speed_label.setText(f"training · {frame.steps_per_second:,.0f} steps/s")
         else:
             self.speed_label.setText("paused")
-        self._refresh_model_graph()
+            if self.status_label.text().startswith("Paused at step"):
+                self._show_state()  # the step count of this newest frame        self._refresh_model_graph()
 
     def _on_failure(self, what: str, reason: str) -> None:
         self.last_error = (what, reason)

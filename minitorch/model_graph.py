@@ -187,11 +187,12 @@ def _build_model_view(request: ModelRequest) -> ModelView:
 
 
 def _name_as_the_playground(shown: nx.DiGraph, full: nx.DiGraph) -> None:
-    """Neuron boxes named and numbered as the playground's network drawing: "hidden 1 · neuron 1"
-    ... "output · neuron 1", counted from 1 (the graph's groups are "<layer prefix>:<0-based index>")."""
+    """Neuron boxes named and numbered as the playground's network drawing ("Hidden 1" is "H1"):
+    "H1 · neuron 1" ... "out · neuron 1", counted from 1 (short enough for a box with its
+    activation; the graph's groups are "<layer prefix>:<0-based index>")."""
     groups = {str(g) for _, g in full.nodes(data="group") if g is not None}
     prefixes = sorted({g.partition(":")[0] for g in groups if g.partition(":")[0].isdigit()}, key=int)
-    names = {prefix: ("output" if k == len(prefixes) - 1 else f"hidden {k + 1}") for k, prefix in enumerate(prefixes)}
+    names = {prefix: ("out" if k == len(prefixes) - 1 else f"H{k + 1}") for k, prefix in enumerate(prefixes)}
     for _, attrs in shown.nodes(data=True):
         group = attrs.get("group")
         if attrs.get("kind") == "group" and group:

@@ -105,11 +105,11 @@ def test_neurons_are_named_numbered_and_ordered_as_in_the_playground():
     state = trainer.state_dict()
     view = build_model_view(model_request(trainer.config, state, [0.3, -0.8]))
     labels = {attrs["label"]: node for node, attrs in view.shown.nodes(data=True) if attrs.get("kind") == "group"}
-    assert {"hidden 1 · neuron 1", "hidden 1 · neuron 16", "hidden 2 · neuron 16", "output · neuron 1"} <= set(labels)
+    assert {"H1 · neuron 1", "H1 · neuron 16", "H2 · neuron 16", "out · neuron 1"} <= set(labels)
     assert not any(label.startswith("0:") for label in labels)
     y = {label: view.positions[node][1] for label, node in labels.items()}
     # Neuron 1 above neuron 2 (smaller y is higher on screen), x1 above x2, as in the network drawing.
-    assert y["hidden 1 · neuron 1"] < y["hidden 1 · neuron 2"] < y["hidden 1 · neuron 16"]
+    assert y["H1 · neuron 1"] < y["H1 · neuron 2"] < y["H1 · neuron 16"]
     leaves = {attrs["label"]: view.positions[node][1] for node, attrs in view.shown.nodes(data=True)
               if attrs.get("kind") == "leaf"}
     assert leaves["x1"] < leaves["x2"]
@@ -123,8 +123,8 @@ def test_edges_into_a_neuron_carry_its_weights():
     by_label = {attrs.get("label"): node for node, attrs in shown.nodes(data=True)}
     for j in range(2):  # hidden 2's neurons, fed by hidden 1's three
         for i in range(3):
-            edge = shown.edges[by_label[f"hidden 1 · neuron {i + 1}"], by_label[f"hidden 2 · neuron {j + 1}"]]
+            edge = shown.edges[by_label[f"H1 · neuron {i + 1}"], by_label[f"H2 · neuron {j + 1}"]]
             assert edge["weight"] == pytest.approx(state["2.weight"][j, i], rel=1e-12)
     for i, name in enumerate(["x1", "x2"]):
-        edge = shown.edges[by_label[name], by_label["hidden 1 · neuron 3"]]
+        edge = shown.edges[by_label[name], by_label["H1 · neuron 3"]]
         assert edge["weight"] == pytest.approx(state["0.weight"][2, i], rel=1e-12)
