@@ -196,10 +196,10 @@ class Playground(QWidget):
         self.output_caption.setVisible(False)
         out_layout.addWidget(self.output_caption)
         self._out_layout = out_layout
-        for placeholder, stretch in zip(self._placeholders, (2, 1, 5)):
+        for placeholder, stretch in zip(self._placeholders, (3, 2, 6)):
             out_layout.addWidget(placeholder, stretch)
         self._placeholders[0].setMinimumHeight(90)
-        self._placeholders[1].setMinimumHeight(80)
+        self._placeholders[1].setMinimumHeight(90)
         self._placeholders[2].setMinimumSize(240, 220)
         options = FlowLayout(spacing=12, row_spacing=2)
         self.show_test = QCheckBox("Show test data")

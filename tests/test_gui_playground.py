@@ -266,7 +266,7 @@ def test_an_experiment_wider_than_the_form_keeps_its_weights_on_edits(qtbot, win
     save_experiment(trainer, path)
     with qtbot.waitSignal(window.controller.worker.configLoaded, timeout=10000):
         window.open_path(path)
-    opened = wait_for(qtbot, window, lambda f: f.config["hidden_layers"] == [64])
+    opened = wait_for(qtbot, window, lambda f: list(f.config["hidden_layers"]) == [64])
     pg = window.playground
     assert pg.builder.hidden_layers == [64]
     assert pg.data_panel.seed.value() == 3_000_000_000

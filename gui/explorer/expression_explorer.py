@@ -331,7 +331,11 @@ class ExpressionExplorer(QWidget):
             self.canvas.set_message(f"math error: {err}")
             self._refresh_progress()
             return
-        self._clear_error()
+        value = getattr(root, "data", 0.0)
+        if isinstance(value, float) and not math.isfinite(value):  # the graph is drawn, with a warning
+            self._show_error(f"math warning: f = {value}: a value overflowed or is undefined")
+        else:
+            self._clear_error()
         self.graph = to_networkx(root, attributes={"expr": texts})
         self.stepper = BackwardStepper(self.graph)
         positions, routes = layered_layout_with_routes(self.graph)
