@@ -126,6 +126,8 @@ class MainWindow(QMainWindow):
         # the window appears fast and fills in a moment later.
         QTimer.singleShot(30, self.playground.build_plots)
         QTimer.singleShot(150, self._add_explorer_tabs)
+        self.image_tab: QWidget | None = None
+        QTimer.singleShot(200, self._add_image_tab)
         # Once everything is loaded, move the start-up objects out of the garbage collector's
         # sight: full collections (triggered by training's many short-lived objects) then stop
         # walking every Qt wrapper and module, which stalled the GUI for up to ~100 ms.
@@ -202,6 +204,16 @@ class MainWindow(QMainWindow):
         return True
 
     # --- tabs from the graph explorer ---------------------------------------------------------------
+    def _add_image_tab(self) -> None:
+        """The image playground (conv nets on images); it loads its data when first shown."""
+        if self.image_tab is None and not self.controller.stopped:
+            from .image_playground import LazyImagePlayground
+
+            self.image_tab = LazyImagePlayground()
+            self.image_tab.statusMessage.connect(self.show_status)
+            self.tabs.addTab(self.image_tab, "Images")
+            self.tabs.setTabToolTip(self.tabs.count() - 1, "Build a conv net from blocks and watch it learn images")
+
     def _add_explorer_tabs(self) -> None:
         if self.model_graph is not None or self.controller.stopped:
             return
@@ -563,6 +575,8 @@ class MainWindow(QMainWindow):
             app.removeEventFilter(self)
         for timer in self.findChildren(QTimer):
             timer.stop()
+        if self.image_tab is not None:
+            self.image_tab.shutdown()
         return self.controller.shutdown()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)

@@ -103,7 +103,12 @@ def _broadcastable(a: tuple, b: tuple) -> bool:
 
 
 def _power(base: Any, exponent: Any) -> Any:
-    with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 = inf and (-1) ** 0.5 = nan, as in torch
+    """``base ** exponent``, where 0 ** -1 = inf and (-1) ** 0.5 = nan come without numpy's warnings (as in torch)."""
+    if isinstance(exponent, (int, float)) and exponent >= 0 and float(exponent).is_integer() or (
+        isinstance(base, (int, float)) and base > 0
+    ):
+        return base**exponent  # nothing to warn about; np.errstate would cost more than the power itself
+    with np.errstate(divide="ignore", invalid="ignore"):
         return base**exponent
 
 
@@ -344,7 +349,7 @@ class Tensor:
                 a, b = a.astype(dtype, copy=False), b.astype(dtype, copy=False)
             if floating and a.dtype.kind != "f":
                 a, b = a.astype(DEFAULT_FLOAT), b.astype(DEFAULT_FLOAT)
-        elif is_number(other):
+        elif other.__class__ is float or other.__class__ is int or is_number(other):
             if isinstance(other, np.generic):  # acts like a Python number: float32 * np.float64(2) stays float32
                 other = other.item()
             b = other
@@ -385,10 +390,10 @@ class Tensor:
         return make_result(out, (self, other), backward, "+")
 
     def __radd__(self, other: Any) -> Tensor:
-        if is_number(other):
-            other, _, _, out = self._broadcasted(other, operator.add, "+", reverse=True)
-            return make_result(out, (self,), _identity_backward, f"{_fmt(other)} +")
-        return self._operand(other, "+").__add__(self)
+        other, _, _, out = self._broadcasted(other, operator.add, "+", reverse=True)
+        if isinstance(other, Tensor):  # an array on the left: redo it as tensor + tensor
+            return other.__add__(self)
+        return make_result(out, (self,), _identity_backward, f"{_fmt(other)} +")
 
     def _refuse_bool_subtraction(self, other: Any) -> None:
         if self.data.dtype == bool or isinstance(other, (bool, np.bool_)) or (
@@ -414,10 +419,10 @@ class Tensor:
 
     def __rsub__(self, other: Any) -> Tensor:
         self._refuse_bool_subtraction(other)
-        if is_number(other):
-            other, _, _, out = self._broadcasted(other, operator.sub, "-", reverse=True)
-            return make_result(out, (self,), _negate_backward, f"{_fmt(other)} -")
-        return self._operand(other, "-").__sub__(self)
+        other, _, _, out = self._broadcasted(other, operator.sub, "-", reverse=True)
+        if isinstance(other, Tensor):
+            return other.__sub__(self)
+        return make_result(out, (self,), _negate_backward, f"{_fmt(other)} -")
 
     def __mul__(self, other: Any) -> Tensor:
         other, a, b, out = self._broadcasted(other, operator.mul, "*")
@@ -433,10 +438,10 @@ class Tensor:
         return make_result(out, (self, other), backward, "*")
 
     def __rmul__(self, other: Any) -> Tensor:
-        if is_number(other):
-            c, _, _, out = self._broadcasted(other, operator.mul, "*", reverse=True)
-            return make_result(out, (self,), lambda g: (g * c,), f"{_fmt(c)} *")
-        return self._operand(other, "*").__mul__(self)
+        c, _, _, out = self._broadcasted(other, operator.mul, "*", reverse=True)
+        if isinstance(c, Tensor):
+            return c.__mul__(self)
+        return make_result(out, (self,), lambda g: (g * c,), f"{_fmt(c)} *")
 
     def __truediv__(self, other: Any) -> Tensor:
         other, a, b, out = self._broadcasted(other, operator.truediv, "/", floating=True)
@@ -452,10 +457,10 @@ class Tensor:
         return make_result(out, (self, other), backward, "/")
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        if is_number(other):
-            c, a, _, out = self._broadcasted(other, operator.truediv, "/", reverse=True, floating=True)
-            return make_result(out, (self,), lambda g: (-g * out / a,), f"{_fmt(c)} /")
-        return self._operand(other, "/").__truediv__(self)
+        c, a, _, out = self._broadcasted(other, operator.truediv, "/", reverse=True, floating=True)
+        if isinstance(c, Tensor):
+            return c.__truediv__(self)
+        return make_result(out, (self,), lambda g: (-g * out / a,), f"{_fmt(c)} /")
 
     def __neg__(self) -> Tensor:
         if self.data.dtype == bool:
@@ -490,11 +495,10 @@ class Tensor:
         return make_result(out, (self,), backward_const, f"** {_fmt(n)}")
 
     def __rpow__(self, base: Any) -> Tensor:
-        if is_number(base):
-            base, exponent, _, out = self._broadcasted(base, _power, "**", reverse=True)
-            return make_result(out, (self,), lambda g: (g * _pow_exponent_grad(base, exponent, out),),
-                               f"{_fmt(base)} **")
-        return self._operand(base, "**").__pow__(self)
+        base, exponent, _, out = self._broadcasted(base, _power, "**", reverse=True)
+        if isinstance(base, Tensor):
+            return base.__pow__(self)
+        return make_result(out, (self,), lambda g: (g * _pow_exponent_grad(base, exponent, out),), f"{_fmt(base)} **")
 
     # --- comparisons (no gradient; bool results) ---------------------------------------------------
     def _compare(self, other: Any, fn: Callable[[Any, Any], Any], what: str) -> Tensor:
