@@ -417,7 +417,8 @@ class TrainingWorker(QObject):
         kept = carry_over(self._trainer, trainer) if keep_weights else None
         self._install(trainer, dict(config), new_data=not keep_data or self._data is None)
         self.configAccepted.emit(dict(config))
-        self.message.emit(kept or "Model ready: press Play (Space) to train.")
+        fresh = "New model: training goes on." if self._running else "Model ready: press Play (Space) to train."
+        self.message.emit(kept or fresh)
 
     def _install(self, trainer: Any, config: dict[str, Any], new_data: bool = True) -> None:
         self._trainer = trainer
