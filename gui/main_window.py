@@ -214,6 +214,14 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(self.image_tab, "Images")
             self.tabs.setTabToolTip(self.tabs.count() - 1, "Build a conv net from blocks and watch it learn images")
 
+    def _image_playground_shown(self) -> Any:
+        """The image playground when its tab is the one shown (and built), else None."""
+        tab = self.image_tab
+        return tab.playground if tab is not None and self.tabs.currentWidget() is tab else None
+
+    def _trained_tab(self) -> Any:
+        return self._image_playground_shown() or self.playground
+
     def _add_explorer_tabs(self) -> None:
         if self.model_graph is not None or self.controller.stopped:
             return
@@ -276,7 +284,6 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
-        pg = self.playground
         self.open_action = self._action("&Open experiment or config…", self.open_dialog, QKeySequence.StandardKey.Open,
                                         "Open a saved experiment or a TrainConfig JSON file")
         self.save_action = self._action("&Save experiment…", self.save_experiment_dialog, QKeySequence.StandardKey.Save,
@@ -290,9 +297,13 @@ class MainWindow(QMainWindow):
         self.png_action = self._action("Export plots as &PNG…", self.export_png_dialog, None,
                                        "Save a picture of the network and the output plots")
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, "Close the playground")
-        self.play_action = self._action("&Play / pause", pg.toggle_play, Qt.Key.Key_Space, "Start or pause training")
-        self.step_action = self._action("&Step", pg.step, Qt.Key.Key_S, "One optimisation step")
-        self.reset_action = self._action("&Reset", pg.reset, Qt.Key.Key_R, "New random weights")
+        # Play, Step, Reset and the file dialogs act on the Images tab while it is the one shown.
+        self.play_action = self._action("&Play / pause", lambda: self._trained_tab().toggle_play(), Qt.Key.Key_Space,
+                                        "Start or pause training")
+        self.step_action = self._action("&Step", lambda: self._trained_tab().step(), Qt.Key.Key_S,
+                                        "One optimisation step")
+        self.reset_action = self._action("&Reset", lambda: self._trained_tab().reset(), Qt.Key.Key_R,
+                                         "New random weights")
 
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(self.open_action)
@@ -448,21 +459,29 @@ class MainWindow(QMainWindow):
         return path
 
     def export_weights_dialog(self) -> None:
+        if self._image_playground_shown() is not None:
+            return self._image_playground_shown().export_dialog()
         path = self._ask_save("Export weights", WEIGHT_FILTERS, ".json")
         if path:
             self.export_weights(path)
 
     def import_weights_dialog(self) -> None:
+        if self._image_playground_shown() is not None:
+            return self._image_playground_shown().import_dialog()
         path, _ = QFileDialog.getOpenFileName(self, "Import weights", "", WEIGHT_FILTERS + ";;All files (*)")
         if path:
             self.import_weights(path)
 
     def save_experiment_dialog(self) -> None:
+        if self._image_playground_shown() is not None:
+            return self._image_playground_shown().save_dialog()
         path = self._ask_save("Save experiment", EXPERIMENT_FILTER, ".json")
         if path:
             self.save_experiment(path)
 
     def open_dialog(self) -> None:
+        if self._image_playground_shown() is not None:
+            return self._image_playground_shown().open_dialog()
         path, _ = QFileDialog.getOpenFileName(self, "Open experiment or config", "", EXPERIMENT_FILTER)
         if path:
             self.open_path(path)
