@@ -103,8 +103,32 @@ def _broadcastable(a: tuple, b: tuple) -> bool:
 
 
 def _power(base: Any, exponent: Any) -> Any:
-    with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 = inf and (-1) ** 0.5 = nan, as in torch
+    """``base ** exponent``, where 0 ** -1 = inf and (-1) ** 0.5 = nan come without numpy's warnings (as in torch)."""
+    if isinstance(exponent, (int, float)) and exponent >= 0 and float(exponent).is_integer() or (
+        isinstance(base, (int, float)) and base > 0
+    ):
+        return base**exponent  # nothing to warn about; np.errstate would cost more than the power itself
+    with np.errstate(divide="ignore", invalid="ignore"):
         return base**exponent
+
+
+def _floor_divide(a: Any, b: Any) -> Any:
+    if a.dtype.kind == "f":
+        return array_module_of(a).floor(a / b)
+    with np.errstate(divide="ignore"):
+        return a // b
+
+
+def _trunc_divide(a: Any, b: Any) -> Any:
+    xp = array_module_of(a)
+    if a.dtype.kind == "f":
+        return xp.trunc(a / b)
+    with np.errstate(divide="ignore"):
+        quotient = abs(a) // abs(b)
+    return xp.where((a < 0) != (b < 0), -quotient, quotient)  # integer division rounding toward zero
+
+
+_ROUNDED_DIVISION = {"floor": _floor_divide, "trunc": _trunc_divide}
 
 
 def _pow_exponent_grad(base: Any, exponent: Any, out: Any) -> Any:
@@ -344,7 +368,7 @@ class Tensor:
                 a, b = a.astype(dtype, copy=False), b.astype(dtype, copy=False)
             if floating and a.dtype.kind != "f":
                 a, b = a.astype(DEFAULT_FLOAT), b.astype(DEFAULT_FLOAT)
-        elif is_number(other):
+        elif other.__class__ is float or other.__class__ is int or is_number(other):
             if isinstance(other, np.generic):  # acts like a Python number: float32 * np.float64(2) stays float32
                 other = other.item()
             b = other
@@ -385,10 +409,10 @@ class Tensor:
         return make_result(out, (self, other), backward, "+")
 
     def __radd__(self, other: Any) -> Tensor:
-        if is_number(other):
-            other, _, _, out = self._broadcasted(other, operator.add, "+", reverse=True)
-            return make_result(out, (self,), _identity_backward, f"{_fmt(other)} +")
-        return self._operand(other, "+").__add__(self)
+        other, _, _, out = self._broadcasted(other, operator.add, "+", reverse=True)
+        if isinstance(other, Tensor):  # an array on the left: redo it as tensor + tensor
+            return other.__add__(self)
+        return make_result(out, (self,), _identity_backward, f"{_fmt(other)} +")
 
     def _refuse_bool_subtraction(self, other: Any) -> None:
         if self.data.dtype == bool or isinstance(other, (bool, np.bool_)) or (
@@ -414,10 +438,10 @@ class Tensor:
 
     def __rsub__(self, other: Any) -> Tensor:
         self._refuse_bool_subtraction(other)
-        if is_number(other):
-            other, _, _, out = self._broadcasted(other, operator.sub, "-", reverse=True)
-            return make_result(out, (self,), _negate_backward, f"{_fmt(other)} -")
-        return self._operand(other, "-").__sub__(self)
+        other, _, _, out = self._broadcasted(other, operator.sub, "-", reverse=True)
+        if isinstance(other, Tensor):
+            return other.__sub__(self)
+        return make_result(out, (self,), _negate_backward, f"{_fmt(other)} -")
 
     def __mul__(self, other: Any) -> Tensor:
         other, a, b, out = self._broadcasted(other, operator.mul, "*")
@@ -433,10 +457,10 @@ class Tensor:
         return make_result(out, (self, other), backward, "*")
 
     def __rmul__(self, other: Any) -> Tensor:
-        if is_number(other):
-            c, _, _, out = self._broadcasted(other, operator.mul, "*", reverse=True)
-            return make_result(out, (self,), lambda g: (g * c,), f"{_fmt(c)} *")
-        return self._operand(other, "*").__mul__(self)
+        c, _, _, out = self._broadcasted(other, operator.mul, "*", reverse=True)
+        if isinstance(c, Tensor):
+            return c.__mul__(self)
+        return make_result(out, (self,), lambda g: (g * c,), f"{_fmt(c)} *")
 
     def __truediv__(self, other: Any) -> Tensor:
         other, a, b, out = self._broadcasted(other, operator.truediv, "/", floating=True)
@@ -452,10 +476,10 @@ class Tensor:
         return make_result(out, (self, other), backward, "/")
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        if is_number(other):
-            c, a, _, out = self._broadcasted(other, operator.truediv, "/", reverse=True, floating=True)
-            return make_result(out, (self,), lambda g: (-g * out / a,), f"{_fmt(c)} /")
-        return self._operand(other, "/").__truediv__(self)
+        c, a, _, out = self._broadcasted(other, operator.truediv, "/", reverse=True, floating=True)
+        if isinstance(c, Tensor):
+            return c.__truediv__(self)
+        return make_result(out, (self,), lambda g: (-g * out / a,), f"{_fmt(c)} /")
 
     def __neg__(self) -> Tensor:
         if self.data.dtype == bool:
@@ -490,11 +514,10 @@ class Tensor:
         return make_result(out, (self,), backward_const, f"** {_fmt(n)}")
 
     def __rpow__(self, base: Any) -> Tensor:
-        if is_number(base):
-            base, exponent, _, out = self._broadcasted(base, _power, "**", reverse=True)
-            return make_result(out, (self,), lambda g: (g * _pow_exponent_grad(base, exponent, out),),
-                               f"{_fmt(base)} **")
-        return self._operand(base, "**").__pow__(self)
+        base, exponent, _, out = self._broadcasted(base, _power, "**", reverse=True)
+        if isinstance(base, Tensor):
+            return base.__pow__(self)
+        return make_result(out, (self,), lambda g: (g * _pow_exponent_grad(base, exponent, out),), f"{_fmt(base)} **")
 
     # --- comparisons (no gradient; bool results) ---------------------------------------------------
     def _compare(self, other: Any, fn: Callable[[Any, Any], Any], what: str) -> Tensor:
@@ -1035,19 +1058,19 @@ class Tensor:
         return self * other
 
     def div(self, other: Any, rounding_mode: str | None = None) -> Tensor:
-        """``self / other``; ``rounding_mode`` "floor" or "trunc" rounds the quotient (no gradient)."""
-        out = self / other
+        """``self / other``; ``rounding_mode`` "floor" or "trunc" rounds the quotient (gradient 0, as in PyTorch).
+
+        Rounded division of integers stays exact and integer, as ``torch.div``.
+        """
         if rounding_mode is None:
-            return out
+            return self / other
         if rounding_mode not in ("floor", "trunc"):
             raise TensorTypeError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
-        xp = array_module_of(out.data)
-        rounded = xp.floor(out.data) if rounding_mode == "floor" else xp.trunc(out.data)
-        dtype = self.dtype if not isinstance(other, Tensor) else result_dtype(self.dtype, self.ndim, other.dtype,
-                                                                               other.ndim)
-        if self.dtype.kind in "iub" and (not isinstance(other, float)) and dtype.kind in "iub":
-            rounded = rounded.astype(dtype)
-        return make_result(rounded, (out,), _zero_backward, f"div({rounding_mode})")
+        other, a, b, out = self._broadcasted(other, _ROUNDED_DIVISION[rounding_mode], "div")
+        parents = (self, other) if isinstance(other, Tensor) else (self,)
+        shapes = tuple(p.shape for p in parents)
+        return make_result(out, parents, lambda g: tuple(array_module_of(g).zeros(s, dtype=g.dtype) for s in shapes),
+                           f"div({rounding_mode})")
 
     def neg(self) -> Tensor:
         return -self
@@ -1524,6 +1547,8 @@ def _to_array(data: Any, dtype: np.dtype | None, device: Any) -> Any:
             dtype = array.dtype if from_array and array.dtype in SUPPORTED_DTYPES else int64
         elif kind == "b":
             dtype = np.dtype(np.bool_)
+        elif isinstance(data, engine.Scalar) or any(isinstance(v, engine.Scalar) for v in array.reshape(-1)):
+            raise mixed_engines_error("tensor data")
         else:
             raise TensorTypeError(f"tensor data must be numeric, got values of dtype {array.dtype}")
     elif kind not in "fiub":
