@@ -32,12 +32,12 @@ import numpy as np
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, QTimer, Signal, Slot
 
 # Config fields the trainer can change between two steps without starting over.
-LIVE_FIELDS = ("lr", "momentum", "weight_decay", "l2", "batch_size", "betas")
+LIVE_FIELDS = ("lr", "momentum", "weight_decay", "l1", "l2", "batch_size", "betas")
 
 # The worker methods a controller may call (through TrainingController.send).
 COMMANDS = frozenset({
     "configure", "set_hyperparameters", "set_stop_condition", "play", "pause", "toggle", "step", "reset",
-    "export_weights", "import_weights", "save_experiment", "open_experiment", "shutdown",
+    "export_weights", "import_weights", "save_experiment", "open_experiment", "shutdown", "set_weight",
 })
 
 
@@ -325,7 +325,7 @@ class TrainingWorker(QObject):
         was_running = self._running
         self.pause()
         if self._config:
-            self._guard("Resetting the model", self._rebuild, self._config, keep_data=True)
+            self._guard("Resetting the model", self._rebuild, self._config, keep_data=True, keep_weights=False)
         if was_running:
             self.message.emit("Model reset; press Play to train again.")
 
@@ -427,11 +427,16 @@ class TrainingWorker(QObject):
                 break
 
     # --- building, live changes, files -----------------------------------------------------------
-    def _rebuild(self, config: Mapping[str, Any], keep_data: bool = False) -> None:
+    def _rebuild(self, config: Mapping[str, Any], keep_data: bool = False, keep_weights: bool = True) -> None:
+        from minitorch.training.carry_over import carry_over
+
         trainer = self._trainer_factory(config)  # may raise: the old trainer stays
+        # Another engine or optimizer keeps the trained weights, step counter and history.
+        kept = carry_over(self._trainer, trainer) if keep_weights else None
         self._install(trainer, dict(config), new_data=not keep_data or self._data is None)
         self.configAccepted.emit(dict(config))
-        self.message.emit("Model ready: press Play (Space) to train.")
+        fresh = "New model: training goes on." if self._running else "Model ready: press Play (Space) to train."
+        self.message.emit(kept or fresh)
 
     def _install(self, trainer: Any, config: dict[str, Any], new_data: bool = True) -> None:
         self._trainer = trainer
@@ -491,6 +496,20 @@ class TrainingWorker(QObject):
         self._send_frame(force_grid=True)
         self.weightsLoaded.emit(path)
         self.message.emit(f"Loaded weights from {os.path.basename(path)}")
+
+    def set_weight(self, layer: int, target: int, source: int, value: float) -> None:
+        """Set one weight, as clicking an edge of the network drawing does: row ``target``,
+        column ``source`` of the ``layer``-th Linear layer (0-based)."""
+        self._guard("Setting a weight", self._set_weight, int(layer), int(target), int(source), float(value))
+
+    def _set_weight(self, layer: int, target: int, source: int, value: float) -> None:
+        state = self._trainer.state_dict()
+        keys = sorted((k for k in state if k.endswith(".weight")), key=lambda k: int(k.split(".")[0]))
+        weight = state[keys[layer]]
+        weight[target, source] = value  # an IndexError for an edge that is not there: nothing changes
+        self._trainer.load_state_dict(state)  # validated, and the shown losses are re-evaluated
+        self._send_frame(force_grid=True)
+        self.message.emit(f"Weight set to {value:g}.")
 
     def _save_experiment(self, path: str) -> None:
         from minitorch.training import save_experiment
