@@ -196,8 +196,8 @@ class ModelBackend:
 
 
 # A scalar minibatch whose graph would have more nodes than this is built and back-propagated
-# in chunks of rows (~0.1 s each), with a should_stop() check between chunks.
-CHUNK_NODES = 30_000
+# in chunks of rows (~0.05 s each), with a should_stop() check between chunks.
+CHUNK_NODES = 15_000
 
 
 class ScalarBackend(ModelBackend):
