@@ -419,7 +419,9 @@ def _plain_attributes(attrs: Mapping[str, Any]) -> dict[str, Any]:
     for key, value in attrs.items():
         if value is None or key in ("members", "output"):
             continue
-        if isinstance(value, bool) or isinstance(value, (int, float, str)):
+        if key in ("value", "grad", "local_grad") and isinstance(value, int) and not isinstance(value, bool):
+            out[key] = float(value)  # one GraphML type per attribute: 2 and 0.5 are both doubles
+        elif isinstance(value, bool) or isinstance(value, (int, float, str)):
             out[key] = value
         elif key == "shape":
             out[key] = "x".join(str(s) for s in value)

@@ -200,10 +200,10 @@ class ImagePlayground(QWidget):
         self.play_button.clicked.connect(self.toggle_play)
         self.step_button = QPushButton("Step")
         self.step_button.setToolTip("One minibatch")
-        self.step_button.clicked.connect(lambda: self.controller.step(1))
+        self.step_button.clicked.connect(self.step)
         self.reset_button = QPushButton("Reset")
         self.reset_button.setToolTip("Fresh random weights (the same seed gives the same start)")
-        self.reset_button.clicked.connect(self.controller.reset)
+        self.reset_button.clicked.connect(self.reset)
         for button in (self.play_button, self.step_button, self.reset_button):
             buttons.addWidget(button)
         grid.addLayout(buttons, 2, 0, 1, 6)
@@ -453,6 +453,14 @@ class ImagePlayground(QWidget):
             self.apply_config()  # pending edits first: Play trains what the form shows
         self.controller.toggle()
 
+    def step(self) -> None:
+        """One minibatch (the S key)."""
+        self.controller.step(1)
+
+    def reset(self) -> None:
+        """Fresh weights from the seed (the R key)."""
+        self.controller.reset()
+
     def _on_running(self, running: bool) -> None:
         self.running = running
         self.play_button.setText("❚❚ Pause" if running else "▶ Play")
@@ -526,14 +534,21 @@ class ImagePlayground(QWidget):
         page = self.pages.currentIndex()
         drawn = self._drawn_versions
         if page == 0:
-            if drawn.get("filters") != frame.filters_version:
+            # While training, at most one of the two mosaics per frame (taking turns when both
+            # are due), so that no frame pays for both.
+            filters_due = drawn.get("filters") != frame.filters_version
+            maps_due = drawn.get("maps") != frame.maps_version
+            if filters_due and maps_due and frame.running:
+                filters_due = drawn.get("last_mosaic") != "filters"
+                maps_due = not filters_due
+            if filters_due:
                 self.filter_view.set_sections(self._filter_sections(frame))
-                drawn["filters"] = frame.filters_version
-            if drawn.get("maps") != frame.maps_version:
+                drawn["filters"], drawn["last_mosaic"] = frame.filters_version, "filters"
+            if maps_due:
                 self.map_view.set_sections(self._map_sections(frame.feature_maps, frame.layer_titles))
                 label = frame.class_names[int(frame.y_test[frame.probe_index])]
                 self.probe_label.setText(f"(true class: {label})")
-                drawn["maps"] = frame.maps_version
+                drawn["maps"], drawn["last_mosaic"] = frame.maps_version, "maps"
         elif page == 1 and drawn.get("results") != (frame.evaluations, frame.generation):
             self.confusion_view.set_matrix(frame.confusion, frame.class_names)
             self.gallery_view.set_sections(self._gallery_sections(frame))

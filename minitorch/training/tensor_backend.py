@@ -87,6 +87,8 @@ class TensorBackend(ModelBackend):
                 raise ValueError(f"unknown loss {loss_name!r}")
         if self.spec.l2:
             loss = loss + F.l2_penalty(self._params, self.spec.l2)
+        if self.spec.l1:
+            loss = loss + sum(p.abs().sum() for p in self._params) * self.spec.l1
         loss.backward()
         return float(loss.item())
 
