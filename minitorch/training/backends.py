@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd import gc_paused
 from ..nn import functional as F
 from ..nn.scalar import MLP
 
@@ -217,6 +218,13 @@ class ScalarBackend(ModelBackend):
 
     def loss_and_backward(self, x: np.ndarray, y: np.ndarray,
                           should_stop: Callable[[], bool] | None = None) -> float:
+        # A scalar graph holds no reference cycles, so reference counting frees it; the cyclic
+        # collector would only rescan every live node again and again while the graph grows.
+        with gc_paused():
+            return self._graph_loss_and_backward(x, y, should_stop)
+
+    def _graph_loss_and_backward(self, x: np.ndarray, y: np.ndarray,
+                                 should_stop: Callable[[], bool] | None) -> float:
         model = self.model
         rows = x.tolist()
         targets = y.tolist() if self.spec.output_dim == 1 else [int(v) for v in y]
