@@ -438,3 +438,24 @@ def test_losses_on_0d_and_empty_inputs_like_torch():
             np.array(0.3), np.array(1.0))
     compare(lambda a, b: F.cross_entropy(a, b, reduction="sum"), lambda a, b: TF.cross_entropy(a, b, reduction="sum"),
             randn(0, 3), np.zeros(0, dtype=np.int64), grads=[True, False])
+
+
+@pytest.mark.parametrize(
+    "layer, shape",
+    [(nn.Conv2d(4, 2, 3, groups=2, dilation=2, padding="same"), (1, 4, 5, 5)),
+     (nn.AvgPool2d(2, padding=1), (1, 2, 4, 4)), (nn.LayerNorm(4), (2, 4)), (nn.GELU(), (3,)), (nn.Softplus(), (3,))],
+    ids=lambda v: type(v).__name__ if isinstance(v, nn.Module) else str(v),
+)
+def test_float32_layers_give_float32_outputs_and_gradients(layer, shape):
+    x = minitorch.randn(*shape, requires_grad=True)
+    out = F.pad(layer(x), (1, 1, 2, 0), mode="replicate") if len(shape) == 4 else F.pad(layer(x), (1, 1))
+    out.sum().backward()
+    assert out.dtype == np.float32 and x.grad.dtype == np.float32
+    assert all(p.grad.dtype == np.float32 for p in layer.parameters())
+
+
+def test_embedding_float32_weight_gradient():
+    emb = nn.Embedding(4, 2)
+    emb(minitorch.tensor([[0, 3, 3]])).sum().backward()
+    assert emb.weight.grad.dtype == np.float32
+    np.testing.assert_array_equal(emb.weight.grad, [[1, 1], [0, 0], [0, 0], [2, 2]])
