@@ -58,8 +58,8 @@ def _finite(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .activations import ACTIVATIONS
     from .datasets import DATASETS
-    from .nn.scalar import ACTIVATIONS
     from .training.config import DTYPES, ENGINES, LOSSES, OPTIMIZERS
 
     parser = _Parser(prog=PROG, description="Train a minitorch network (the playground's trainer, headless).")

@@ -12,7 +12,7 @@ import torch
 
 import minitorch
 from minitorch.architecture import ArchitectureError, LayerSpec, ModelSpec
-from minitorch.errors import MinitorchError
+from minitorch.errors import MinitorchError, ShapeError
 from minitorch.nn import MLP
 
 
@@ -90,18 +90,18 @@ def test_from_state_dict_reads_a_sequential_of_linear():
     model.load_state_dict(net.state_dict())
 
 
-@pytest.mark.parametrize("state, message", [
-    ({}, "empty"),
+@pytest.mark.parametrize("state, error, message", [
+    ({}, ArchitectureError, "empty"),
     ({"0.weight": np.ones((2, 3)), "0.bias": np.ones(2), "1.weight": np.ones((1, 2)), "1.bias": np.ones(1)},
-     r"indices \[0, 1\]"),
+     ArchitectureError, r"indices \[0, 1\]"),
     ({"0.weight": np.ones((2, 3)), "0.bias": np.ones(2), "2.weight": np.ones((1, 5)), "2.bias": np.ones(1)},
-     "layer 2 takes 5 inputs but the previous layer gives 2"),
-    ({"0.weight": np.ones((2, 3))}, "needs both"),
-    ({"0.weight": np.ones(3), "0.bias": np.ones(3)}, "do not form a Linear layer"),
-    ({"fc.weight": np.ones((2, 3))}, "not a Linear layer's"),
+     ShapeError, "layer 2 takes 5 inputs but the previous layer gives 2"),
+    ({"0.weight": np.ones((2, 3))}, ArchitectureError, "needs both"),
+    ({"0.weight": np.ones(3), "0.bias": np.ones(3)}, ShapeError, "do not form a Linear layer"),
+    ({"fc.weight": np.ones((2, 3))}, ArchitectureError, "not a Linear layer's"),
 ])
-def test_from_state_dict_names_what_breaks_the_chain(state, message):
-    with pytest.raises(ArchitectureError, match=message):
+def test_from_state_dict_names_what_breaks_the_chain(state, error, message):
+    with pytest.raises(error, match=message):
         ModelSpec.from_state_dict(state)
 
 
@@ -222,5 +222,5 @@ def test_check_state_dict_names_missing_and_misshapen_keys():
     spec.check_state_dict(good)
     with pytest.raises(ArchitectureError, match="missing keys: 2.bias"):
         spec.check_state_dict({k: v for k, v in good.items() if k != "2.bias"})
-    with pytest.raises(ArchitectureError, match=r"'0.weight' has shape \(3, 3\)"):
+    with pytest.raises(ShapeError, match=r"'0.weight' has shape \(3, 3\)"):
         spec.check_state_dict({**good, "0.weight": np.ones((3, 3))})

@@ -28,13 +28,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from minitorch.activations import ACTIVATIONS
+from minitorch.architecture import linear_layers
+from minitorch.backend import as_numpy
 from minitorch.graph import (
     IncompleteGraphError,
     check_reaches,
     collapse_groups,
     layered_layout_with_routes,
     mlp_from_state_dict,
-    mlp_layer_shapes,
     model_graph,
     to_networkx,
     write_dot,
@@ -47,7 +49,6 @@ from .canvas import GraphCanvas, make_export_button
 MAX_SCALAR_NODES = 200_000
 #: Expanding or collapsing a graph bigger than this is done on the worker thread.
 SYNC_RELAYOUT_NODES = 3_000
-ACTIVATIONS = ("tanh", "relu", "sigmoid", "leaky_relu", "linear")
 
 
 @dataclass(frozen=True)
@@ -129,13 +130,13 @@ def build_model_view(request: ModelRequest) -> ModelView:
 
 
 def _build_model_view(request: ModelRequest) -> ModelView:
-    if request.engine == "tensor" and _ndtensor_available():
+    if request.engine == "tensor":
         graph = tensor_model_graph(request)
         shown = graph
         description = (f"tensor-level graph: {graph.number_of_nodes()} nodes; grad = d(sum of outputs)/d(node) "
                        "for this sample")
     else:
-        layers = mlp_layer_shapes(request.state_dict)
+        layers = linear_layers(request.state_dict)
         estimate = sum(w.shape[0] * (2 * w.shape[1] + 3) for _, w, _ in layers)
         if estimate > MAX_SCALAR_NODES:
             raise ValueError(
@@ -157,19 +158,11 @@ def _scalar_description(full: nx.DiGraph, shown: nx.DiGraph) -> str:
             f"(click a neuron to expand or collapse it); grad = d({output})/d(node) for this sample")
 
 
-def _ndtensor_available() -> bool:
-    try:
-        from minitorch import ndtensor  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def tensor_model_graph(request: ModelRequest) -> nx.DiGraph:
     """The tensor-level graph (matmul, add, activation, with shapes) of the n-d engine's forward pass."""
     from minitorch.ndtensor import tensor
 
-    layers = mlp_layer_shapes(request.state_dict)
+    layers = linear_layers(request.state_dict)
     x = tensor([list(request.sample)], dtype="float64")
     x.label = "input"
     names: dict[int, str] = {id(x): "input"}
@@ -182,8 +175,7 @@ def tensor_model_graph(request: ModelRequest) -> nx.DiGraph:
         names[id(b)] = f"{prefix}.bias"
         x = x @ w.T + b
         act = request.activation if k < len(layers) - 1 else request.output_activation
-        if act != "linear":
-            x = getattr(x, act)()
+        x = ACTIVATIONS[act].apply(x)
     out = x.sum()
     names[id(out)] = "sum of outputs"
     check_reaches(out, [t for t in params])
@@ -296,10 +288,8 @@ class ModelGraphPanel(QWidget):
             raise ValueError("there is no state_dict (no network) to draw")
         arrays = {}
         for key, value in state_dict.items():
-            if hasattr(value, "detach"):
-                value = value.detach().cpu().numpy()
-            arrays[str(key)] = np.array(value, dtype=float)  # a copy: the caller may keep training
-        layers = mlp_layer_shapes(arrays)
+            arrays[str(key)] = np.array(as_numpy(value), dtype=float)  # a copy: the caller may keep training
+        layers = linear_layers(arrays)
         num_inputs = layers[0][1].shape[1]
         if sample is None:
             sample = [0.0] * num_inputs

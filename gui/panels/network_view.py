@@ -8,7 +8,6 @@ Everything comes from the frame's snapshot; the view never runs the model.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -16,6 +15,8 @@ import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+
+from minitorch import architecture
 
 from ..colors import BLUE, NEUTRAL, ORANGE, TEXT, heatmap_image, qcolor, symmetric_levels
 
@@ -29,25 +30,11 @@ def pretty_feature(name: str) -> str:
 
 
 EDGE_BUCKETS = 8  # distinct edge widths drawn (strongest weights on top)
-_LINEAR_KEY = re.compile(r"^(?:(.*)\.)?(\d+)\.weight$")
 
 
 def linear_layers(state_dict: Mapping[str, Any]) -> list[tuple[np.ndarray, np.ndarray]]:
     """The (weight (out, in), bias (out,)) pairs of a Sequential's Linear layers, in order."""
-    found: list[tuple[int, np.ndarray, np.ndarray]] = []
-    for key, value in state_dict.items():
-        match = _LINEAR_KEY.match(key)
-        if not match:
-            continue
-        weight = np.asarray(value, dtype=float)
-        if weight.ndim != 2:
-            continue  # not a Linear layer (e.g. a Conv2d kernel)
-        prefix = key[: -len("weight")]
-        bias = state_dict.get(prefix + "bias")
-        bias_array = np.zeros(weight.shape[0]) if bias is None else np.asarray(bias, dtype=float).reshape(-1)
-        found.append((int(match.group(2)), weight, bias_array))
-    found.sort(key=lambda item: item[0])
-    return [(w, b) for _, w, b in found]
+    return [(weight, bias) for _, weight, bias in architecture.linear_layers(state_dict)]
 
 
 class NetworkView(QWidget):
