@@ -10,6 +10,8 @@
 from ..activations import ACTIVATIONS
 from . import functional, init
 from .layers import (
+    ELU,
+    GELU,
     BatchNorm1d,
     BatchNorm2d,
     Conv2d,
@@ -24,7 +26,9 @@ from .layers import (
     ReLU,
     Sequential,
     Sigmoid,
+    SiLU,
     Softmax,
+    Softplus,
     Tanh,
 )
 from .losses import BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, L1Loss, MSELoss
@@ -35,5 +39,6 @@ __all__ = [
     "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "functional", "init",
     "Parameter", "Linear", "Conv2d", "MaxPool2d", "BatchNorm1d", "BatchNorm2d", "Dropout", "Flatten",
     "Sequential", "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "Identity", "Softmax", "LogSoftmax",
+    "GELU", "SiLU", "ELU", "Softplus",
     "MSELoss", "L1Loss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HingeLoss",
 ]

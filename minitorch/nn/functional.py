@@ -25,9 +25,13 @@ from .tensor_functional import (
     batch_norm,
     conv2d,
     dropout,
+    elu,
+    gelu,
     linear,
     max_pool2d,
     nll_loss,
+    silu,
+    softplus,
 )
 
 __all__ = [
@@ -44,6 +48,10 @@ __all__ = [
     "leaky_relu",
     "softmax",
     "log_softmax",
+    "gelu",
+    "silu",
+    "elu",
+    "softplus",
     # losses
     "mse_loss",
     "l1_loss",
@@ -68,6 +76,13 @@ def _engine_of(input: Any, name: str) -> Any:
     return scalar_functional
 
 
+def _refuse_n_d_only_options(name: str, **options: Any) -> None:
+    """The scalar engine has no per-class weights and friends: refuse them instead of ignoring them."""
+    given = [key for key, value in options.items() if value]
+    if given:
+        raise TensorTypeError(f"{name}: {', '.join(given)} needs n-d tensors (minitorch.tensor), not lists of scalars")
+
+
 # --- activations ----------------------------------------------------------------------------------
 def relu(input: Any) -> Any:
     """max(x, 0), elementwise."""
@@ -88,13 +103,19 @@ def leaky_relu(input: Any, negative_slope: float = 0.01) -> Any:
     return _engine_of(input, "leaky_relu").leaky_relu(input, negative_slope)
 
 
-def softmax(input: Any, dim: int | None = None) -> Any:
+def softmax(input: Any, dim: int | None = None, *, dtype: Any = None) -> Any:
     """exp(x) / sum(exp(x)) along ``dim`` (required for n-d tensors), computed without overflow."""
+    if isinstance(input, Tensor):
+        return tensor_functional.softmax(input, dim, dtype=dtype)
+    _refuse_n_d_only_options("softmax", dtype=dtype is not None)
     return _engine_of(input, "softmax").softmax(input, dim=dim)
 
 
-def log_softmax(input: Any, dim: int | None = None) -> Any:
+def log_softmax(input: Any, dim: int | None = None, *, dtype: Any = None) -> Any:
     """x - logsumexp(x) along ``dim`` (required for n-d tensors)."""
+    if isinstance(input, Tensor):
+        return tensor_functional.log_softmax(input, dim, dtype=dtype)
+    _refuse_n_d_only_options("log_softmax", dtype=dtype is not None)
     return _engine_of(input, "log_softmax").log_softmax(input, dim=dim)
 
 
@@ -110,13 +131,6 @@ def l1_loss(input: Any, target: Any, *, reduction: str = "mean") -> Any:
     return _engine_of(input, "l1_loss").l1_loss(input, target, reduction=reduction)
 
 
-def _scalar_engine_only_defaults(name: str, **options: Any) -> None:
-    """The scalar engine has no per-class weights and friends: refuse them instead of ignoring them."""
-    given = [key for key, value in options.items() if value]
-    if given:
-        raise TensorTypeError(f"{name}: {', '.join(given)} needs n-d tensors (minitorch.tensor), not lists of scalars")
-
-
 def binary_cross_entropy_with_logits(
     input: Any, target: Any, weight: Any = None, *, reduction: str = "mean", pos_weight: Any = None
 ) -> Any:
@@ -126,7 +140,7 @@ def binary_cross_entropy_with_logits(
         return engine.binary_cross_entropy_with_logits(
             input, target, weight, reduction=reduction, pos_weight=pos_weight
         )
-    _scalar_engine_only_defaults("binary_cross_entropy_with_logits", weight=weight is not None,
+    _refuse_n_d_only_options("binary_cross_entropy_with_logits", weight=weight is not None,
                                  pos_weight=pos_weight is not None)
     return engine.binary_cross_entropy_with_logits(input, target, reduction=reduction)
 
@@ -145,7 +159,7 @@ def cross_entropy(
     if engine is tensor_functional:
         return engine.cross_entropy(input, target, weight, ignore_index=ignore_index, reduction=reduction,
                                     label_smoothing=label_smoothing)
-    _scalar_engine_only_defaults("cross_entropy", weight=weight is not None, ignore_index=ignore_index != -100,
+    _refuse_n_d_only_options("cross_entropy", weight=weight is not None, ignore_index=ignore_index != -100,
                                  label_smoothing=label_smoothing != 0.0)
     return engine.cross_entropy(input, target, reduction=reduction)
 

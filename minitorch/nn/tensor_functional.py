@@ -8,6 +8,7 @@ Every function works on numpy and CuPy arrays alike through the array of its inp
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,10 @@ __all__ = [
     "leaky_relu",
     "softmax",
     "log_softmax",
+    "gelu",
+    "silu",
+    "elu",
+    "softplus",
     "conv2d",
     "max_pool2d",
     "batch_norm",
@@ -105,16 +110,109 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     return _check_tensor(input, "leaky_relu input").leaky_relu(negative_slope)
 
 
-def softmax(input: Tensor, dim: int | None = None) -> Tensor:
+def _activation(input: Tensor, what: str) -> tuple[Any, Any]:
+    """The float array of an activation's input and its array module."""
+    x = _check_tensor(input, f"{what} input").data
+    if x.dtype.kind != "f":
+        raise TensorTypeError(f"{what}: needs a floating-point tensor, got dtype {x.dtype}")
+    return x, _xp(x)
+
+
+def softmax(input: Tensor, dim: int | None = None, *, dtype: Any = None) -> Tensor:
+    """exp(x) / sum(exp(x)) along ``dim``; ``dtype`` casts the input first, as PyTorch."""
     if dim is None:
         raise TypeError("softmax: pass dim explicitly (e.g. dim=-1); PyTorch's implicit choice is deprecated")
-    return _check_tensor(input, "softmax input").softmax(dim)
+    x = _check_tensor(input, "softmax input")
+    return (x if dtype is None else x.to(dtype=dtype)).softmax(dim)
 
 
-def log_softmax(input: Tensor, dim: int | None = None) -> Tensor:
+def log_softmax(input: Tensor, dim: int | None = None, *, dtype: Any = None) -> Tensor:
+    """x - logsumexp(x) along ``dim``; ``dtype`` casts the input first, as PyTorch."""
     if dim is None:
         raise TypeError("log_softmax: pass dim explicitly (e.g. dim=-1); PyTorch's implicit choice is deprecated")
-    return _check_tensor(input, "log_softmax input").log_softmax(dim)
+    x = _check_tensor(input, "log_softmax input")
+    return (x if dtype is None else x.to(dtype=dtype)).log_softmax(dim)
+
+
+# The series/continued-fraction pair below gives erf to within 1e-15 of libm's in float64, with
+# plain array arithmetic, so GELU runs on numpy and CuPy alike without scipy.
+_ERF_SERIES = [(-1) ** n / (math.factorial(n) * (2 * n + 1)) for n in range(30)]
+_ERF_SPLIT = 2.0  # below: the Taylor series of erf; above: the continued fraction of erfc
+_ERFC_TERMS = 40
+
+
+def erf(x: Any) -> Any:
+    """The error function of a float array (numpy or CuPy), elementwise."""
+    xp = _xp(x)
+    small = xp.abs(x) < _ERF_SPLIT
+    z = xp.where(small, x, 0)
+    z2 = z * z
+    acc = xp.full(x.shape, _ERF_SERIES[-1], dtype=x.dtype)
+    for c in reversed(_ERF_SERIES[:-1]):
+        acc = acc * z2 + c
+    series = (2 / math.sqrt(math.pi)) * z * acc
+    b = xp.where(small, _ERF_SPLIT, xp.abs(x))
+    fraction = xp.zeros(x.shape, dtype=x.dtype)
+    for n in range(_ERFC_TERMS, 0, -1):
+        fraction = (n / 2) / (b + fraction)
+    erfc = xp.exp(-b * b) / (math.sqrt(math.pi) * (b + fraction))
+    return xp.where(small, series, xp.sign(x) * (1 - erfc))
+
+
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x * Phi(x) with Phi the standard normal CDF; ``approximate="tanh"`` uses GPT-2's tanh form."""
+    x, xp = _activation(input, "gelu")
+    if approximate == "none":
+        cdf = 0.5 * (1 + erf(x * (1 / math.sqrt(2))))
+        out = x * cdf
+
+        def backward(g: Any) -> tuple:
+            pdf = xp.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
+            return (g * (cdf + x * pdf),)
+    elif approximate == "tanh":
+        t = xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
+        out = 0.5 * x * (1 + t)
+
+        def backward(g: Any) -> tuple:
+            inner_slope = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+            return (g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * inner_slope),)
+    else:
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return make_result(out, (input,), backward, "gelu")
+
+
+def _sigmoid_array(x: Any, xp: Any) -> Any:
+    return 0.5 * (1 + xp.tanh(0.5 * x))  # equals 1/(1+e^-x) and never overflows
+
+
+def silu(input: Tensor) -> Tensor:
+    """x * sigmoid(x) (also called swish)."""
+    x, xp = _activation(input, "silu")
+    sig = _sigmoid_array(x, xp)
+    out = x * sig
+    return make_result(out, (input,), lambda g: (g * sig * (1 + x * (1 - sig)),), "silu")
+
+
+def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """x for x > 0, else alpha * (exp(x) - 1)."""
+    x, xp = _activation(input, "elu")
+    positive = x > 0
+    exp_neg = xp.exp(xp.minimum(x, 0))
+    out = xp.where(positive, x, alpha * xp.expm1(xp.minimum(x, 0)))
+    return make_result(out, (input,), lambda g: (xp.where(positive, g, g * alpha * exp_neg),), "elu")
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold (as PyTorch)."""
+    x, xp = _activation(input, "softplus")
+    scaled = x * beta
+    linear_part = scaled > threshold
+    e = xp.exp(xp.where(linear_part, 0, scaled))
+    out = xp.where(linear_part, x, xp.log1p(e) / beta)
+    return make_result(out, (input,), lambda g: (xp.where(linear_part, g, g * e / (e + 1)),), "softplus")
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
