@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from .activations import ACTIVATIONS
+from .activations import ACTIVATIONS, SCALAR_ACTIVATIONS
 from .backend import as_numpy
 from .errors import MinitorchError, ShapeError
 
@@ -322,7 +322,8 @@ class ModelSpec:
     @property
     def is_mlp(self) -> bool:
         """True when the seed's scalar MLP can hold this spec: a 1-D input, then Linear/activation pairs
-        with one hidden activation, ending in a Linear with an optional output activation."""
+        with one hidden activation, ending in a Linear with an optional output activation, all of
+        them activations the scalar engine has (`SCALAR_ACTIVATIONS`)."""
         return self._mlp_view() is not None
 
     def _mlp_view(self) -> tuple[list[int], str, str] | None:
@@ -335,9 +336,9 @@ class ModelSpec:
                 body[1::2] != ["activation"] * len(body[1::2]):
             return None
         hidden = {self.layers[i].name for i in range(1, len(body), 2)}
-        if len(hidden) > 1:
-            return None
         output = self.layers[-1].name if kinds[-1] == "activation" else "linear"
+        if len(hidden) > 1 or not hidden | {output} <= set(SCALAR_ACTIVATIONS):
+            return None
         activation = hidden.pop() if hidden else output
         sizes = [self.input_shape[0]] + [self.layers[i].out_features for i in range(0, len(body), 2)]
         return sizes, activation, output

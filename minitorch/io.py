@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from ._version import __version__
-from .activations import ACTIVATIONS
+from .activations import ACTIVATIONS, SCALAR_ACTIVATIONS
 from .architecture import ArchitectureError, LayerSpec, ModelSpec
 from .errors import ShapeError
 from .fileio import (
@@ -182,8 +182,8 @@ def _validate_architecture(arch: Any) -> dict[str, Any] | None:
         raise FormatError(f"architecture sizes must be a list of at least two positive integers, got {sizes!r}")
     for name in ("activation", "output_activation"):
         value = arch.get(name)
-        if value is not None and value not in ACTIVATIONS:
-            raise FormatError(f"architecture {name} {value!r} is not one of {', '.join(ACTIVATIONS)}")
+        if value is not None and value not in SCALAR_ACTIVATIONS:
+            raise FormatError(f"architecture {name} {value!r} is not one of {', '.join(SCALAR_ACTIVATIONS)}")
     return {"type": "mlp", "sizes": list(sizes), "activation": arch.get("activation"),
             "output_activation": arch.get("output_activation")}
 

@@ -146,6 +146,26 @@ def test_seeded_conv_weights_are_reproducible_and_use_torchs_bounds():
         spec.build_scalar()
 
 
+@pytest.mark.parametrize("name", ["gelu", "silu", "elu", "softplus", "leaky_relu", "sigmoid"])
+def test_every_activation_in_the_table_builds_on_both_n_d_and_torch(name):
+    spec = ModelSpec((1, 5, 5), (LayerSpec("conv2d", out_channels=2, kernel_size=2),
+                                 LayerSpec("activation", name=name), LayerSpec("flatten"),
+                                 LayerSpec("linear", out_features=2)))
+    ours, theirs = spec.build_tensor(seed=0), spec.build_torch()
+    theirs.load_state_dict(_torch_state(ours.state_dict()))
+    x = np.random.default_rng(2).normal(size=(3, 1, 5, 5))
+    np.testing.assert_allclose(ours(minitorch.tensor(x)).numpy(), theirs(torch.from_numpy(x)).detach().numpy(),
+                               rtol=0, atol=1e-12)
+
+
+def test_layer_only_activations_are_not_scalar_mlps():
+    spec = ModelSpec.mlp(2, [3], 1, activation="gelu")
+    assert not spec.is_mlp
+    with pytest.raises(ArchitectureError, match="not an MLP"):
+        spec.build_scalar()
+    assert spec.build_torch()[1].__class__.__name__ == "GELU"
+
+
 # --- errors --------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("input_shape, layers, message", [
     ((1, 4, 4), [LayerSpec("conv2d", out_channels=2, kernel_size=3), LayerSpec("activation", name="relu"),

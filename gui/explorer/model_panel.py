@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from minitorch.activations import ACTIVATIONS
+from minitorch.activations import ACTIVATIONS, SCALAR_ACTIVATIONS
 from minitorch.architecture import linear_layers
 from minitorch.backend import as_numpy
 from minitorch.graph import (
@@ -107,7 +107,7 @@ def resolve_output_activation(config: Any) -> str:
             value = "linear"
     else:
         value = _config_value(config, "output_activation", "linear")
-    return value if value in ACTIVATIONS else "linear"
+    return value if value in SCALAR_ACTIVATIONS else "linear"
 
 
 BUILD_ATTEMPTS = 4
@@ -299,7 +299,7 @@ class ModelGraphPanel(QWidget):
         features = _config_value(config, "features", None)
         names = tuple(str(f) for f in features) if features and len(features) == num_inputs else None
         activation = _config_value(config, "activation", "tanh")
-        if activation not in ACTIVATIONS:
+        if activation not in SCALAR_ACTIVATIONS:
             raise ValueError(f"unknown activation {activation!r} in the configuration")
         self._token += 1
         return ModelRequest(

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..activations import activate
+from ..activations import SCALAR_ACTIVATIONS
 from ..activations import activation as _activation
 from ..engine import Scalar
 from ..errors import ShapeError
@@ -27,7 +28,7 @@ Input = float | int | Scalar
 
 
 def _check_activation(name: str) -> str:
-    return _activation(name).name
+    return _activation(name, SCALAR_ACTIVATIONS).name
 
 
 def _check_size(value: Any, what: str) -> int:

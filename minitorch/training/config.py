@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..activations import ACTIVATIONS
+from ..activations import SCALAR_ACTIVATIONS
 from ..datasets import DATASETS, FEATURES
 from ..fileio import CONFIG_FORMAT, EXPERIMENT_FORMAT, atomic_write_text
 from .losses import LOSSES
@@ -118,8 +118,8 @@ class TrainConfig:
         for width in self.hidden_layers:
             if isinstance(width, bool) or not isinstance(width, int) or not 1 <= width <= 4096:
                 _fail("hidden_layers", f"each width must be an integer in [1, 4096], got {width!r}")
-        _check_choice("activation", self.activation, tuple(ACTIVATIONS))
-        _check_choice("output_activation", self.output_activation, (None, *ACTIVATIONS))
+        _check_choice("activation", self.activation, SCALAR_ACTIVATIONS)
+        _check_choice("output_activation", self.output_activation, (None, *SCALAR_ACTIVATIONS))
         _check_choice("loss", self.loss, tuple(LOSSES))
         task = DATASETS[self.dataset].task
         if task == "regression" and not LOSSES[self.loss].regression:
