@@ -17,8 +17,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
-from ..activations import activate
-from ..activations import SCALAR_ACTIVATIONS
+from ..activations import SCALAR_ACTIVATIONS, activate
 from ..activations import activation as _activation
 from ..engine import Scalar
 from ..errors import ShapeError
