@@ -46,6 +46,7 @@ __all__ = [
     "BackwardStep",
     "BackwardStepper",
     "mlp_from_state_dict",
+    "mlp_layer_shapes",
     "model_graph",
     "describe_value",
 ]
@@ -586,6 +587,10 @@ class BackwardStepper:
 
 
 # --- the model's own graph ----------------------------------------------------------------------
+
+
+# The layers of a Sequential-of-Linear state_dict, under the name the explorer has used.
+mlp_layer_shapes = linear_layers
 
 
 def mlp_from_state_dict(
