@@ -14,7 +14,7 @@ With ``--device cuda`` (CuPy + a CUDA GPU) it compares against PyTorch CUDA inst
 the 4096-4096-4096-10 net at batch 4096; the numpy floor is then a CuPy floor, and a fourth
 row times minitorch with its fused GPU kernels switched off (what they buy).
 
-Targets (issue 4): CPU small net ours/torch <= 1.0; CPU large net ours/floor <= 1.3;
+Targets: CPU small net ours/torch <= 1.0; CPU large net ours/floor <= 1.3;
 GPU nets ours/torch-cuda <= 1.3.
 """
 

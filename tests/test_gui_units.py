@@ -8,15 +8,12 @@ import subprocess
 import sys
 
 import numpy as np
-import pytest
 
-pytest.importorskip("PySide6")
-
-from gui import colors  # noqa: E402
-from gui.history import HistoryColumns  # noqa: E402
-from gui.main_window import history_csv  # noqa: E402
-from gui.panels.network_view import linear_layers  # noqa: E402
-from minitorch.fileio import atomic_write_bytes  # noqa: E402
+from gui import colors
+from gui.history import HistoryColumns
+from gui.main_window import history_csv
+from gui.panels.network_view import linear_layers
+from minitorch.fileio import atomic_write_bytes
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

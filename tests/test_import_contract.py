@@ -243,7 +243,8 @@ def test_no_eval_or_exec(path):
 def test_the_checker_sees_imports_wherever_they_run(tmp_path):
     path = tmp_path / "minitorch" / "probe.py"
     path.parent.mkdir()
-    path.write_text("import os\nif True:\n    import torch\nclass A:\n    def f(self):\n        from PySide6 import QtCore\n")
+    path.write_text("import os\nif True:\n    import torch\n"
+                    "class A:\n    def f(self):\n        from PySide6 import QtCore\n")
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found = {name: lazy for node, lazy in _walk_imports(tree)
              for name in _imported_names(node, "minitorch.probe", False)}

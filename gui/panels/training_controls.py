@@ -202,9 +202,6 @@ class TrainingControls(QWidget):
             )
             set_item_enabled(self.loss, "hinge", num_classes <= 2, "Hinge loss needs two classes")
 
-    def set_engine_available(self, engine: str, available: bool, reason: str) -> None:
-        set_item_enabled(self.engine, engine, available, reason)
-
     def _update_enabled(self) -> None:
         self.momentum.setEnabled(self.optimizer.currentData() in ("sgd", "rmsprop"))
 
