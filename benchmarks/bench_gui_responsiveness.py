@@ -1,29 +1,34 @@
-"""How responsive is the playground while it trains at full speed? And how fast does it start?
+"""Does the playground train as fast as the headless trainer, stay smooth, and close at once?
 
 Drives the real window offscreen (QT_QPA_PLATFORM=offscreen unless a display is set):
 
 1. Start-up: ``python -m gui --exit-when-shown`` in a fresh process, timed from process
    start to the window being shown (median and max of several runs).
-2. Responsiveness: press Play and let a 5 ms QTimer probe run on the GUI thread. Every
-   gap between two probe ticks beyond 5 ms is time the GUI thread was blocked. Reports the
-   largest stall and the 99th percentile, how often the loss plot and the 100x100 decision
-   boundary were redrawn, and the training speed. Two variants side by side:
+2. Live training, for each engine: press Play and let a 5 ms QTimer probe run on the GUI
+   thread; every gap between two probe ticks beyond 5 ms is time the GUI thread was
+   blocked (max and 99th percentile). Also: how often the loss plot and the 100x100
+   decision boundary were redrawn, the training speed in the window against the headless
+   trainer (``Trainer.step`` in a loop, measured just before and just after the window, so
+   both see the same machine load), and how long ``window.close()`` takes while training.
+   Variants: "playground" (the shipped design: training rests while the GUI paints each
+   frame, see `gui.worker.Handshake`) and "no hand-over" (the same window whose worker
+   never waits for the GUI: both threads fight for the interpreter lock).
+3. The spiral example (``assets/examples/spiral.json``, as shipped): seconds from Play to
+   95 % test accuracy, in the window.
+4. The largest settings the form allows (5,000 samples, batch 4,096, 8 layers of 32, all
+   seven input features; batch 64 for the scalar engine, the largest it accepts), for each
+   engine: GUI stalls while training, how long Pause takes to show a paused frame, and how
+   long closing takes mid-step (a scalar step here takes seconds).
 
-   - "playground": the shipped design (the GUI draws each frame while the worker waits on
-     its turn (``gui_turn``), so painting never fights training for the GIL);
-   - "no gui_turn": the same window with that hand-over disabled, i.e. a plain worker
-     thread competing with the GUI thread for the interpreter;
+    python benchmarks/bench_gui_responsiveness.py [--seconds 8] [--startup-runs 3]
 
-   plus the headless trainer (``Trainer.step`` in a loop, no GUI) as the speed reference.
-
-    python benchmarks/bench_gui_responsiveness.py [--seconds 6] [--startup-runs 5]
-
-Numbers depend on the machine and its load (print ``uptime`` next to them).
+Numbers depend on the machine and its load (the load average is printed with them).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -37,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 if not os.environ.get("DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+import gui  # noqa: E402,F401  (first: it sets the playground's BLAS threading, before numpy loads)
 
 CONFIG = {
     "dataset": "moons",
@@ -50,6 +56,21 @@ CONFIG = {
     "lr": 0.03,
     "batch_size": 16,
 }
+LARGEST = {
+    "dataset": "spiral",
+    "n_samples": 5000,
+    "noise": 0.1,
+    "seed": 0,
+    "features": ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"],
+    "hidden_layers": [32] * 8,
+    "activation": "tanh",
+    "loss": "mse",
+    "optimizer": "adam",
+    "lr": 0.01,
+    "batch_size": 4096,
+}
+# The scalar engine refuses graphs over a million nodes per step: with these layers, 64 samples.
+LARGEST_SCALAR_BATCH = 64
 PROBE_MS = 5
 
 
@@ -73,10 +94,10 @@ def startup_times(runs: int) -> list[float]:
     return times
 
 
-def headless_steps_per_second(seconds: float) -> float:
+def headless_steps_per_second(config: dict, seconds: float) -> float:
     from minitorch.training import TrainConfig, Trainer
 
-    trainer = Trainer(TrainConfig.from_dict(CONFIG))  # the same config the window trains
+    trainer = Trainer(TrainConfig.from_dict(config))  # the same config the window trains
     trainer.step()
     steps, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
@@ -85,103 +106,189 @@ def headless_steps_per_second(seconds: float) -> float:
     return steps / (time.perf_counter() - start)
 
 
-def run_window(app, seconds: float, hand_over: bool) -> dict[str, float]:
-    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+def spin(ms: int) -> None:
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def open_window(config: dict, hand_over: bool = True):
+    from PySide6.QtCore import QSettings
 
     from gui.main_window import MainWindow
-    from gui.worker import NoTurnTaking
+    from gui.worker import Handshake
+
+    class NoHandOver(Handshake):
+        """The naive alternative: the worker never waits for the GUI to paint."""
+
+        def frame_sent(self) -> None:
+            pass
 
     folder = tempfile.mkdtemp(prefix="bench-gui-")
     window = MainWindow(settings=QSettings(os.path.join(folder, "s.ini"), QSettings.Format.IniFormat),
                         restore=False)
+    if not hand_over:
+        window.controller.handshake.__class__ = NoHandOver
     window.resize(1500, 900)
     window.show()
     pg = window.playground
-    pg.set_config(CONFIG)
+    pg.set_config(config)
     pg.apply_config()
-    if not hand_over:
-        window.controller.worker.gui_turn = NoTurnTaking()
-
-    def spin(ms: int) -> None:
-        loop = QEventLoop()
-        QTimer.singleShot(ms, loop.quit)
-        loop.exec()
-
+    deadline = time.perf_counter() + 120
     while not (pg.plots_ready and pg.last_frame is not None and pg.last_frame.config == pg.current_config()):
+        if time.perf_counter() > deadline:
+            raise RuntimeError("the window did not show the config")
         spin(50)
+    return window
+
+
+class Probe:
+    """A 5 ms timer on the GUI thread; gaps beyond 5 ms are stalls."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import Qt, QTimer
+
+        self.gaps: list[float] = []
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.timeout.connect(self._tick)
+        self.last = time.perf_counter()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.gaps.append(now - self.last)
+        self.last = now
+
+    def run(self, seconds: float) -> dict[str, float]:
+        self.last = time.perf_counter()
+        self.timer.start(PROBE_MS)
+        spin(int(seconds * 1000))
+        self.timer.stop()
+        stalls = sorted(max(0.0, g * 1000 - PROBE_MS) for g in self.gaps) or [float("nan")]
+        return {"max_ms": stalls[-1], "p99_ms": stalls[min(len(stalls) - 1, int(0.99 * len(stalls)))]}
+
+
+def timed_close(window) -> float:
+    start = time.perf_counter()
+    window.close()
+    return (time.perf_counter() - start) * 1000
+
+
+def run_window(config: dict, seconds: float, hand_over: bool = True) -> dict[str, float]:
+    window = open_window(config, hand_over)
+    pg = window.playground
     pg.play()
     spin(1000)  # warm up
-
-    gaps: list[float] = []
-    last = [time.perf_counter()]
-
-    def probe() -> None:
-        now = time.perf_counter()
-        gaps.append(now - last[0])
-        last[0] = now
-
-    timer = QTimer()
-    timer.setTimerType(timer.timerType().PreciseTimer)
-    timer.timeout.connect(probe)
     loss0, out0 = pg.loss_plot.refresh_count, pg.output_view.refresh_count
     step0 = pg.last_frame.snapshot.step
     start = time.perf_counter()
-    last[0] = start
-    timer.start(PROBE_MS)
-    spin(int(seconds * 1000))
-    timer.stop()
+    result = Probe().run(seconds)
     elapsed = time.perf_counter() - start
-    step1 = pg.last_frame.snapshot.step
-    loss_hz = (pg.loss_plot.refresh_count - loss0) / elapsed
-    out_hz = (pg.output_view.refresh_count - out0) / elapsed
+    result.update(
+        loss_hz=(pg.loss_plot.refresh_count - loss0) / elapsed,
+        boundary_hz=(pg.output_view.refresh_count - out0) / elapsed,
+        steps_per_s=(pg.last_frame.snapshot.step - step0) / elapsed,
+        close_ms=timed_close(window),
+    )
+    return result
+
+
+def spiral_seconds(limit: float = 60.0) -> tuple[float, str]:
+    """Seconds from Play to a frame with >= 95 % test accuracy, for the shipped spiral example."""
+    example = json.loads((ROOT / "assets" / "examples" / "spiral.json").read_text())["config"]
+    window = open_window(example)
+    pg = window.playground
+    start = time.perf_counter()
+    pg.play()
+    reached = float("nan")
+    while time.perf_counter() - start < limit:
+        spin(20)
+        history = pg.last_frame.snapshot.history
+        if history and (history[-1].get("test_acc") or 0) >= 0.95:
+            reached = time.perf_counter() - start
+            break
     window.close()
-    stalls = sorted(max(0.0, g * 1000 - PROBE_MS) for g in gaps)
-    p99 = stalls[min(len(stalls) - 1, int(0.99 * len(stalls)))] if stalls else float("nan")
-    return {
-        "max_ms": stalls[-1] if stalls else float("nan"),
-        "p99_ms": p99,
-        "median_ms": statistics.median(stalls) if stalls else float("nan"),
-        "loss_hz": loss_hz,
-        "boundary_hz": out_hz,
-        "steps_per_s": (step1 - step0) / elapsed,
-    }
+    return reached, example.get("engine", "scalar")
+
+
+def run_largest(engine: str, seconds: float) -> dict[str, float]:
+    config = {**LARGEST, "engine": engine}
+    if engine == "scalar":
+        config["batch_size"] = LARGEST_SCALAR_BATCH
+    window = open_window(config)
+    pg = window.playground
+    pg.play()
+    spin(500)
+    result = Probe().run(seconds)
+    steps = pg.last_frame.snapshot.step
+    start = time.perf_counter()
+    pg.pause()
+    while pg.last_frame.running or pg.running:
+        spin(5)
+    result["pause_ms"] = (time.perf_counter() - start) * 1000
+    pg.play()
+    spin(300)  # mid-step again
+    result["close_ms"] = timed_close(window)
+    result["steps"] = steps
+    return result
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=6.0, help="probe time per variant")
-    parser.add_argument("--startup-runs", type=int, default=5)
-    parser.add_argument("--engine", choices=("scalar", "tensor"), default="scalar",
-                        help="the trainer's engine (tensor: ~10x more steps per second)")
+    parser.add_argument("--seconds", type=float, default=8.0, help="probe time per window run")
+    parser.add_argument("--startup-runs", type=int, default=3)
+    parser.add_argument("--engines", default="scalar,tensor", help="comma-separated: scalar,tensor")
+    parser.add_argument("--no-naive", action="store_true", help="skip the 'no hand-over' comparison runs")
+    parser.add_argument("--skip", default="", help="comma-separated parts to skip: startup,spiral,largest")
     args = parser.parse_args()
-    CONFIG["engine"] = args.engine
+    engines = [e for e in args.engines.split(",") if e]
+    skip = set(args.skip.split(","))
 
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"machine: {os.cpu_count()} CPUs, load average {load:.2f}; Python {sys.version.split()[0]}")
-    times = startup_times(args.startup_runs)
-    print(f"start-up to window shown: median {statistics.median(times):.2f} s, max {max(times):.2f} s "
-          f"({len(times)} runs; budget 1.5 s)")
+    def load() -> str:
+        return "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
+
+    print(f"machine: {os.cpu_count()} CPUs, load average {load()}; Python {sys.version.split()[0]}")
+    if "startup" not in skip:
+        times = startup_times(args.startup_runs)
+        print(f"start-up to window shown: median {statistics.median(times):.2f} s, max {max(times):.2f} s "
+              f"({len(times)} runs; budget 1.5 s)")
 
     from PySide6.QtWidgets import QApplication
 
-    import gui  # noqa: F401  (installs the PySide6 reference-count guard)
-
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    headless = headless_steps_per_second(args.seconds / 2)
-    rows = [("playground", run_window(app, args.seconds, hand_over=True)),
-            ("no gui_turn", run_window(app, args.seconds, hand_over=False))]
-    print(f"\nwhile training {CONFIG['dataset']} {CONFIG['hidden_layers']} ({args.engine} engine) "
-          f"for {args.seconds:g} s, probe every {PROBE_MS} ms:")
-    print(f"{'variant':<14}{'max stall':>11}{'p99 stall':>11}{'median':>9}{'loss plot':>11}{'boundary':>10}"
-          f"{'steps/s':>9}")
-    for name, r in rows:
-        print(f"{name:<14}{r['max_ms']:>9.1f}ms{r['p99_ms']:>9.1f}ms{r['median_ms']:>7.1f}ms"
-              f"{r['loss_hz']:>9.1f}Hz{r['boundary_hz']:>8.1f}Hz{r['steps_per_s']:>9.0f}")
-    print(f"{'headless':<14}{'':>11}{'':>11}{'':>9}{'':>11}{'':>10}{headless:>9.0f}")
-    ours, naive = rows[0][1], rows[1][1]
-    print(f"\nratios: max stall no-gui_turn/playground = {naive['max_ms'] / max(ours['max_ms'], 1e-9):.1f}x; "
-          f"training speed playground/headless = {ours['steps_per_s'] / headless:.2f}")
-    print("bars: max stall <= 50 ms, loss plot >= 20 Hz, 100x100 boundary >= 5 Hz")
+    app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841  (kept alive)
+    print(f"\ntraining {CONFIG['dataset']} {CONFIG['hidden_layers']} batch {CONFIG['batch_size']} for "
+          f"{args.seconds:g} s per run, GUI probe every {PROBE_MS} ms:")
+    print(f"{'engine':<8}{'variant':<14}{'window':>9}{'headless':>10}{'ratio':>7}{'max stall':>11}"
+          f"{'p99':>8}{'loss plot':>11}{'boundary':>10}{'close':>9}")
+    for engine in engines:
+        config = {**CONFIG, "engine": engine}
+        variants = [("playground", True)] + ([] if args.no_naive else [("no hand-over", False)])
+        for name, hand_over in variants:
+            before = headless_steps_per_second(config, args.seconds / 2)
+            r = run_window(config, args.seconds, hand_over)
+            headless = (before + headless_steps_per_second(config, args.seconds / 2)) / 2
+            print(f"{engine:<8}{name:<14}{r['steps_per_s']:>7.0f}/s{headless:>8.0f}/s"
+                  f"{r['steps_per_s'] / headless:>7.2f}{r['max_ms']:>9.1f}ms{r['p99_ms']:>6.1f}ms"
+                  f"{r['loss_hz']:>9.1f}Hz{r['boundary_hz']:>8.1f}Hz{r['close_ms']:>7.0f}ms")
+    print(f"load average now {load()}")
+    if "spiral" not in skip:
+        seconds, engine = spiral_seconds()
+        print(f"\nspiral: seconds to 95 % test accuracy (assets/examples/spiral.json, {engine} engine, "
+              f"in the window): {seconds:.1f} s (bar 20 s)")
+    if "largest" not in skip:
+        print(f"\nlargest form settings ({LARGEST['n_samples']} samples, batch {LARGEST['batch_size']} "
+              f"(scalar: {LARGEST_SCALAR_BATCH}), {len(LARGEST['hidden_layers'])}x{LARGEST['hidden_layers'][0]}, "
+              f"{len(LARGEST['features'])} features):")
+        print(f"{'engine':<8}{'steps':>7}{'max stall':>11}{'p99':>8}{'pause':>9}{'close':>9}")
+        for engine in engines:
+            r = run_largest(engine, args.seconds / 2)
+            print(f"{engine:<8}{r['steps']:>7}{r['max_ms']:>9.1f}ms{r['p99_ms']:>6.1f}ms{r['pause_ms']:>7.0f}ms"
+                  f"{r['close_ms']:>7.0f}ms")
+    print(f"\nload average at the end {load()}")
+    print("bars: ratio >= 0.8, max stall <= 30 ms, loss plot >= 20 Hz, boundary >= 10 Hz, "
+          "pause and close <= 300 ms, spiral <= 20 s")
     return 0
 
 

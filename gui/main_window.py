@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
         else:
             self.playground.set_config(DEFAULT_CONFIG)
         self.playground.apply_config()
-        self.controller.set_stop_condition(*self.playground.controls.stop_condition())
+        self.controller.send("set_stop_condition", *self.playground.controls.stop_condition())
 
     # --- tabs from the graph explorer ---------------------------------------------------------------
     def _add_explorer_tabs(self) -> None:
@@ -127,7 +127,10 @@ class MainWindow(QMainWindow):
         self._graph_refreshed = now
         try:
             sample = self._model_graph_sample(frame)
-            self.model_graph.update_model(dict(frame.config), frame.snapshot.state_dict, sample)
+            # The seed's scalar graph of the current weights, whichever engine trains (both
+            # compute the same numbers from the same weights).
+            config = {**frame.config, "engine": "scalar"}
+            self.model_graph.update_model(config, frame.snapshot.state_dict, sample)
         except Exception as exc:
             self.show_status(f"Model graph: {exc}")
 
@@ -212,13 +215,13 @@ class MainWindow(QMainWindow):
 
     # --- file commands (paths given: used by the dialogs, tests and the command line) -----------------
     def export_weights(self, path: str) -> None:
-        self.controller.export_weights(path)
+        self.controller.send("export_weights", path)
 
     def import_weights(self, path: str) -> None:
-        self.controller.import_weights(path)
+        self.controller.send("import_weights", path)
 
     def save_experiment(self, path: str) -> None:
-        self.controller.save_experiment(path)
+        self.controller.send("save_experiment", path)
 
     def open_path(self, path: str) -> None:
         """Open an experiment (config + weights + history) or a config JSON file.
@@ -227,7 +230,7 @@ class MainWindow(QMainWindow):
         a message and leaves the current model as it was.
         """
         self.show_status(f"Opening {os.path.basename(path)}…")
-        self.controller.open_experiment(os.fspath(path))
+        self.controller.send("open_experiment", os.fspath(path))
 
     def export_csv(self, path: str) -> None:
         frame = self.playground.last_frame

@@ -11,7 +11,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -29,14 +29,6 @@ from .panels._widgets import section_title
 from .worker import Frame, TrainingController
 
 NETWORK_HZ = 6  # refresh rate of the network drawing (and the accuracy plot) while training
-
-# Posted after a frame's widget changes, at the paint request's own (low) priority, so it
-# is handled only after Qt has painted them: see Playground.show_frame.
-_FRAME_PAINTED = QEvent.Type(QEvent.registerEventType())
-# Hops of that event through the queue: the first lets queued scene updates (pyqtgraph's
-# dirty-item processing, a normal-priority call that may post the paint request only then)
-# run and the paint follow; the second then lands behind that paint request.
-_PAINT_HOPS = 2
 
 # What a first start shows: the TensorFlow Playground's classic small tanh network.
 DEFAULT_CONFIG: dict[str, Any] = {
@@ -57,7 +49,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "momentum": 0.0,
     "batch_size": 16,
     "l2": 0.0,
-    "engine": "scalar",
+    "engine": "tensor",  # fast; the scalar engine (the same numbers, one graph node per number) is one click away
 }
 
 
@@ -81,7 +73,6 @@ class Playground(QWidget):
         self._network_generation = -1
         self._network_drawn = -1.0
         self._accuracy_drawn = -1.0
-        self._painted_hops = 0  # see show_frame
 
         self.controls = TrainingControls()
         self.data_panel = DataPanel()
@@ -186,7 +177,7 @@ class Playground(QWidget):
 
         worker = controller.worker
         worker.frameReady.connect(self.show_frame)
-        worker.gui_turn.hand_over_with_frames = True  # show_frame() ends every turn it is handed
+        controller.handshake.gui_paints_frames = True  # show_frame() reports every frame it draws
         worker.runningChanged.connect(self._on_running)
         worker.configLoaded.connect(self._on_config_loaded)
         worker.configRejected.connect(self._on_config_rejected)
@@ -216,8 +207,7 @@ class Playground(QWidget):
         self.show_test.toggled.connect(self.output_view.set_show_test)
         self.discretize.toggled.connect(self.output_view.set_discretize)
         if self.last_frame is not None:
-            with self.controller.worker.gui_turn.gui():
-                self._draw(self.last_frame)
+            self._draw(self.last_frame)
 
     # --- config ------------------------------------------------------------------------------------
     def current_config(self) -> dict[str, Any]:
@@ -257,7 +247,7 @@ class Playground(QWidget):
         config = self.current_config()
         if config != self._sent_config:
             self._sent_config = config
-            self.controller.configure(config)
+            self.controller.send("configure", config)
             self.configSent.emit(config)
 
     def _on_config_rejected(self, reason: str) -> None:
@@ -274,34 +264,34 @@ class Playground(QWidget):
             self.error_label.setVisible(False)
 
     def _send_stop_condition(self) -> None:
-        self.controller.set_stop_condition(*self.controls.stop_condition())
+        self.controller.send("set_stop_condition", *self.controls.stop_condition())
 
     # --- commands ---------------------------------------------------------------------------------------
     def toggle_play(self) -> None:
         if self.running:
-            self.controller.pause()
+            self.controller.send("pause")
             return
         if self._config_timer.isActive():
             self.apply_config()
-        self.controller.set_stop_condition(*self.controls.stop_condition())
-        self.controller.play()
+        self.controller.send("set_stop_condition", *self.controls.stop_condition())
+        self.controller.send("play")
 
     def play(self) -> None:
         if not self.running:
             self.toggle_play()
 
     def pause(self) -> None:
-        self.controller.pause()
+        self.controller.send("pause")
 
     def step(self) -> None:
         if self._config_timer.isActive():
             self.apply_config()
-        self.controller.step(1)
+        self.controller.send("step", 1)
 
     def reset(self) -> None:
         if self._config_timer.isActive():
             self.apply_config()
-        self.controller.reset()
+        self.controller.send("reset")
 
     # --- drawing ------------------------------------------------------------------------------------------
     def _on_running(self, running: bool) -> None:
@@ -319,39 +309,15 @@ class Playground(QWidget):
     def show_frame(self, frame: Frame) -> None:
         """Draw one frame from the worker (GUI thread).
 
-        Training waits from here until the frame has been painted, so painting never
-        competes with the worker for the GIL (a paint that does, calling into Python for
-        every pyqtgraph item, took up to 70 ms instead of 10). Qt posts its paint request
-        (``UpdateRequest``) at low priority, behind any zero-delay timer, so the turn ends
-        with a low-priority event of our own that is re-posted once (``_PAINT_HOPS``) and
-        so is handled after the paint.
+        Training rests until the frame has been painted (the controller's hand-shake), so
+        painting never competes with the worker for the interpreter lock.
         """
-        self.controller.worker.gui_turn.begin_gui()
         try:
             self._draw(frame)
         finally:
-            self._painted_hops = _PAINT_HOPS
-            self._post_painted()
+            self.controller.frame_drawn()
         self.frames_shown += 1
         self.frameShown.emit(frame)
-
-    def _post_painted(self) -> None:
-        QCoreApplication.postEvent(self, QEvent(_FRAME_PAINTED), Qt.EventPriority.LowEventPriority.value)
-
-    def event(self, event: QEvent) -> bool:
-        if event.type() == _FRAME_PAINTED:
-            self._painted_hops -= 1
-            if self._painted_hops > 0:
-                self._post_painted()
-            else:
-                self._frame_painted()
-            return True
-        return super().event(event)
-
-    def _frame_painted(self) -> None:
-        worker = self.controller.worker
-        worker.gui_turn.end_gui()
-        worker.frame_consumed()
 
     def _draw(self, frame: Frame) -> None:
         self.last_frame = frame

@@ -1,15 +1,21 @@
 """The training worker: a QObject living in its own QThread that owns the `Trainer`.
 
-The GUI never touches the live model. It sends commands (play, pause, step, reset,
-configure, set hyperparameters, load/save files) as queued signals through
-`TrainingController`; the worker answers with immutable `Frame`s, at most
-``max_fps`` per second, each carrying a `Snapshot` from the trainer plus the maps the
-views draw (decision boundary, every neuron's output), computed here in the worker
-thread so the GUI thread only paints.
+The GUI never touches the live model. Commands go one way, through one path:
+``TrainingController.send(name, *args)`` queues a call of the worker's method ``name``
+(one of `COMMANDS`) in the worker thread. Frames come back the other way: immutable
+`Frame`s carrying a `Snapshot` from the trainer plus the maps the views draw (decision
+boundary, every neuron's output), computed here in the worker thread so the GUI thread
+only paints.
 
-Training runs in short time slices (a few milliseconds of ``trainer.step()`` calls)
-driven by a zero-delay timer, so queued commands are handled between slices and a
-``QThread.quit()`` takes effect promptly.
+Training runs in slices of ``train_seconds`` (as many steps as fit: a fast engine takes
+many steps per frame, as the TensorFlow Playground trains an epoch per animation frame).
+After each slice the worker sends one frame and rests, its interpreter lock released,
+until the GUI has painted it (at most ``gui_wait_limit``): painting and training take
+turns instead of fighting for the GIL, and the GUI thread never waits for the worker.
+Both directions meet in one `Handshake`, owned by the controller; a command raises its
+interrupt first, so a step in progress stops at its next check (between chunks of a
+large minibatch) and Pause, Reset, a config change or closing the window take effect
+at once even when one step takes seconds.
 """
 
 from __future__ import annotations
@@ -18,83 +24,79 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, QTimer, Signal, Slot
 
 # Config fields the trainer can change between two steps without starting over.
 LIVE_FIELDS = ("lr", "momentum", "weight_decay", "l2", "batch_size", "betas")
 
+# The worker methods a controller may call (through TrainingController.send).
+COMMANDS = frozenset({
+    "configure", "set_hyperparameters", "set_stop_condition", "play", "pause", "toggle", "step", "reset",
+    "export_weights", "import_weights", "save_experiment", "open_experiment", "shutdown",
+})
 
-class TurnTaking:
-    """Lets the GUI thread draw a frame while the worker thread waits, fairly.
 
-    The worker wraps every training step in ``worker()``. The GUI calls ``begin_gui()``
-    when a frame arrives (it returns once the current step has finished; with
-    ``hand_over_with_frames`` the worker has already stopped between steps as it sent the
-    frame) and ``end_gui()`` once that frame has been painted. In between, the worker blocks before
-    its next step in ``Event.wait``, which releases the GIL, so painting never competes
-    with training for the interpreter lock (two Python threads that both want the GIL
-    stall each other for milliseconds per hand-over). A plain lock around drawing would
-    not do: the worker releases and re-takes it between steps faster than the waiting GUI
-    thread wakes up, and Qt paints after the slot that changed the widgets has returned.
+class Handshake:
+    """Where the GUI thread and the training thread meet; the controller owns it.
+
+    Each flag is written by one thread and read by the other, so neither side ever
+    waits for a lock the other holds:
+
+    - commands (GUI -> worker): ``command_sent()`` before each queued command,
+      ``command_taken()`` as the worker runs it. While some are on their way
+      ``interrupted()`` is True: the worker stops training (inside a long step too,
+      through ``Trainer.step(should_stop=...)``) so that the command runs at once.
+    - painted (GUI -> worker): a GUI that paints every frame it is sent sets
+      ``gui_paints_frames`` and calls ``frame_painted()`` once it is on screen; after
+      sending a frame the worker rests until then (``wait_until_painted``, bounded), so
+      painting never competes with training for the interpreter lock, and sends no new
+      frame while the last one is unpainted (a slow GUI gets fewer frames, not a queue).
     """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._gui_idle = threading.Event()
-        self._gui_idle.set()
-        # Set by a GUI that draws every frame it is sent and then calls end_gui() (the
-        # playground): the worker then hands the turn over as it sends a frame, so the
-        # GUI's begin_gui() finds no step in progress and never waits for one (a scalar
-        # step can take 10-20 ms, all of it a stall of the GUI thread).
-        self.hand_over_with_frames = False
+        self._sent = 0  # written by the GUI thread only
+        self._taken = 0  # written by the worker thread only
+        self._closing = False
+        self._painted = threading.Event()
+        self._painted.set()
+        self.gui_paints_frames = False
 
-    def hand_over(self) -> None:
-        """Worker side, between steps: the GUI's turn starts now (it ends with end_gui())."""
-        if self.hand_over_with_frames:
-            self._gui_idle.clear()
+    # --- GUI side ---------------------------------------------------------------------------
+    def command_sent(self) -> None:
+        self._sent += 1
 
-    def begin_gui(self) -> None:
-        self._gui_idle.clear()
-        with self._lock:  # wait for the step in progress, if any
-            pass
+    def frame_painted(self) -> None:
+        self._painted.set()
 
-    def end_gui(self) -> None:
-        self._gui_idle.set()
+    def close(self) -> None:
+        """From now on the worker stops whatever it does and never waits for a frame."""
+        self._closing = True
+        self._painted.set()
 
-    @contextmanager
-    def gui(self) -> Iterator[None]:
-        """For GUI work done entirely inside one call."""
-        self.begin_gui()
-        try:
-            yield
-        finally:
-            self.end_gui()
+    # --- worker side ------------------------------------------------------------------------
+    def interrupted(self) -> bool:
+        """True while commands are waiting (or the window closes): stop training now."""
+        return self._closing or self._sent != self._taken
 
-    @contextmanager
-    def worker(self) -> Iterator[None]:
-        self._gui_idle.wait(0.5)  # bounded: a GUI stuck elsewhere never freezes training for good
-        with self._lock:
-            yield
+    def command_taken(self) -> None:
+        self._taken += 1
 
+    def ready_for_frame(self) -> bool:
+        """The last frame has been painted (always True when no GUI paints frames)."""
+        return self._painted.is_set()
 
-class NoTurnTaking(TurnTaking):
-    """The naive alternative (for the benchmark): both threads simply run."""
+    def frame_sent(self) -> None:
+        if self.gui_paints_frames and not self._closing:
+            self._painted.clear()
 
-    def begin_gui(self) -> None:
-        pass
-
-    def hand_over(self) -> None:
-        pass
-
-    @contextmanager
-    def worker(self) -> Iterator[None]:
-        yield
+    def wait_until_painted(self, limit: float) -> bool:
+        """Rest (GIL released) until the GUI painted the frame just sent, or ``limit`` seconds."""
+        return self._painted.wait(limit)
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,8 @@ class Frame:
     curve: tuple[np.ndarray, np.ndarray] | None = None
     extent: tuple[float, float, float, float] = (-1.0, 1.0, -1.0, 1.0)
     feature_names: tuple[str, ...] = ()  # the network's inputs (x1, x1^2, ... or the data's columns)
-    grid_version: int = 0  # increases whenever grid / neuron_grids / curve are recomputed
+    grid_version: int = 0  # increases whenever grid / curve are recomputed
+    neuron_version: int = 0  # increases whenever neuron_grids are recomputed
     generation: int = 0  # increases whenever a new trainer is installed (build, reset, open)
     stop_reason: str | None = None
 
@@ -160,23 +163,34 @@ class TrainingWorker(QObject):
         self,
         trainer_factory: Callable[[Mapping[str, Any]], Any] | None = None,
         *,
-        max_fps: float = 30.0,
-        grid_interval: float = 0.1,
+        drawing_share: float = 0.2,
+        min_train_seconds: float = 0.035,
+        max_train_seconds: float = 0.25,
+        grid_interval: float = 0.09,
+        neuron_interval: float = 0.2,
         grid_resolution: int = 100,
         neuron_resolution: int = 24,
-        slice_seconds: float = 0.008,
-        rest_ms: int = 1,
+        gui_wait_limit: float = 0.25,
     ):
         super().__init__()
         self._trainer_factory = trainer_factory or _default_trainer_factory
-        self.min_frame_interval = 1.0 / max_fps
-        self.grid_interval = grid_interval
+        # Pacing while training: each slice trains long enough that showing its frame (the
+        # maps, the snapshot, the GUI's painting) takes at most ``drawing_share`` of the
+        # time, so training in the window runs at (1 - drawing_share) of its headless speed
+        # or better; frames come as often as that allows (a cheap GUI gets ~25 a second,
+        # never more than 1 / min_train_seconds, never fewer than 1 / max_train_seconds).
+        self.drawing_share = drawing_share
+        self.min_train_seconds = min_train_seconds
+        self.max_train_seconds = max_train_seconds
+        self.train_seconds = min_train_seconds
+        self.grid_interval = grid_interval  # the 100 x 100 output map, at most this often
+        self.neuron_interval = neuron_interval  # the small maps of every neuron, at most this often
         self.grid_resolution = grid_resolution
         self.neuron_resolution = neuron_resolution
-        self.slice_seconds = slice_seconds
-        # Between two slices the worker rests (GIL released) so the GUI thread can run
-        # its Python callbacks without waiting for the interpreter lock.
-        self.rest_ms = rest_ms
+        # How long training rests for the GUI to paint a frame (a GUI busy elsewhere, e.g. in
+        # a dialog, never stops training for longer).
+        self.gui_wait_limit = gui_wait_limit
+        self.handshake = Handshake()  # the controller replaces it with its own
         self._trainer: Any = None
         self._config: dict[str, Any] = {}
         self._data: DataView | None = None
@@ -184,9 +198,11 @@ class TrainingWorker(QObject):
         self._running = False
         self._max_epochs = 0  # 0: no limit
         self._target_loss = 0.0  # 0: no target
-        self._last_frame_time = -math.inf
         self._last_grid_time = -math.inf
+        self._last_neuron_time = -math.inf
+        self._slice_ended = math.nan  # when training last stopped for a frame
         self._grid_version = 0
+        self._neuron_version = 0
         self._generation = 0
         self._grid: np.ndarray | None = None
         self._neuron_grids: tuple[tuple[np.ndarray, ...], ...] | None = None
@@ -197,13 +213,6 @@ class TrainingWorker(QObject):
         self._rate_steps = 0
         self._rate_since = time.perf_counter()
         self._stop_reason: str | None = None
-        # Back-pressure: set while the GUI has not drawn the last frame yet, so a slow
-        # GUI gets fewer frames instead of a growing queue of stale ones.
-        self._frame_pending = threading.Event()
-        self._consumed_at = -math.inf
-        # The GUI draws each frame in gui_turn.gui() while training waits (see TurnTaking).
-        self.gui_turn: TurnTaking | NoTurnTaking = TurnTaking()
-        self.min_gap_after_draw = 0.005
         # The timer is a child, so moveToThread() takes it along to the worker thread.
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -219,13 +228,17 @@ class TrainingWorker(QObject):
     def running(self) -> bool:
         return self._running
 
-    def frame_consumed(self) -> None:
-        """Called by the GUI thread after drawing a frame: the next one may be sent."""
-        self._consumed_at = time.perf_counter()
-        self._frame_pending.clear()
+    # --- the one command path ----------------------------------------------------------------
+    @Slot(str, object)
+    def run_command(self, name: str, args: tuple[Any, ...]) -> None:
+        """Run one queued command (worker thread); see `TrainingController.send`."""
+        self.handshake.command_taken()
+        if name not in COMMANDS:
+            self.failed.emit("A command", f"unknown command {name!r}")
+            return
+        getattr(self, name)(*args)
 
-    # --- commands (slots, run in the worker thread) ------------------------------------------
-    @Slot(object)
+    # --- commands (run in the worker thread) ---------------------------------------------------
     def configure(self, config: Mapping[str, Any]) -> None:
         """Apply a configuration: live hyperparameters in place, anything else rebuilds the trainer."""
         config = dict(config)
@@ -248,18 +261,15 @@ class TrainingWorker(QObject):
         except Exception as exc:
             self.failed.emit("Building the model", _readable(exc))
 
-    @Slot(object)
     def set_hyperparameters(self, values: Mapping[str, Any]) -> None:
         """Change live hyperparameters (e.g. {"lr": 0.1}); they take effect at the next step."""
         self._guard("Changing hyperparameters", self._apply_live, dict(values))
 
-    @Slot(int, float)
     def set_stop_condition(self, max_epochs: int, target_loss: float) -> None:
         """Stop (pause) once ``max_epochs`` epochs are done or the loss reaches ``target_loss`` (0: off)."""
         self._max_epochs = max(0, int(max_epochs))
         self._target_loss = max(0.0, float(target_loss))
 
-    @Slot()
     def play(self) -> None:
         if self._trainer is None or self._running:
             return
@@ -269,20 +279,18 @@ class TrainingWorker(QObject):
         self._stop_reason = None
         self._set_running(True)
         self._rate_steps, self._rate_since = 0, time.perf_counter()
+        self._slice_ended = math.nan
         self._timer.start()
 
-    @Slot()
     def pause(self) -> None:
         if self._running:
             self._set_running(False)
             self._timer.stop()
-            self._emit_frame(force_grid=True)
+            self._send_frame(force_grid=True)
 
-    @Slot()
     def toggle(self) -> None:
         self.pause() if self._running else self.play()
 
-    @Slot(int)
     def step(self, count: int = 1) -> None:
         """Pause, then take ``count`` optimisation steps (minibatches) and show the result."""
         if self._trainer is None:
@@ -292,9 +300,8 @@ class TrainingWorker(QObject):
             self.message.emit("Training diverged; press Reset (R) to start again.")
             return
         self._guard("Training", self._steps, count)
-        self._emit_frame(force_grid=True)
+        self._send_frame(force_grid=True)
 
-    @Slot()
     def reset(self) -> None:
         """New random weights (the same config and seed give the same start, as in PyTorch)."""
         was_running = self._running
@@ -304,53 +311,54 @@ class TrainingWorker(QObject):
         if was_running:
             self.message.emit("Model reset; press Play to train again.")
 
-    @Slot(str)
     def export_weights(self, path: str) -> None:
         self._guard("Exporting weights", self._export_weights, path)
 
-    @Slot(str)
     def import_weights(self, path: str) -> None:
         self._guard("Importing weights", self._import_weights, path)
 
-    @Slot(str)
     def save_experiment(self, path: str) -> None:
         self._guard("Saving the experiment", self._save_experiment, path)
 
-    @Slot(str)
     def open_experiment(self, path: str) -> None:
         self._guard("Opening the experiment", self._open_experiment, path)
 
-    @Slot()
     def shutdown(self) -> None:
         """Stop training and hand this object back to the GUI thread (runs in the worker thread).
 
-        Afterwards the worker thread can quit, and this object (with its timer) can be
+        Then the thread's event loop quits, and this object (with its timer) can be
         destroyed from the GUI thread without Qt's "Timers cannot be stopped from another
         thread" warnings.
         """
         self._running = False
         self._timer.stop()
+        thread = self.thread()
         app = QCoreApplication.instance()
         if app is not None:
             self.moveToThread(app.thread())
+        thread.quit()
 
     # --- the training loop ---------------------------------------------------------------------
     @Slot()
     def _train_slice(self) -> None:
+        """Train for ``train_seconds`` (stopping early for a command), then send a frame."""
         if not self._running or self._trainer is None:
             return
+        handshake = self.handshake
         started = time.perf_counter()
+        self._pace(started)
         try:
-            while time.perf_counter() - started < self.slice_seconds:
-                with self.gui_turn.worker():
-                    metrics = self._trainer.step()
+            while not handshake.interrupted():
+                metrics = self._trainer.step(should_stop=handshake.interrupted)
+                if metrics is None:  # abandoned for a command; nothing changed
+                    break
                 self._rate_steps += 1
                 reason = self._stop_check(metrics)
                 if reason:
                     self._stop_reason = reason
                     break
-                if self._frame_due():  # as soon as the GUI can take one: smooth curves
-                    self._emit_frame()
+                if time.perf_counter() - started >= self.train_seconds:
+                    break
         except Exception as exc:  # a bug or a numeric error must not kill the thread
             self._stop_reason = f"Training stopped: {exc}"
             self.failed.emit("Training", str(exc))
@@ -361,18 +369,23 @@ class TrainingWorker(QObject):
         if self._stop_reason:
             self._set_running(False)
             self.message.emit(self._stop_reason)
-            self._emit_frame(force_grid=True)
+            self._send_frame(force_grid=True)
             return
-        self._timer.start(self.rest_ms)
+        self._slice_ended = time.perf_counter()
+        if not handshake.interrupted():
+            self._send_frame()
+        self._timer.start(0)  # queued commands run first
 
-    def _frame_due(self) -> bool:
-        """A new frame is wanted: the last one was drawn, and not too recently."""
-        now = time.perf_counter()
-        return (
-            not self._frame_pending.is_set()
-            and now - self._last_frame_time >= self.min_frame_interval
-            and now - self._consumed_at >= self.min_gap_after_draw
-        )
+    def _pace(self, now: float) -> None:
+        """Set ``train_seconds`` from what showing the last frame cost (``drawing_share``)."""
+        shown_in = now - self._slice_ended  # maps, snapshot, the GUI's turn, queued commands
+        self._slice_ended = math.nan
+        if not math.isfinite(shown_in):
+            return
+        wanted = shown_in * (1 - self.drawing_share) / self.drawing_share
+        # Smoothed, so that one slow frame (a rescaled axis) does not halve the frame rate.
+        smoothed = 0.7 * self.train_seconds + 0.3 * wanted
+        self.train_seconds = min(self.max_train_seconds, max(self.min_train_seconds, smoothed))
 
     def _stop_check(self, metrics: Mapping[str, Any]) -> str | None:
         trainer = self._trainer
@@ -387,7 +400,9 @@ class TrainingWorker(QObject):
 
     def _steps(self, count: int) -> None:
         for _ in range(max(1, int(count))):
-            metrics = self._trainer.step()
+            metrics = self._trainer.step(should_stop=self.handshake.interrupted)
+            if metrics is None:  # a newer command (Reset, a config change, closing) comes first
+                break
             reason = self._stop_check(metrics)
             if reason and self._trainer.diverged:
                 self.message.emit(reason)
@@ -423,7 +438,7 @@ class TrainingWorker(QObject):
             self._extent = self._data.extent
         self._stop_reason = None
         self._rate = 0.0
-        self._emit_frame(force_grid=True)
+        self._send_frame(force_grid=True)
 
     def _data_changed(self, data: Any) -> bool:
         old = self._data
@@ -441,7 +456,7 @@ class TrainingWorker(QObject):
         if "lr" in values:
             self.message.emit(f"Learning rate set to {float(values['lr']):g}; it applies from the next step.")
         if not self._running:
-            self._emit_frame()
+            self._send_frame()
 
     def _export_weights(self, path: str) -> None:
         from minitorch import io as mio
@@ -455,7 +470,7 @@ class TrainingWorker(QObject):
         self.pause()
         # Validated (format, shapes, architecture) before anything is copied: on error the model is untouched.
         mio.load_into(self._trainer, path)
-        self._emit_frame(force_grid=True)
+        self._send_frame(force_grid=True)
         self.weightsLoaded.emit(path)
         self.message.emit(f"Loaded weights from {os.path.basename(path)}")
 
@@ -476,18 +491,23 @@ class TrainingWorker(QObject):
         self.message.emit(f"Opened {os.path.basename(path)}")
 
     # --- frames ----------------------------------------------------------------------------------
-    def _emit_frame(self, force_grid: bool = False) -> None:
-        trainer, data = self._trainer, self._data
-        if trainer is None or data is None:
+    def _send_frame(self, force_grid: bool = False) -> None:
+        """Send the GUI a frame; while training, rest until it is painted (see `Handshake`).
+
+        Unforced frames are skipped while the GUI has not painted the last one.
+        """
+        trainer, data, handshake = self._trainer, self._data, self.handshake
+        if trainer is None or data is None or not (force_grid or handshake.ready_for_frame()):
             return
         now = time.perf_counter()
-        with self.gui_turn.worker():
-            if force_grid or now - self._last_grid_time >= self.grid_interval:
-                self._guard("Drawing the model's output", self._compute_maps)
-                self._last_grid_time = time.perf_counter()
-            snapshot = trainer.snapshot()
+        grid_due = force_grid or now - self._last_grid_time >= self.grid_interval
+        neurons_due = force_grid or now - self._last_neuron_time >= self.neuron_interval
+        if grid_due or neurons_due:
+            self._guard("Drawing the model's output", self._compute_maps, grid_due, neurons_due)
+            self._last_grid_time = now if grid_due else self._last_grid_time
+            self._last_neuron_time = now if neurons_due else self._last_neuron_time
         frame = Frame(
-            snapshot=snapshot,
+            snapshot=trainer.snapshot(),
             config=dict(self._config),
             data=data,
             running=self._running,
@@ -498,32 +518,38 @@ class TrainingWorker(QObject):
             extent=self._extent,
             feature_names=self._feature_names,
             grid_version=self._grid_version,
+            neuron_version=self._neuron_version,
             generation=self._generation,
             stop_reason=self._stop_reason,
         )
-        self._last_frame_time = time.perf_counter()
-        self._frame_pending.set()
-        self.gui_turn.hand_over()
+        handshake.frame_sent()
         self.frameReady.emit(frame)
+        if self._running:
+            handshake.wait_until_painted(self.gui_wait_limit)
 
-    def _compute_maps(self) -> None:
+    def _compute_maps(self, grid_due: bool = True, neurons_due: bool = True) -> None:
         trainer, data = self._trainer, self._data
         x0, x1, y0, y1 = self._extent
-        grid = neurons = curve = None
-        if data.input_dim <= 2:
-            # Every neuron's output over the plane (1-D data: over x, the same in every row).
-            small = self.neuron_resolution
-            inputs = trainer.feature_grids((x0, x1), (y0, y1), small)
-            layers = trainer.neuron_grids((x0, x1), (y0, y1), small)
-            neurons = tuple(tuple(_readonly(g) for g in layer) for layer in [inputs, *layers])
-        if data.input_dim == 2:
-            grid = _readonly(trainer.predict_grid((x0, x1), (y0, y1), self.grid_resolution))
-        elif data.input_dim == 1:
-            xs = np.linspace(x0, x1, 200)
-            ys = np.asarray(trainer.predict(xs[:, None]), dtype=float).reshape(len(xs), -1)[:, 0]
-            curve = (_readonly(xs), _readonly(ys))
-        self._grid, self._neuron_grids, self._curve = grid, neurons, curve
-        self._grid_version += 1
+        if neurons_due:
+            neurons = None
+            if data.input_dim <= 2:
+                # Every neuron's output over the plane (1-D data: over x, the same in every row).
+                small = self.neuron_resolution
+                inputs = trainer.feature_grids((x0, x1), (y0, y1), small)
+                layers = trainer.neuron_grids((x0, x1), (y0, y1), small)
+                neurons = tuple(tuple(_readonly(g) for g in layer) for layer in [inputs, *layers])
+            self._neuron_grids = neurons
+            self._neuron_version += 1
+        if grid_due:
+            grid = curve = None
+            if data.input_dim == 2:
+                grid = _readonly(trainer.predict_grid((x0, x1), (y0, y1), self.grid_resolution))
+            elif data.input_dim == 1:
+                xs = np.linspace(x0, x1, 200)
+                ys = np.asarray(trainer.predict(xs[:, None]), dtype=float).reshape(len(xs), -1)[:, 0]
+                curve = (_readonly(xs), _readonly(ys))
+            self._grid, self._curve = grid, curve
+            self._grid_version += 1
 
     # --- plumbing ----------------------------------------------------------------------------------
     def _set_running(self, running: bool) -> None:
@@ -558,96 +584,85 @@ def _default_trainer_factory(config: Mapping[str, Any]) -> Any:
     return Trainer(TrainConfig.from_dict(dict(config)))
 
 
-class TrainingController(QObject):
-    """GUI-side handle: starts the worker thread, forwards commands, shuts down cleanly."""
+# Posted to the controller once a frame's widgets have changed, at the paint request's own
+# (low) priority, so that it is handled after Qt has painted them. Two hops: the first lets
+# queued scene updates (pyqtgraph's dirty-item processing, which may post the paint request
+# only then) run and the paint follow; the second lands behind that paint request.
+_FRAME_PAINTED = QEvent.Type(QEvent.registerEventType())
+_PAINT_HOPS = 2
 
-    # Commands, delivered to the worker thread as queued calls.
-    _configure = Signal(object)
-    _set_hyper = Signal(object)
-    _set_stop = Signal(int, float)
-    _play = Signal()
-    _pause = Signal()
-    _toggle = Signal()
-    _step = Signal(int)
-    _reset = Signal()
-    _export = Signal(str)
-    _import = Signal(str)
-    _save_exp = Signal(str)
-    _open_exp = Signal(str)
+
+class TrainingController(QObject):
+    """GUI-side handle: owns the worker thread and the `Handshake`, sends commands, shuts down.
+
+    ``send("play")``, ``send("configure", config)``, ... queue a call of that worker method
+    in the worker thread (`COMMANDS` lists them); the worker answers with its signals
+    (``frameReady``, ``message``, ...). A view that paints frames calls ``frame_drawn()``
+    after drawing each one.
+    """
+
+    _command = Signal(str, object)
 
     def __init__(self, parent: QObject | None = None, worker: TrainingWorker | None = None):
         super().__init__(parent)
+        self.handshake = Handshake()
         self.worker = worker or TrainingWorker()
+        self.worker.handshake = self.handshake
         self.worker_thread = QThread()
         self.worker_thread.setObjectName("minitorch-training")
         self.worker.moveToThread(self.worker_thread)
-        pairs = (
-            (self._configure, self.worker.configure),
-            (self._set_hyper, self.worker.set_hyperparameters),
-            (self._set_stop, self.worker.set_stop_condition),
-            (self._play, self.worker.play),
-            (self._pause, self.worker.pause),
-            (self._toggle, self.worker.toggle),
-            (self._step, self.worker.step),
-            (self._reset, self.worker.reset),
-            (self._export, self.worker.export_weights),
-            (self._import, self.worker.import_weights),
-            (self._save_exp, self.worker.save_experiment),
-            (self._open_exp, self.worker.open_experiment),
-        )
-        for signal, slot in pairs:
-            signal.connect(slot)
+        self._command.connect(self.worker.run_command)
         self.worker_thread.start()
         self._stopped = False
+        self._paint_hops_left = 0
 
-    # Public command methods (thread-safe: they only emit queued signals).
-    def configure(self, config: Mapping[str, Any]) -> None:
-        self._configure.emit(dict(config))
+    def send(self, command: str, *args: Any) -> None:
+        """Queue ``worker.<command>(*args)``; a step in progress is interrupted so it runs at once."""
+        if command not in COMMANDS:
+            raise ValueError(f"unknown command {command!r}; one of {', '.join(sorted(COMMANDS))}")
+        if self._stopped:
+            return
+        self.handshake.command_sent()
+        self._command.emit(command, args)
 
-    def set_hyperparameters(self, values: Mapping[str, Any]) -> None:
-        self._set_hyper.emit(dict(values))
+    def frame_drawn(self) -> None:
+        """The GUI changed its widgets for the last frame: training resumes once Qt has painted them."""
+        self._paint_hops_left = _PAINT_HOPS
+        self._post_paint_hop()
 
-    def set_stop_condition(self, max_epochs: int, target_loss: float) -> None:
-        self._set_stop.emit(int(max_epochs), float(target_loss))
+    def _post_paint_hop(self) -> None:
+        QCoreApplication.postEvent(self, QEvent(_FRAME_PAINTED), Qt.EventPriority.LowEventPriority.value)
 
-    def play(self) -> None:
-        self._play.emit()
-
-    def pause(self) -> None:
-        self._pause.emit()
-
-    def toggle(self) -> None:
-        self._toggle.emit()
-
-    def step(self, count: int = 1) -> None:
-        self._step.emit(int(count))
-
-    def reset(self) -> None:
-        self._reset.emit()
-
-    def export_weights(self, path: str) -> None:
-        self._export.emit(path)
-
-    def import_weights(self, path: str) -> None:
-        self._import.emit(path)
-
-    def save_experiment(self, path: str) -> None:
-        self._save_exp.emit(path)
-
-    def open_experiment(self, path: str) -> None:
-        self._open_exp.emit(path)
+    def event(self, event: QEvent) -> bool:
+        if event.type() == _FRAME_PAINTED:
+            self._paint_hops_left -= 1
+            if self._paint_hops_left > 0:
+                self._post_paint_hop()
+            elif self._paint_hops_left == 0:
+                self.handshake.frame_painted()
+            return True
+        return super().event(event)
 
     @property
     def stopped(self) -> bool:
         return self._stopped
 
-    def shutdown(self, timeout_ms: int = 10000) -> bool:
-        """Stop training, end the thread's event loop and wait for it; True when it ended."""
+    def shutdown(self, timeout_ms: int = 2000) -> bool:
+        """Stop training, end the worker thread and wait for it (bounded); True when it ended.
+
+        The hand-shake's close interrupts a step in progress at its next check, so this
+        returns within a fraction of a second even while a large step is running.
+        """
         if self._stopped:
             return True
+        self.handshake.close()
+        self.send("shutdown")
         self._stopped = True
-        if self.worker_thread.isRunning():
-            # Blocking: when this returns the worker has stopped its timer and moved back here.
-            QMetaObject.invokeMethod(self.worker, "shutdown", Qt.ConnectionType.BlockingQueuedConnection)
-        self.worker_thread.quit()
-        return bool(self.worker_thread.wait(timeout_ms))
+        ended = bool(self.worker_thread.wait(timeout_ms))
+        if not ended:  # e.g. a file still being read: keep the thread object alive until it ends
+            _UNFINISHED.append((self.worker_thread, self.worker))
+        return ended
+
+
+# Worker threads that outlived a bounded shutdown, kept referenced so Qt never destroys a running thread.
+_UNFINISHED: list[tuple[QThread, TrainingWorker]] = []

@@ -20,6 +20,8 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NoReturn
 
+from .errors import MinitorchError
+
 PROG = "minitorch-train"
 EXIT_BAD_ARGS = 2
 EXIT_DIVERGED = 1
@@ -106,19 +108,16 @@ _CONFIG_FLAGS = ("dataset", "n_samples", "noise", "test_fraction", "seed", "csv_
 
 
 def _make_trainer(args: argparse.Namespace) -> Any:
-    from .fileio import FormatError
     from .training import TrainConfig, Trainer, load_experiment
 
     changes = {name: getattr(args, name) for name in _CONFIG_FLAGS if getattr(args, name) is not None}
-    if isinstance(changes.get("label_column"), str) and changes["label_column"].isdigit():
-        changes["label_column"] = int(changes["label_column"])
+    label = changes.get("label_column")
+    if isinstance(label, str) and label.isascii() and label.isdigit():  # "2" is an index, "²" a name
+        changes["label_column"] = int(label)
     if args.config:
-        if not os.path.isfile(args.config):
+        if not os.path.exists(args.config):
             raise ValueError(f"config file not found: {args.config}")
-        try:
-            trainer = load_experiment(args.config)
-        except FormatError as exc:
-            raise ValueError(str(exc)) from None
+        trainer = load_experiment(args.config)
         if not changes:
             return trainer
         base = trainer.config
@@ -129,6 +128,21 @@ def _make_trainer(args: argparse.Namespace) -> Any:
     if changes.get("dataset") == "spiral3" and "loss" not in changes:
         changes["loss"] = "cross_entropy"
     return Trainer(base.copy(**changes))
+
+
+def _output_paths(args: argparse.Namespace) -> list[str]:
+    return [*args.export, *(p for p in (args.save_experiment, args.save_config) if p)]
+
+
+def _check_output_path(path: str) -> None:
+    """Refuse before training an output that can never be written (a folder, a missing folder)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise ValueError(f"{path} is a folder; give a file name to save to")
+    if not os.path.isdir(folder):
+        raise ValueError(f"cannot save {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise ValueError(f"cannot save {path}: the folder {folder} is not writable")
 
 
 def _export(trainer: Any, args: argparse.Namespace, console: Any) -> None:
@@ -194,6 +208,19 @@ def _fmt(value: Any) -> str:
     return "-" if value is None else f"{value:.4f}"
 
 
+def _one_line(exc: BaseException) -> str:
+    """An exception as one line of text (KeyError quotes its message; MemoryError may have none)."""
+    message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+    lines = str(message).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+# What bad input (arguments, files, configs, data) can raise; anything else is a bug and shows its traceback.
+_INPUT_ERRORS = (MinitorchError, ValueError, KeyError, ImportError, OSError, MemoryError)
+# What saving can raise besides those: torch reports a full disk as RuntimeError.
+_SAVE_ERRORS = (*_INPUT_ERRORS, RuntimeError)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -204,10 +231,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if ext not in (".json", ".safetensors", ".pt"):
             parser.error(f"--export {path}: unknown format {ext or '(no extension)'!r}; use .json, .safetensors or .pt")
     try:
+        for path in _output_paths(args):
+            _check_output_path(path)
         trainer = _make_trainer(args)
-    except (ValueError, KeyError, ImportError) as exc:
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
-        parser.error(str(message).splitlines()[0])
+    except _INPUT_ERRORS as exc:
+        parser.error(_one_line(exc))
 
     console = _make_console(args)
     cfg = trainer.config
@@ -231,8 +259,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                       f"test acc {_fmt(metrics['test_acc'])}  ({summary['steps_per_second'] or 0:.1f} steps/s)")
     try:
         _export(trainer, args, console)
-    except (OSError, ValueError, ImportError) as exc:
-        print(f"{PROG}: error: could not save: {exc}", file=sys.stderr)
+    except _SAVE_ERRORS as exc:
+        print(f"{PROG}: error: could not save: {_one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_ARGS
     if trainer.diverged:
         print(f"{PROG}: {trainer.diverged}", file=sys.stderr)

@@ -28,7 +28,11 @@ __all__ = [
     "DATASETS",
     "FEATURES",
     "LABEL_FORMATS",
+    "DatasetError",
     "CSVFormatError",
+    "MAX_CLASSES",
+    "MAX_CSV_BYTES",
+    "MAX_CSV_ROWS",
     "load_dataset",
     "load_csv",
     "make_moons",
@@ -48,7 +52,11 @@ __all__ = [
 LABEL_FORMATS = ("pm1", "01", "index", "real")
 
 
-class CSVFormatError(MinitorchError, ValueError):
+class DatasetError(MinitorchError, ValueError):
+    """A dataset request that cannot be met: an unknown name, a bad argument, unusable labels."""
+
+
+class CSVFormatError(DatasetError):
     """A CSV file that cannot be used, with the line (1-based) and column where known."""
 
     def __init__(self, message: str, line: int | None = None, column: str | None = None) -> None:
@@ -67,6 +75,7 @@ class DatasetInfo:
     num_classes: int | None  # None for regression / unknown until loaded
     description: str
     synthetic: bool = True
+    n_samples: int | None = None  # the size of a bundled set (None: generated or known once loaded)
 
 
 DATASETS: dict[str, DatasetInfo] = {
@@ -82,10 +91,10 @@ DATASETS: dict[str, DatasetInfo] = {
         DatasetInfo("multi_gaussian", "regression", 2, None, "a sum of Gaussian bumps and dips"),
         DatasetInfo("sine", "regression", 1, None, "y = sin(x) on [-pi, pi] (1-D input)"),
         DatasetInfo("csv", "classification", None, None, "your own CSV file (numeric features)", False),
-        DatasetInfo("iris", "classification", 4, 3, "scikit-learn's iris (150 flowers)", False),
-        DatasetInfo("wine", "classification", 13, 3, "scikit-learn's wine (178 samples)", False),
-        DatasetInfo("breast_cancer", "classification", 30, 2, "scikit-learn's breast cancer (569)", False),
-        DatasetInfo("digits", "classification", 64, 10, "scikit-learn's 8x8 digits (1797)", False),
+        DatasetInfo("iris", "classification", 4, 3, "scikit-learn's iris (150 flowers)", False, 150),
+        DatasetInfo("wine", "classification", 13, 3, "scikit-learn's wine (178 samples)", False, 178),
+        DatasetInfo("breast_cancer", "classification", 30, 2, "scikit-learn's breast cancer (569)", False, 569),
+        DatasetInfo("digits", "classification", 64, 10, "scikit-learn's 8x8 digits (1797)", False, 1797),
     ]
 }
 
@@ -137,7 +146,7 @@ class Dataset:
         if label_format == self.label_format:
             return self
         if self.task == "regression":
-            raise ValueError(f"{self.name} is a regression dataset; its labels are real values, not {label_format!r}")
+            raise DatasetError(f"{self.name} is a regression dataset; its labels are real values, not {label_format!r}")
         to = convert_labels
         return replace(
             self,
@@ -152,7 +161,7 @@ def label_format_for_loss(loss: str, task: str) -> str:
     """The label convention a loss expects for a task (see the module docstring)."""
     if task == "regression":
         if loss not in ("mse", "l1"):
-            raise ValueError(f"loss {loss!r} is for classification; a regression dataset needs 'mse' or 'l1'")
+            raise DatasetError(f"loss {loss!r} is for classification; a regression dataset needs 'mse' or 'l1'")
         return "real"
     return {"mse": "pm1", "l1": "pm1", "hinge": "pm1", "bce_logits": "01", "cross_entropy": "index"}[loss]
 
@@ -164,11 +173,11 @@ def convert_labels(indices: np.ndarray, label_format: str, num_classes: int | No
         return indices.astype(np.int64)
     if label_format in ("pm1", "01"):
         if num_classes != 2:
-            raise ValueError(
+            raise DatasetError(
                 f"labels {label_format!r} need 2 classes, this dataset has {num_classes}; use the cross_entropy loss"
             )
         return (2.0 * indices - 1.0) if label_format == "pm1" else indices.astype(np.float64)
-    raise ValueError(f"unknown label format {label_format!r}; choose one of {', '.join(LABEL_FORMATS)}")
+    raise DatasetError(f"unknown label format {label_format!r}; choose one of {', '.join(LABEL_FORMATS)}")
 
 
 def labels_to_indices(y: np.ndarray, label_format: str) -> np.ndarray:
@@ -176,7 +185,7 @@ def labels_to_indices(y: np.ndarray, label_format: str) -> np.ndarray:
         return (np.asarray(y) > 0).astype(np.int64)
     if label_format in ("01", "index"):
         return np.asarray(y).astype(np.int64)
-    raise ValueError("regression targets have no class indices")
+    raise DatasetError("regression targets have no class indices")
 
 
 # --- generators: (X (n, d), y) with class indices or real targets ------------------------------------
@@ -186,13 +195,13 @@ def _rng(seed: int) -> np.random.Generator:
 
 def _check_n(n_samples: int, minimum: int = 2) -> int:
     if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < minimum:
-        raise ValueError(f"n_samples must be an integer >= {minimum}, got {n_samples!r}")
+        raise DatasetError(f"n_samples must be an integer >= {minimum}, got {n_samples!r}")
     return int(n_samples)
 
 
 def _check_noise(noise: float) -> float:
     if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not math.isfinite(noise) or noise < 0:
-        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
+        raise DatasetError(f"noise must be a finite number >= 0, got {noise!r}")
     return float(noise)
 
 
@@ -323,20 +332,20 @@ def resolve_features(features: Sequence[str], raw_dim: int) -> list[str] | None:
     """
     features = list(features)
     if not features:
-        raise ValueError("features must name at least one input feature")
+        raise DatasetError("features must name at least one input feature")
     unknown = [f for f in features if f not in FEATURES]
     if unknown:
-        raise ValueError(f"unknown feature(s) {', '.join(map(repr, unknown))}; choose from {', '.join(FEATURES)}")
+        raise DatasetError(f"unknown feature(s) {', '.join(map(repr, unknown))}; choose from {', '.join(FEATURES)}")
     if raw_dim > 2:
         if features != list(DEFAULT_FEATURES):
-            raise ValueError(f"features like {features} apply to 1-D/2-D data only; this data has {raw_dim} columns")
+            raise DatasetError(f"features like {features} apply to 1-D/2-D data only; this data has {raw_dim} columns")
         return None
     if raw_dim == 1:
         if features == list(DEFAULT_FEATURES):
             return ["x1"]
         bad = [f for f in features if f in _USES_X2]
         if bad:
-            raise ValueError(f"feature(s) {', '.join(map(repr, bad))} need a second input; this data has one")
+            raise DatasetError(f"feature(s) {', '.join(map(repr, bad))} need a second input; this data has one")
     return features
 
 
@@ -352,7 +361,7 @@ def feature_matrix(x_raw: np.ndarray, features: Sequence[str] | None) -> np.ndar
 def train_test_split(x: np.ndarray, y: np.ndarray, test_fraction: float, seed: int):
     """Shuffle with ``seed`` and hold out ``round(n * test_fraction)`` samples (at least 1 left to train)."""
     if isinstance(test_fraction, bool) or not isinstance(test_fraction, (int, float)) or not 0 <= test_fraction < 1:
-        raise ValueError(f"test_fraction must be in [0, 1), got {test_fraction!r}")
+        raise DatasetError(f"test_fraction must be in [0, 1), got {test_fraction!r}")
     n = len(x)
     n_test = min(int(round(n * test_fraction)), n - 1)
     order = np.random.default_rng([seed, 1]).permutation(n)
@@ -378,7 +387,7 @@ def load_dataset(
     scikit-learn data, whose columns can have any scale, and False for the toy sets.
     """
     if name not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+        raise DatasetError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
     class_names: tuple[str, ...] = ()
     if name in _GENERATORS:
         x, y = _GENERATORS[name](n_samples=n_samples, noise=noise, seed=seed)
@@ -387,7 +396,7 @@ def load_dataset(
         feature_names = tuple(f"x{i + 1}" for i in range(x.shape[1]))
     elif name == "csv":
         if csv_path is None:
-            raise ValueError("dataset 'csv' needs csv_path (the file to load)")
+            raise DatasetError("dataset 'csv' needs csv_path (the file to load)")
         table = load_csv(csv_path, label_column=label_column)
         x, y, task, num_classes = table.x, table.y, table.task, table.num_classes
         feature_names, class_names = table.feature_names, table.class_names
@@ -457,6 +466,38 @@ def _is_number(text: str) -> bool:
 
 
 MAX_CLASSES_FROM_INTEGERS = 20
+MAX_CLASSES = 100  # a classifier gets one output per class; more distinct labels means a regression target
+MAX_CSV_BYTES = 64 * 1024**2
+MAX_CSV_ROWS = 100_000
+
+
+def _read_rows(path: str) -> list[tuple[int, list[str]]]:
+    """(line number, stripped cells) of every non-blank row, within the size limits."""
+    try:
+        size = os.stat(path).st_size
+        if os.path.isdir(path):
+            raise CSVFormatError(f"{path} is a folder, not a CSV file")
+        if size > MAX_CSV_BYTES:
+            raise CSVFormatError(f"{path} is {size:,} bytes; CSV files of at most {MAX_CSV_BYTES:,} bytes are read")
+        rows = []
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            for index, row in enumerate(csv.reader(handle)):
+                if any(cell.strip() for cell in row):
+                    if len(rows) > MAX_CSV_ROWS:  # the header and MAX_CSV_ROWS data rows are fine
+                        raise CSVFormatError(f"{path} has more than {MAX_CSV_ROWS:,} data rows")
+                    rows.append((index + 1, [cell.strip() for cell in row]))
+    except FileNotFoundError:
+        raise CSVFormatError(f"CSV file not found: {path}") from None
+    except UnicodeDecodeError:
+        raise CSVFormatError(f"{path} is not a text (UTF-8) CSV file") from None
+    except csv.Error as exc:
+        raise CSVFormatError(f"{path} is not a valid CSV file: {exc}") from None
+    except (OSError, ValueError) as exc:  # a folder, no permission, a NUL in the path
+        if isinstance(exc, CSVFormatError):
+            raise
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise CSVFormatError(f"cannot read the CSV file {path!r}: {reason}") from None
+    return rows
 
 
 def load_csv(
@@ -472,21 +513,17 @@ def load_csv(
     20 distinct values, make a classification task (classes sorted, mapped to 0..K-1);
     other numeric labels a regression task. ``task`` forces either.
 
+    Limits: `MAX_CSV_BYTES` (64 MiB), `MAX_CSV_ROWS` (100,000) data rows and `MAX_CLASSES`
+    (100) distinct labels for classification.
+
     Every problem raises `CSVFormatError` naming the line and column: an empty file, a
-    ragged row, a missing value, a non-numeric feature cell, a non-finite number, or a
-    label column that does not exist.
+    ragged row, a missing value, a non-numeric feature cell, a non-finite number, a
+    label column that does not exist, or labels that cannot be classes.
     """
-    path = os.fspath(path)
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            rows = [(i + 1, row) for i, row in enumerate(csv.reader(handle))]
-    except FileNotFoundError:
-        raise CSVFormatError(f"CSV file not found: {path}") from None
-    except UnicodeDecodeError:
-        raise CSVFormatError(f"{path} is not a text (UTF-8) CSV file") from None
-    except csv.Error as exc:
-        raise CSVFormatError(f"{path} is not a valid CSV file: {exc}") from None
-    rows = [(line, [cell.strip() for cell in row]) for line, row in rows if any(cell.strip() for cell in row)]
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        raise CSVFormatError(f"a CSV path must be a string, got {type(path).__name__}")
+    path = os.fsdecode(path)
+    rows = _read_rows(path)
     if not rows:
         raise CSVFormatError(f"CSV file {path} is empty")
     first_line, first = rows[0]
@@ -502,6 +539,8 @@ def load_csv(
         body = rows
     if not body:
         raise CSVFormatError(f"CSV file {path} has a header but no data rows")
+    if len(body) > MAX_CSV_ROWS:
+        raise CSVFormatError(f"{path} has more than {MAX_CSV_ROWS:,} data rows")
     if len(names) < 2:
         raise CSVFormatError(f"{path} needs at least two columns (features and a label), found {len(names)}")
     label_index = _label_index(names, label_column, path)
@@ -522,10 +561,10 @@ def load_csv(
             try:
                 value = float(cell)
             except ValueError:
-                raise CSVFormatError(f"{path}, line {line}, column {name!r}: {cell!r} is not a number",
+                raise CSVFormatError(f"{path}, line {line}, column {name!r}: {_cell(cell)} is not a number",
                                      line=line, column=name) from None
             if not math.isfinite(value):
-                raise CSVFormatError(f"{path}, line {line}, column {name!r}: {cell!r} is not a finite number",
+                raise CSVFormatError(f"{path}, line {line}, column {name!r}: {_cell(cell)} is not a finite number",
                                      line=line, column=name)
             values.append(value)
         features.append(values)
@@ -541,6 +580,12 @@ def load_csv(
     )
 
 
+def _cell(text: str, limit: int = 40) -> str:
+    """repr of a cell, cut short so that a message stays one readable line."""
+    shown = repr(text)
+    return shown if len(shown) <= limit else shown[:limit - 4] + "...'"
+
+
 def _label_index(names: list[str], label_column: str | int | None, path: str) -> int:
     if label_column is None:
         return len(names) - 1
@@ -551,22 +596,30 @@ def _label_index(names: list[str], label_column: str | int | None, path: str) ->
         return label_column % len(names)
     if label_column in names:
         return names.index(label_column)
-    if isinstance(label_column, str) and label_column.isdigit() and int(label_column) < len(names):
+    if isinstance(label_column, str) and label_column.isascii() and label_column.isdigit() \
+            and int(label_column) < len(names):
         return int(label_column)
-    raise CSVFormatError(f"{path}: label column {label_column!r} not found; the columns are "
-                         f"{', '.join(map(repr, names))}", column=str(label_column))
+    shown = ", ".join(map(_cell, names[:20])) + (f" and {len(names) - 20} more" if len(names) > 20 else "")
+    raise CSVFormatError(f"{path}: label column {_cell(str(label_column))} not found; the columns are {shown}",
+                         column=str(label_column))
 
 
 def _labels(raw: list[str], task: str | None, name: str, path: str, lines: list[int]):
     if task not in (None, "classification", "regression"):
-        raise ValueError(f"task must be 'classification' or 'regression', got {task!r}")
-    numeric = all(_is_number(v) for v in raw)
+        raise DatasetError(f"task must be 'classification' or 'regression', got {task!r}")
+    numbers = [_float_or_none(v) for v in raw]
+    if all(v is not None for v in numbers):
+        bad = next((i for i, v in enumerate(numbers) if not math.isfinite(v)), None)
+        if bad is not None:  # one "nan" must not turn a numeric target into thousands of text classes
+            raise CSVFormatError(f"{path}, line {lines[bad]}, column {name!r}: {_cell(raw[bad])} is not a finite "
+                                 "number (the label column holds numbers)", line=lines[bad], column=name)
+    numeric = all(v is not None for v in numbers)
     if task == "regression" and not numeric:
-        bad = next(i for i, v in enumerate(raw) if not _is_number(v))
-        raise CSVFormatError(f"{path}, line {lines[bad]}, column {name!r}: {raw[bad]!r} is not a number "
+        bad = next(i for i, v in enumerate(numbers) if v is None)
+        raise CSVFormatError(f"{path}, line {lines[bad]}, column {name!r}: {_cell(raw[bad])} is not a number "
                              "(a regression label must be)", line=lines[bad], column=name)
     if numeric:
-        values = np.array([float(v) for v in raw])
+        values = np.array(numbers, dtype=np.float64)
         integral = bool(np.all(values == np.round(values)))
         distinct = np.unique(values)
         if task is None:
@@ -577,10 +630,27 @@ def _labels(raw: list[str], task: str | None, name: str, path: str, lines: list[
         indices = np.searchsorted(distinct, values)
     else:
         classes = sorted(set(raw))
+        if len(classes) > MAX_CLASSES:
+            text = [i for i, v in enumerate(numbers) if v is None]
+            hint = (f"; line {lines[text[0]]} holds {_cell(raw[text[0]])}, the other labels are numbers"
+                    if len(text) * 2 < len(raw) else "")
+            raise CSVFormatError(f"{path}: label column {name!r} has {len(classes):,} distinct text labels; "
+                                 f"classification supports at most {MAX_CLASSES} classes{hint}", column=name)
         lookup = {c: i for i, c in enumerate(classes)}
         indices = np.array([lookup[v] for v in raw])
         task = "classification"
-    if len(classes) < 2:
-        raise CSVFormatError(f"{path}: label column {name!r} has a single class ({classes[0]!r}); need at least 2",
+    if len(classes) > MAX_CLASSES:
+        raise CSVFormatError(f"{path}: label column {name!r} has {len(classes):,} distinct values; classification "
+                             f"supports at most {MAX_CLASSES} classes (numeric targets can be a regression task)",
                              column=name)
+    if len(classes) < 2:
+        raise CSVFormatError(f"{path}: label column {name!r} has a single class ({_cell(classes[0])}); need at "
+                             "least 2", column=name)
     return indices.astype(np.int64), task, tuple(classes)
+
+
+def _float_or_none(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None

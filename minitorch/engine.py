@@ -10,6 +10,13 @@ from the result back to the leaves.
     >>> y.backward()
     >>> x.grad
     4.0
+
+Comparisons: ``<``, ``<=``, ``>`` and ``>=`` compare the values and return a plain ``bool``
+(no graph: a comparison has no derivative), so ``if loss < 0.01:`` works as in micrograd.
+``==`` and ``hash`` are deliberately *identity*, like Python objects and micrograd's
+``Value``: graph nodes are kept in sets and dict keys (the backward pass, the graph
+drawings), and two different nodes that happen to hold the same number must stay two
+nodes. Compare values with ``a.data == b.data``.
 """
 
 from __future__ import annotations
@@ -63,14 +70,66 @@ def _is_nd_tensor(value: object) -> bool:
     return kind.__name__ == "Tensor" and kind.__module__.startswith("minitorch.")
 
 
+def _compared(other: object, op: str) -> Number:
+    return other.data if type(other) is Scalar else _as_number(other, f"operand of {op}")  # type: ignore[union-attr]
+
+
 def _fmt(number: Number) -> str:
     return f"{number:g}" if isinstance(number, float) else str(number)
+
+
+class _MaskedZero(float):
+    """A local derivative of 0 that *masks* the incoming gradient: 0 x inf gives 0 here, not NaN.
+
+    PyTorch applies relu's gradient, and the zero derivatives of ``x ** 0`` and ``0 ** y``, as a
+    mask (``where(mask, 0, grad)``) rather than a product, so an infinite gradient arriving at a
+    clipped relu never reaches its input. Ordinary zeros (``x * 0``) still give NaN there, as in
+    PyTorch. Multiplying by it returns int 0, so integer gradients stay integers.
+    """
+
+    __slots__ = ()
+
+    def __mul__(self, other: object) -> int:
+        return 0
+
+    __rmul__ = __mul__
+
+
+class _DivideBy(float):
+    """The local derivative 1/b of a division when 1/b overflows (b subnormal).
+
+    PyTorch applies such derivatives as ``grad / b``; with 1/b = inf stored, ``grad * inf``
+    would lose every finite answer (``log(y) * 1e-10`` at y = 1e-310 has gradient 1e300).
+    """
+
+    __slots__ = ("divisor",)
+
+    def __new__(cls, divisor: float) -> _DivideBy:
+        self = float.__new__(cls, _INF if divisor > 0 else -_INF)
+        self.divisor = divisor
+        return self
+
+    def __mul__(self, other: object) -> float:
+        return other / self.divisor  # type: ignore[operator]
+
+    __rmul__ = __mul__
+
+
+_MASKED_ZERO = _MaskedZero(0.0)
+
+
+def _reciprocal(b: Number) -> Number:
+    """1/b as a local derivative, applied as a division when 1/b overflows."""
+    r = 1 / b
+    return _DivideBy(b) if r == _INF or r == -_INF else r
 
 
 def _pow_value(base: Number, exponent: Number) -> Number:
     """base ** exponent with PyTorch's answers at the edges, and clear errors instead of complex numbers."""
     if base == 0 and exponent < 0:
         raise DivisionByZeroError(f"0 raised to the negative power {_fmt(exponent)} (division by zero)")
+    if exponent != exponent or exponent == _INF or exponent == -_INF:
+        return math.pow(base, exponent)  # C99 rules, as PyTorch: (-2)**inf = inf, (-2)**nan = nan, 1**nan = 1
     if base < 0 and exponent != int(exponent):
         raise DomainError(
             f"negative base {_fmt(base)} raised to the non-integer power {_fmt(exponent)} has no real value"
@@ -82,19 +141,22 @@ def _pow_value(base: Number, exponent: Number) -> Number:
 
 
 def _pow_base_grad(base: Number, exponent: Number) -> Number:
-    """d(base**n)/d(base) = n * base**(n-1); PyTorch defines it as 0 when n == 0."""
+    """d(base**n)/d(base) = n * base**(n-1); PyTorch masks it to 0 where n == 0."""
     if exponent == 0:
-        return 0.0
+        return _MASKED_ZERO
     if base == 0 and exponent < 1:  # 0 < n < 1: the slope at 0 is infinite
         return _INF
     return exponent * _pow_value(base, exponent - 1)
 
 
-def _pow_exponent_grad(base: Number, out: Number) -> float:
-    """d(base**y)/dy = base**y * log(base); PyTorch masks base == 0 to 0 and gives NaN for base < 0."""
+def _pow_exponent_grad(base: Number, exponent: Number, out: Number) -> Number:
+    """d(base**y)/dy = base**y * log(base); PyTorch masks it to 0 where base == 0 and y >= 0
+    and gives NaN for base < 0."""
     if base > 0:
         return out * math.log(base)
-    return 0.0 if base == 0 else _NAN
+    if base == 0 and exponent >= 0:
+        return _MASKED_ZERO
+    return _NAN
 
 
 class Scalar:
@@ -155,6 +217,19 @@ class Scalar:
     def __repr__(self) -> str:
         return f"Scalar(data={self.data}, grad={self.grad})"
 
+    # --- comparisons: values only, no graph (== stays identity; see the module docstring) --
+    def __lt__(self, other: Scalar | Number) -> bool:
+        return self.data < _compared(other, "<")
+
+    def __le__(self, other: Scalar | Number) -> bool:
+        return self.data <= _compared(other, "<=")
+
+    def __gt__(self, other: Scalar | Number) -> bool:
+        return self.data > _compared(other, ">")
+
+    def __ge__(self, other: Scalar | Number) -> bool:
+        return self.data >= _compared(other, ">=")
+
     # --- arithmetic: value and local derivatives side by side ---------------------------
     def __add__(self, other: Scalar | Number) -> Scalar:
         if type(other) is Scalar:
@@ -192,19 +267,21 @@ class Scalar:
             b = other.data
             if b == 0:
                 raise DivisionByZeroError(f"division by zero: {self.data} / {other!r}")
-            # d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
-            return _node(self.data / b, "/", self, 1 / b, other, -self.data / (b * b))
+            # d(a/b)/da = 1/b, d(a/b)/db = -a/b^2 (as -(a/b)/b: b*b underflows for tiny b)
+            q = self.data / b
+            return _node(q, "/", self, _reciprocal(b), other, -q / b)
         other = _as_number(other, "divisor")
         if other == 0:
             raise DivisionByZeroError(f"division by zero: {self!r} / 0")
-        return _node(self.data / other, f"/ {other!r}", self, 1 / other)
+        return _node(self.data / other, f"/ {other!r}", self, _reciprocal(other))
 
     def __rtruediv__(self, other: Number) -> Scalar:
         other = _as_number(other, "numerator")
         b = self.data
         if b == 0:
             raise DivisionByZeroError(f"division by zero: {_fmt(other)} / {self!r}")
-        return _node(other / b, f"{other!r} /", self, -other / (b * b))
+        q = other / b
+        return _node(q, f"{other!r} /", self, -q / b)  # d(c/b)/db = -c/b^2, without b*b underflowing
 
     def __neg__(self) -> Scalar:
         return _node(-self.data, "neg", self, -1)
@@ -218,7 +295,7 @@ class Scalar:
             y = exponent.data
             out = _pow_value(base, y)
             # d(x^y)/dx = y x^(y-1), d(x^y)/dy = x^y log x
-            return _node(out, "**", self, _pow_base_grad(base, y), exponent, _pow_exponent_grad(base, out))
+            return _node(out, "**", self, _pow_base_grad(base, y), exponent, _pow_exponent_grad(base, y, out))
         if not isinstance(exponent, numbers.Real) and not _is_nd_tensor(exponent):
             raise TensorTypeError(
                 f"exponent must be a number or a Scalar, got {type(exponent).__name__} {exponent!r}"
@@ -229,7 +306,7 @@ class Scalar:
     def __rpow__(self, base: Number) -> Scalar:
         base = _as_number(base, "base of **")
         out = _pow_value(base, self.data)
-        return _node(out, f"{_fmt(base)} **", self, _pow_exponent_grad(base, out))
+        return _node(out, f"{_fmt(base)} **", self, _pow_exponent_grad(base, self.data, out))
 
     # --- functions and activations -------------------------------------------------------
     def exp(self) -> Scalar:
@@ -243,11 +320,13 @@ class Scalar:
         x = self.data
         if x <= 0:
             raise DomainError(f"log of a non-positive number ({x}): log is defined only for x > 0")
-        return _node(math.log(x), "log", self, 1 / x)
+        return _node(math.log(x), "log", self, _reciprocal(x))
 
     def relu(self) -> Scalar:
         x = self.data
-        return _node(x if x > 0 else 0, "relu", self, 1 if x > 0 else 0)
+        if x <= 0:  # the gradient is masked off (never 0 x inf = NaN), as in PyTorch
+            return _node(0, "relu", self, _MASKED_ZERO)
+        return _node(x, "relu", self, 1)  # also for NaN: relu(nan) = nan with slope 1, as in PyTorch
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Scalar:
         x = self.data

@@ -26,7 +26,7 @@ import math
 import numbers
 import operator
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +43,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_EXPONENT",
     "verify_with_torch",
+    "max_abs_difference",
     "VerifyResult",
     "TORCH_MISSING_MESSAGE",
 ]
@@ -253,9 +254,10 @@ class _Checker:
             right = self.convert(node.right, depth + 1)
             if op == "**" and right[0] != "var":
                 exponent = _constant_value(right)
-                if exponent is not None and abs(exponent) > MAX_EXPONENT:
+                if exponent is not None and not abs(exponent) <= MAX_EXPONENT:  # NaN fails this too
+                    problem = "is too large" if math.isfinite(exponent) else "is not a finite number"
                     raise self.fail(
-                        f"the exponent {exponent:g} is too large (the limit is {MAX_EXPONENT:g})", node.right
+                        f"the exponent {exponent:g} {problem} (the limit is {MAX_EXPONENT:g})", node.right
                     )
             return ("bin", op, left, right)
         if isinstance(node, ast.UnaryOp):
@@ -438,18 +440,29 @@ class VerifyResult:
 
     @property
     def max_abs_difference(self) -> float:
-        """Largest |ours - PyTorch| over the value and every variable's gradient (NaN counts as equal to NaN)."""
-        pairs = [(self.value, self.torch_value)] + [
-            (self.gradients[n], self.torch_gradients[n]) for n in self.gradients
-        ]
-        worst = 0.0
-        for ours, theirs in pairs:
-            if math.isnan(ours) and math.isnan(theirs):
-                continue
-            if ours == theirs:  # also covers equal infinities
-                continue
-            worst = max(worst, abs(ours - theirs))
-        return worst
+        """Largest |ours - PyTorch| over the value and every variable's gradient.
+
+        NaN on both sides counts as agreement; NaN on one side only is a disagreement of inf
+        (``max(0.0, nan)`` is 0.0, so a plain maximum would call it agreement).
+        """
+        return max_abs_difference(
+            [self.value, *self.gradients.values()],
+            [self.torch_value, *(self.torch_gradients[n] for n in self.gradients)],
+        )
+
+
+def max_abs_difference(ours: Iterable[float], theirs: Iterable[float]) -> float:
+    """Largest |a - b| over pairs; equal values (also equal infinities, also NaN and NaN) differ by 0,
+    and a NaN on one side only, or infinities that differ, by inf."""
+    worst = 0.0
+    for a, b in zip(ours, theirs, strict=True):
+        if a == b or (a != a and b != b):
+            continue
+        difference = abs(a - b)
+        if difference != difference:  # NaN on one side, or inf - inf of the same sign handled above
+            return math.inf
+        worst = max(worst, difference)
+    return worst
 
 
 def verify_with_torch(expression: Expression, values: Mapping[str, float]) -> VerifyResult:

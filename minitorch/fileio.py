@@ -37,6 +37,9 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "read_json",
+    "parse_json",
+    "check_file",
+    "MAX_JSON_BYTES",
     "tensors_to_json",
     "tensors_from_json",
     "WEIGHTS_FORMAT",
@@ -148,27 +151,76 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
 
 
 # --- reading -----------------------------------------------------------------------------------------------
-class _NonFiniteNumber(ValueError):
-    pass
+# Limits checked before a file is read or parsed in full; docs/training.md states them.
+MAX_JSON_BYTES = 256 * 1024**2  # a bigger model belongs in .safetensors or .pt
+MAX_INT_DIGITS = 300  # a longer integer literal cannot be a float64 (and Python refuses > 4300 digits)
+_BLANK = b" \t\r\n"
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+class _Refused(Exception):
+    """Raised from the JSON parser's hooks; becomes a FormatError naming the file."""
+
+
+def _bounded_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_INT_DIGITS:
+        raise _Refused(f"an integer with {digits:,} digits (at most {MAX_INT_DIGITS})")
+    return int(text)
 
 
 def _reject_constant(name: str) -> float:
-    raise _NonFiniteNumber(f"the file contains {name}: weights must be finite numbers (NaN or infinite value)")
+    raise _Refused(f"{name}: numbers must be finite (NaN or infinite value)")
 
 
-def read_json(path: str | os.PathLike) -> dict[str, Any]:
-    """The JSON object in ``path``; FormatError for binary, truncated or non-object files,
-    ValueError for NaN/Infinity literals. Messages name the path."""
-    path = os.fspath(path)
+def parse_json(text: str | bytes, source: str) -> Any:
+    """``json.loads`` that refuses NaN/Infinity, integers over `MAX_INT_DIGITS` digits and
+    nesting beyond the recursion limit: every failure a FormatError naming ``source``."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise FormatError(f"{source} is not a text JSON file (binary or corrupt)") from None
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle, parse_constant=_reject_constant)
-    except UnicodeDecodeError:
-        raise FormatError(f"{path} is not a text JSON file (binary or corrupt)") from None
+        return json.loads(text, parse_int=_bounded_int, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        raise FormatError(f"{path} is truncated or not valid JSON ({exc.msg} at line {exc.lineno})") from None
-    except _NonFiniteNumber as exc:
-        raise ValueError(f"{path}: {exc}") from None
+        raise FormatError(f"{source} is truncated or not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except _Refused as exc:
+        raise FormatError(f"{source} holds {exc}") from None
+    except RecursionError:
+        raise FormatError(f"{source} is nested too deeply to be a minitorch file") from None
+
+
+def check_file(path: str, what: str, max_bytes: int) -> int:
+    """The size of the regular file ``path``; FormatError for a folder, a non-file or a file over
+    ``max_bytes`` (judged from its size alone); FileNotFoundError naming a missing one."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no such file: {path}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise FormatError(f"{path} is a folder, not a {what} file")
+    if not stat.S_ISREG(info.st_mode):
+        raise FormatError(f"{path} is not a regular file")
+    if info.st_size > max_bytes:
+        raise FormatError(f"{path} is {info.st_size:,} bytes; minitorch reads {what} files of at most "
+                          f"{max_bytes:,} bytes")
+    return info.st_size
+
+
+def read_json(path: str | os.PathLike, what: str = "JSON", max_bytes: int = MAX_JSON_BYTES) -> dict[str, Any]:
+    """The JSON object in ``path``; FormatError (naming the path) for a folder, a file over
+    ``max_bytes``, one that does not start with ``{``, binary, truncated, NaN/Infinity literals,
+    huge integers, deep nesting or a non-object top level. ``what`` names the kind of file."""
+    path = os.fspath(path)
+    check_file(path, what, max_bytes)
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+        first = head.removeprefix(_UTF8_BOM).lstrip(_BLANK)[:1]
+        if first and first != b"{":  # a binary blob is refused from its first bytes, not after reading it all
+            raise FormatError(f"{path} is not a minitorch file (it does not start with a JSON object)")
+        blob = head + handle.read()
+    data = parse_json(blob, path)
     if not isinstance(data, dict):
         raise FormatError(f"{path} is not a minitorch file (the JSON top level is not an object)")
     return data

@@ -28,13 +28,11 @@ import networkx as nx
 import numpy as np
 
 from .architecture import ModelSpec, linear_layers
-from .autograd import reverse_topological_order
-from .errors import MinitorchError, ShapeError
+from .autograd import enable_grad, reverse_topological_order
+from .errors import ShapeError
 from .fileio import atomic_write
 
 __all__ = [
-    "IncompleteGraphError",
-    "check_reaches",
     "to_networkx",
     "layered_layout",
     "layered_layout_with_routes",
@@ -53,25 +51,6 @@ __all__ = [
 
 
 # --- extraction ----------------------------------------------------------------------------------
-
-
-class IncompleteGraphError(MinitorchError, RuntimeError):
-    """A graph was built while recording was off (``no_grad()`` is process-wide, so another
-    thread inside ``no_grad()`` switches it off here too); building again usually succeeds."""
-
-
-def check_reaches(root: Any, leaves: Iterable[Any]) -> None:
-    """Raise `IncompleteGraphError` unless every tensor in ``leaves`` is reachable from ``root``."""
-    leaves = list(leaves)
-    if not leaves:
-        return
-    reachable = {id(node) for node in reverse_topological_order(root)}
-    missing = sum(1 for leaf in leaves if id(leaf) not in reachable)
-    if missing:
-        raise IncompleteGraphError(
-            f"{missing} of {len(leaves)} inputs are missing from the graph: it was recorded while "
-            "graph recording was switched off (no_grad() in another thread?)"
-        )
 
 
 def _inputs_of(node: Any) -> tuple:
@@ -609,6 +588,7 @@ def mlp_from_state_dict(
     return model, [prefix for prefix, _, _ in layers]
 
 
+@enable_grad()  # a drawing needs the whole graph, even when this thread is inside no_grad()
 def model_graph(
     model: Any,
     sample: Sequence[float],
@@ -660,7 +640,6 @@ def model_graph(
         root = root + extra
     if len(current) > 1:
         names[id(root)] = "sum of outputs"
-    check_reaches(root, model.parameters())
     root.backward()
     graph = to_networkx(root, names=names, groups=groups)
     graph.graph["layers"] = layer_names

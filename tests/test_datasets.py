@@ -174,3 +174,70 @@ def test_sklearn_bundled_sets(name, dim, classes):
     data = load_dataset(name, seed=0)
     assert data.input_dim == dim and data.num_classes == classes and len(data.class_names) == classes
     assert np.allclose(data.x_train.mean(axis=0), 0, atol=1e-9)
+
+
+def test_csv_path_that_is_a_folder_or_unreadable(tmp_path):
+    with pytest.raises(CSVFormatError, match="is a folder, not a CSV file"):
+        load_csv(tmp_path)
+    with pytest.raises(CSVFormatError, match="cannot read the CSV file"):
+        load_csv(str(tmp_path / "a\0b.csv"))
+    with pytest.raises(CSVFormatError, match="is a folder"):
+        load_dataset("csv", csv_path=str(tmp_path))
+
+
+def test_label_column_digits_are_ascii_indices_only(tmp_path):
+    path = _write(tmp_path, "a,b,y\n1,2,0\n3,4,1\n")
+    assert load_csv(path, label_column="0").label_name == "a"
+    with pytest.raises(CSVFormatError, match="label column '²' not found"):
+        load_csv(path, label_column="²")  # a superscript digit: str.isdigit() is True, int() refuses it
+
+
+def test_one_nan_label_in_a_regression_file_names_its_line(tmp_path):
+    rows = [f"{i},{0.5 * i + 0.1}" for i in range(3000)]
+    rows[1234] = "1234,nan"
+    path = _write(tmp_path, "x,y\n" + "\n".join(rows) + "\n")
+    with pytest.raises(CSVFormatError, match=r"line 1236, column 'y': 'nan' is not a finite number") as info:
+        load_csv(path)
+    assert info.value.line == 1236
+
+
+def test_too_many_classes_are_refused_with_the_limit(tmp_path):
+    text_labels = _write(tmp_path, "x,y\n" + "".join(f"{i},label{i}\n" for i in range(100_000)))
+    with pytest.raises(CSVFormatError, match=f"100,000 distinct text labels; classification supports at most "
+                                             f"{ds.MAX_CLASSES} classes"):
+        load_csv(text_labels)
+    mostly_numbers = tmp_path / "numbers.csv"
+    mostly_numbers.write_text("x,y\n" + "".join(f"{i},{i * 0.37}\n" for i in range(500)) + "7,n/a\n")
+    with pytest.raises(CSVFormatError, match="line 502 holds 'n/a', the other labels are numbers"):
+        load_csv(mostly_numbers)
+    integers = tmp_path / "ints.csv"
+    integers.write_text("x,y\n" + "".join(f"{i},{i}\n" for i in range(ds.MAX_CLASSES + 1)))
+    assert load_csv(integers).task == "regression"  # many distinct integers: a regression target
+    with pytest.raises(CSVFormatError, match=f"{ds.MAX_CLASSES + 1} distinct values"):
+        load_csv(integers, task="classification")
+    exactly = tmp_path / "exactly.csv"
+    exactly.write_text("x,y\n" + "".join(f"{i},c{i}\n" for i in range(ds.MAX_CLASSES)))
+    assert load_csv(exactly).num_classes == ds.MAX_CLASSES
+
+
+def test_csv_size_and_row_limits_are_checked_first(tmp_path, monkeypatch):
+    path = _write(tmp_path, "a,y\n" + "".join(f"{i},{i % 2}\n" for i in range(50)))
+    monkeypatch.setattr(ds, "MAX_CSV_BYTES", 100)
+    with pytest.raises(CSVFormatError, match="CSV files of at most 100 bytes"):
+        load_csv(path)
+    monkeypatch.setattr(ds, "MAX_CSV_BYTES", 10**6)
+    monkeypatch.setattr(ds, "MAX_CSV_ROWS", 49)
+    with pytest.raises(CSVFormatError, match="more than 49 data rows"):
+        load_csv(path)
+    monkeypatch.setattr(ds, "MAX_CSV_ROWS", 50)
+    assert load_csv(path).x.shape == (50, 1)
+
+
+def test_argument_errors_are_project_errors():
+    from minitorch.errors import MinitorchError
+
+    for call in (lambda: load_dataset("mnist"), lambda: ds.make_moons(n_samples=1),
+                 lambda: ds.make_moons(noise=float("nan")), lambda: ds.train_test_split([1], [1], 1.5, 0)):
+        with pytest.raises(ds.DatasetError) as info:
+            call()
+        assert isinstance(info.value, MinitorchError) and isinstance(info.value, ValueError)

@@ -301,6 +301,83 @@ def test_bad_operands():
     assert issubclass(TensorTypeError, MinitorchError) and issubclass(TensorTypeError, TypeError)
 
 
+NAN, INF = float("nan"), float("inf")
+
+# Numeric extremes where a naive formula under- or overflows, or masks differently from PyTorch.
+EXTREMES = {
+    "c / tiny b (b*b underflows)": (lambda b: 2 / b, [1e-170]),
+    "a / tiny b": (lambda a, b: a / b, [1.0, 1e-170]),
+    "a / subnormal b, scaled": (lambda a, b: (a / b) * 1e-300, [1.0, 1e-310]),
+    "a / subnormal constant": (lambda a: a / 1e-310 * 1e-10, [1.0]),
+    "log of subnormal y": (lambda y: y.log() * 1e-10, [1e-310]),
+    "(-2) ** nan": (lambda a, b: a**b, [-2.0, NAN]),
+    "(-2) ** inf": (lambda a, b: a**b, [-2.0, INF]),
+    "(-0.5) ** inf": (lambda a, b: a**b, [-0.5, INF]),
+    "(-0.5) ** -inf": (lambda a, b: a**b, [-0.5, -INF]),
+    "(-1) ** inf": (lambda a, b: a**b, [-1.0, INF]),
+    "0 ** nan": (lambda a, b: a**b, [0.0, NAN]),
+    "0 ** y at y = 0": (lambda a, b: a**b, [0.0, 0.0]),
+    "constant 0 ** y": (lambda b: 0.0**b, [2.0]),
+    "constant 2 ** nan": (lambda b: 2.0**b, [NAN]),
+    "constant (-2) ** inf": (lambda b: (-2.0) ** b, [INF]),
+    "x ** constant nan": (lambda a: a ** NAN, [-2.0]),
+    "x ** 0 at inf": (lambda a: a**0, [INF]),
+    "relu mask meets an infinite gradient": (lambda a: a.relu() ** 0.5, [-0.5]),
+    "a product with 0 meets an infinite gradient": (lambda a: (a * 0) ** 0.5, [1.0]),
+    "relu(nan)": (lambda a: a.relu(), [NAN]),
+    "relu(nan) * 2": (lambda a: a.relu() * 2, [NAN]),
+    "sigmoid(-745)": (lambda a: a.sigmoid(), [-745.0]),
+    "sigmoid(800)": (lambda a: a.sigmoid(), [800.0]),
+    "tanh(nan)": (lambda a: a.tanh(), [NAN]),
+    "exp(800) * 0": (lambda a: a.exp() * 0, [800.0]),
+}
+
+
+@pytest.mark.parametrize("name", list(EXTREMES))
+def test_numeric_extremes_match_torch(name):
+    fn, values = EXTREMES[name]
+    ours = [Scalar(v) for v in values]
+    out = fn(*ours)
+    out.backward()
+    theirs = [t64(v) for v in values]
+    ref = fn(*theirs)
+    ref.backward()
+    assert close(out.data, ref.item()), (out.data, ref.item())
+    for a, b in zip(ours, theirs):
+        expected = 0.0 if b.grad is None else b.grad.item()
+        assert close(a.grad, expected), (name, a.grad, expected)
+
+
+def test_comparisons_compare_values_and_record_no_graph():
+    a, b = Scalar(1.0), Scalar(2.0)
+    results = [a < b, a <= b, a > b, a >= b, a < 1.5, a <= 1, 2 > a, 0.5 >= a, b > 1, a >= Scalar(1.0)]
+    assert results == [True, True, False, False, True, True, True, False, True, True]
+    assert all(type(r) is bool for r in results)
+    assert sorted([b, a], key=lambda s: s) == [a, b] and max(a, b) is b
+    nan = Scalar(float("nan"))
+    assert not (nan < a or nan <= a or nan > a or nan >= a)  # as float and torch comparisons
+    with pytest.raises(TensorTypeError, match="operand of <"):
+        _ = a < "2"
+    with pytest.raises(TensorTypeError, match="cannot mix a Scalar and an n-d Tensor"):
+        _ = a < __import__("minitorch").tensor([1.0])
+    values = [-1.0, 0.0, 1.0, float("inf"), float("nan")]
+    for x in values:  # the same answers as torch's comparisons, converted to bool
+        for y in values:
+            tx, ty = torch.tensor(x, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)
+            assert (Scalar(x) < Scalar(y)) == bool(tx < ty) and (Scalar(x) >= y) == bool(tx >= ty)
+            assert (Scalar(x) <= Scalar(y)) == bool(tx <= ty) and (Scalar(x) > y) == bool(tx > ty)
+
+
+def test_equality_is_identity_so_nodes_stay_distinct_in_sets():
+    a, b = Scalar(1.0), Scalar(1.0)
+    assert a == a and a != b and not (a == b)
+    assert len({a, b}) == 2 and {a: "first", b: "second"}[b] == "second"
+    assert a.data == b.data  # how to compare values
+    out = a * b + a  # the backward pass keeps both leaves apart
+    out.backward()
+    assert (a.grad, b.grad) == (2.0, 1.0)
+
+
 def test_seed_name_tensor_is_the_scalar_class():
     from minitorch.engine import Tensor
 

@@ -367,28 +367,27 @@ def test_trainer_snapshot_is_drawn_with_the_trainers_output_activation(qtbot, pa
         assert root["value"] == pytest.approx(trainer.model([float(v) for v in sample]).data, rel=1e-12)
 
 
-def test_model_graph_is_rebuilt_when_recording_was_off(qtbot, panel, monkeypatch) -> None:
-    """no_grad() is process-wide: a build that overlaps the training thread's no_grad() is retried."""
+def test_model_graph_is_whole_when_the_building_thread_is_inside_no_grad(qtbot, panel, monkeypatch) -> None:
+    """Grad mode is per thread, and a build records its graph whatever that thread's mode: built once."""
     import gui.explorer.model_panel as model_panel
     from minitorch import no_grad
 
-    real_build = model_panel._build_model_view
+    real_build = model_panel.build_model_view
     calls = []
 
-    def first_build_without_recording(request):
+    def build_inside_no_grad(request):
         calls.append(request.token)
-        if len(calls) == 1:
-            with no_grad():
-                return real_build(request)
-        return real_build(request)
+        with no_grad():
+            return real_build(request)
 
-    monkeypatch.setattr(model_panel, "_build_model_view", first_build_without_recording)
+    monkeypatch.setattr(model_panel, "build_model_view", build_inside_no_grad)
     model = small_model()
     panel.update_model(config(), model.state_dict(), [0.3, -0.8])
     assert panel.wait_until_idle() and panel.error == ""
-    assert len(calls) == 2
+    assert len(calls) == 1
     shown = panel.view.shown
     assert shown.nodes[shown.graph["root"]]["value"] == pytest.approx(model([0.3, -0.8]).data)
+    assert any(str(data.get("label", "")).startswith("0.weight") for _, data in panel.view.full.nodes(data=True))
 
 
 def test_big_graph_expands_on_the_worker_thread(qtbot, panel, monkeypatch) -> None:

@@ -47,7 +47,7 @@ def torch_reference(text: str, values: dict[str, float]) -> tuple[float, dict[st
     leaves = {n: torch.tensor(v, dtype=torch.float64, requires_grad=True) for n, v in values.items()}
     functional = torch.nn.functional
 
-    def walk(node: ast.AST):  # noqa: ANN202
+    def walk(node: ast.AST):
         if isinstance(node, ast.Constant):
             return torch.tensor(float(node.value), dtype=torch.float64)
         if isinstance(node, ast.Name):
@@ -243,6 +243,32 @@ def test_verify_counts_a_real_difference() -> None:
 
     result = VerifyResult(1.0, 1.0, {"x": 2.0, "y": math.nan}, {"x": 2.5, "y": math.nan})
     assert result.max_abs_difference == 0.5
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs", "expected"),
+    [
+        ([1.0, math.nan], [1.0, math.nan], 0.0),
+        ([1.0, math.nan], [1.0, 2.0], math.inf),
+        ([1.0, 2.0], [1.0, math.nan], math.inf),
+        ([math.inf, 1.0], [math.inf, 1.5], 0.5),
+        ([math.inf], [-math.inf], math.inf),
+        ([math.inf], [1.0], math.inf),
+    ],
+)
+def test_a_nan_on_one_side_is_a_disagreement(ours, theirs, expected) -> None:
+    from minitorch.expression import VerifyResult, max_abs_difference
+
+    assert max_abs_difference(ours, theirs) == expected
+    result = VerifyResult(ours[0], theirs[0], {f"v{i}": v for i, v in enumerate(ours[1:])},
+                          {f"v{i}": v for i, v in enumerate(theirs[1:])})
+    assert result.max_abs_difference == expected
+
+
+@pytest.mark.parametrize("text", ["x ** (1e999 - 1e999)", "x ** 1e999", "x ** -(1e999)", "x ** 1001"])
+def test_constant_exponents_must_be_finite_and_bounded(text) -> None:
+    with pytest.raises(ExpressionError, match="exponent"):
+        parse(text)
 
 
 def test_verify_without_torch_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:

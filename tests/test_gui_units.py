@@ -99,34 +99,3 @@ def test_loss_plot_reports_axis_rescales_only_when_they_happen(qapp):
     assert plot.set_columns(columns(5)) is True  # first data: both axes set
     assert plot.set_columns(columns(6)) is False  # same 0..10 step axis, loss inside its range
     assert plot.set_columns(columns(11)) is True  # past 10 steps: the step axis grows to 20
-
-
-def test_turn_hand_over_blocks_the_worker_until_the_gui_is_done():
-    import threading
-    import time
-
-    from gui.worker import TurnTaking
-
-    turn = TurnTaking()
-    turn.hand_over()  # not enabled: the worker goes on
-    with turn.worker():
-        pass
-    turn.hand_over_with_frames = True
-    turn.hand_over()
-    stepped = threading.Event()
-
-    def worker() -> None:
-        with turn.worker():
-            stepped.set()
-
-    thread = threading.Thread(target=worker)
-    thread.start()
-    assert not stepped.wait(0.15)  # waiting for the GUI's turn to end
-    turn.begin_gui()  # no step in progress: returns at once
-    turn.end_gui()
-    assert stepped.wait(1.0)
-    thread.join()
-    started = time.perf_counter()
-    turn.begin_gui()
-    assert time.perf_counter() - started < 0.1
-    turn.end_gui()

@@ -39,8 +39,6 @@ from minitorch.expression import Expression, ExpressionError, parse, verify_with
 from minitorch.graph import (
     BackwardStep,
     BackwardStepper,
-    IncompleteGraphError,
-    check_reaches,
     layered_layout_with_routes,
     node_caption,
     to_networkx,
@@ -287,7 +285,7 @@ class ExpressionExplorer(QWidget):
     def _evaluate(self) -> None:
         assert self.expression is not None
         try:
-            root, texts = self._evaluate_complete()
+            root, _, texts = self.expression.evaluate_traced(self.values)
         except MinitorchError as err:  # DomainError (log(-1)), DivisionByZeroError, ...
             self._show_error(f"math error: {err}")
             self.graph = nx.DiGraph()
@@ -304,19 +302,6 @@ class ExpressionExplorer(QWidget):
         self._clear_verify()
         self._show_backward_state(None)
         self.graphChanged.emit()
-
-    def _evaluate_complete(self) -> tuple:
-        """Evaluate, building again if another thread's no_grad() cut the graph short."""
-        assert self.expression is not None
-        for attempt in range(4):
-            root, leaves, texts = self.expression.evaluate_traced(self.values)
-            try:
-                check_reaches(root, leaves.values())
-                return root, texts
-            except IncompleteGraphError:
-                if attempt == 3:
-                    raise
-        raise AssertionError("unreachable")
 
     # --- step-by-step backward ------------------------------------------------------------------------
     def step(self) -> BackwardStep | None:

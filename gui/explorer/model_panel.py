@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import time
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,10 +29,9 @@ from PySide6.QtWidgets import (
 
 from minitorch.activations import ACTIVATIONS, SCALAR_ACTIVATIONS
 from minitorch.architecture import linear_layers
+from minitorch.autograd import enable_grad
 from minitorch.backend import as_numpy
 from minitorch.graph import (
-    IncompleteGraphError,
-    check_reaches,
     collapse_groups,
     layered_layout_with_routes,
     mlp_from_state_dict,
@@ -110,23 +108,13 @@ def resolve_output_activation(config: Any) -> str:
     return value if value in SCALAR_ACTIVATIONS else "linear"
 
 
-BUILD_ATTEMPTS = 4
-
-
 def build_model_view(request: ModelRequest) -> ModelView:
     """Build, collapse and lay out the graph (runs on a worker thread; Qt-free).
 
-    ``no_grad()`` is process-wide: if the training thread is inside it right now, the graph
-    comes out incomplete (`IncompleteGraphError`); then it is simply built again.
-    """
-    for attempt in range(BUILD_ATTEMPTS):
-        try:
-            return _build_model_view(request)
-        except IncompleteGraphError:
-            if attempt == BUILD_ATTEMPTS - 1:
-                raise
-            time.sleep(0.01 * (attempt + 1))
-    raise AssertionError("unreachable")
+    Recording is switched on here: a drawing needs the whole graph, whatever the thread's
+    ``no_grad()`` state."""
+    with enable_grad():
+        return _build_model_view(request)
 
 
 def _build_model_view(request: ModelRequest) -> ModelView:
@@ -178,7 +166,6 @@ def tensor_model_graph(request: ModelRequest) -> nx.DiGraph:
         x = ACTIVATIONS[act].apply(x)
     out = x.sum()
     names[id(out)] = "sum of outputs"
-    check_reaches(out, [t for t in params])
     out.backward()
     return to_networkx(out, names=names)
 

@@ -50,7 +50,7 @@ class NetworkView(QWidget):
         self.activation = "tanh"
         self._layers: list[tuple[np.ndarray, np.ndarray]] = []
         self._images: list[list[QImage | None]] = []
-        self._grid_version = -1
+        self._neuron_version = -1
         self._node_rects: list[list[QRectF]] = []
         self.paint_count = 0
 
@@ -67,8 +67,8 @@ class NetworkView(QWidget):
         self.feature_names = list(frame.feature_names or config.get("features") or [])
         self.activation = str(config.get("activation", "tanh"))
         self._layers = linear_layers(frame.snapshot.state_dict)
-        if frame.grid_version != self._grid_version:
-            self._grid_version = frame.grid_version
+        if frame.neuron_version != self._neuron_version:
+            self._neuron_version = frame.neuron_version
             self._images = self._make_images(frame.neuron_grids)
         self.update()
 

@@ -38,7 +38,10 @@ OUTPUT_ACTIVATIONS = (
     ("relu", "ReLU"),
     ("leaky_relu", "Leaky ReLU"),
 )
-ENGINES = (("scalar", "Scalar graph"), ("tensor", "Vectorised tensor"))
+ENGINES = (("tensor", "Tensor (fast)"), ("scalar", "Scalar graph"))
+ENGINE_TIP = ("Tensor: each minibatch as n-d arrays, one graph node per layer operation (fast, the default).\n"
+              "Scalar graph: the seed's engine, one autograd node per number (slow; every value inspectable).\n"
+              "Both compute the same numbers from the same starting weights.")
 # Losses that only make sense for classification targets.
 CLASSIFICATION_LOSSES = {"bce_logits", "cross_entropy", "hinge"}
 
@@ -139,7 +142,7 @@ class TrainingControls(QWidget):
             ("L2 regularisation", self.l2, "Penalty on the squared weights, added to the loss"),
             ("Loss", self.loss, "What the network minimises"),
             ("Output", self.output_activation, "Activation of the output layer; Auto picks the one the loss expects"),
-            ("Engine", self.engine, "Scalar graph: one autograd node per number. Vectorised: n-d tensors"),
+            ("Engine", self.engine, ENGINE_TIP),
         )
         widths = {self.lr: 92, self.optimizer: 88, self.momentum: 70, self.batch_size: 64, self.l2: 86,
                   self.loss: 170, self.output_activation: 150, self.engine: 140}
@@ -236,7 +239,7 @@ class TrainingControls(QWidget):
             self.l2.setValue(float(config.get("l2", 0.0)))
             select_data(self.loss, config.get("loss", "mse"))
             select_data(self.output_activation, config.get("output_activation"))
-            select_data(self.engine, config.get("engine", "scalar"))
+            select_data(self.engine, config.get("engine", "tensor"))
         finally:
             for widget in widgets:
                 widget.blockSignals(False)

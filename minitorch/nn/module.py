@@ -156,9 +156,9 @@ class Module:
         if target_dtype is not None and target_dtype.kind != "f":
             raise TensorTypeError(f"Module.to only casts to floating-point dtypes, got {target_dtype}")
         target_device = backend.parse_device(device) if device is not None else None  # unknown devices fail first
-        if target_device in (None, "cpu") and target_dtype is None:
-            return self  # the only move a scalar model can make: it already is on the CPU
         if any(isinstance(p, Scalar) for p in self.parameters()):
+            if target_device in (None, "cpu") and target_dtype is None:
+                return self  # the only move a scalar model can make: it already is on the CPU
             raise TensorTypeError(
                 f"{type(self).__name__} is made of scalar Tensors (minitorch.engine.Scalar: Python floats on "
                 "the CPU) and cannot be moved or cast; build it from n-d layers (minitorch.nn.Linear, ...) instead"

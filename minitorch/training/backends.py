@@ -13,6 +13,7 @@ start from its ``initial_state_dict(seed)``, so the same seed gives the same wei
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +25,7 @@ from ..backend import as_numpy
 from ..nn import functional as F
 from .losses import LOSSES
 
-__all__ = ["TrainingSpec", "ModelBackend", "ScalarBackend"]
+__all__ = ["TrainingSpec", "ModelBackend", "ScalarBackend", "StepInterrupted"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,10 @@ class TrainingSpec:
         return self.architecture.initial_state_dict(self.seed)
 
 
+class StepInterrupted(Exception):
+    """Raised by a backend when ``should_stop()`` asked it to abandon the step (the trainer catches it)."""
+
+
 # --- the interface -------------------------------------------------------------------------------------
 class ModelBackend:
     """Base class documenting what the trainer needs from an engine."""
@@ -78,11 +83,13 @@ class ModelBackend:
         """What the optimizer updates (Scalars or n-d parameters)."""
         return self.model.parameters()
 
-    def loss_and_backward(self, x: np.ndarray, y: np.ndarray) -> float:
+    def loss_and_backward(self, x: np.ndarray, y: np.ndarray,
+                          should_stop: Callable[[], bool] | None = None) -> float:
         """Forward a minibatch, add ``spec.l2 * sum(w^2)``, back-propagate; return the loss value.
 
         Gradients have been zeroed by the optimizer beforehand. May return NaN or inf:
-        the trainer treats that as divergence.
+        the trainer treats that as divergence. A backend whose step can take long asks
+        ``should_stop()`` along the way and raises `StepInterrupted` when it returns True.
         """
         raise NotImplementedError
 
@@ -103,6 +110,11 @@ class ModelBackend:
         self.model.load_state_dict(state_dict)
 
 
+# A scalar minibatch whose graph would have more nodes than this is built and back-propagated
+# in chunks of rows (~0.1 s each), with a should_stop() check between chunks.
+CHUNK_NODES = 30_000
+
+
 class ScalarBackend(ModelBackend):
     """The seed's MLP of Scalars: every weight and every operation is a graph node."""
 
@@ -112,19 +124,43 @@ class ScalarBackend(ModelBackend):
         super().__init__(spec)
         self.model = spec.architecture.build_scalar(seed=spec.seed)
         self._params = self.model.parameters()
+        sizes = spec.sizes  # graph nodes per sample: a multiply and an add per weight, bias and activation
+        self._nodes_per_row = sum(n_out * (2 * n_in + 2) for n_in, n_out in zip(sizes, sizes[1:])) + 8
 
     def parameters(self) -> list[Any]:
         return self._params
 
-    def loss_and_backward(self, x: np.ndarray, y: np.ndarray) -> float:
+    def loss_and_backward(self, x: np.ndarray, y: np.ndarray,
+                          should_stop: Callable[[], bool] | None = None) -> float:
         model = self.model
-        predictions = [model(row) for row in x.tolist()]  # a Scalar per sample, or a row of logits
-        targets = [int(v) for v in y] if LOSSES[self.spec.loss].classes else y.tolist()
-        loss = LOSSES[self.spec.loss].graph(predictions, targets)
+        loss_fn = LOSSES[self.spec.loss]
+        rows = x.tolist()
+        targets = [int(v) for v in y] if loss_fn.classes else y.tolist()
+        chunk = max(1, CHUNK_NODES // self._nodes_per_row)
+        if len(rows) <= chunk:  # one graph for the whole minibatch
+            predictions = [model(row) for row in rows]  # a Scalar per sample, or a row of logits
+            loss = loss_fn.graph(predictions, targets)
+            if self.spec.l2:
+                loss = loss + F.l2_penalty(self._params, self.spec.l2)
+            loss.backward()
+            return float(loss.data)
+        # A large minibatch: one graph per chunk of rows, each back-propagated on its own
+        # (the gradients add up to the whole minibatch's), so a step of several seconds
+        # holds at most one chunk's graph in memory and can stop between two chunks.
+        scale = 1.0 / len(rows)
+        total = 0.0
+        for start in range(0, len(rows), chunk):
+            if should_stop is not None and should_stop():
+                raise StepInterrupted
+            predictions = [model(row) for row in rows[start:start + chunk]]
+            part = loss_fn.graph(predictions, targets[start:start + chunk], reduction="sum") * scale
+            part.backward()
+            total += part.data
         if self.spec.l2:
-            loss = loss + F.l2_penalty(self._params, self.spec.l2)
-        loss.backward()
-        return float(loss.data)
+            penalty = F.l2_penalty(self._params, self.spec.l2)
+            penalty.backward()
+            total += penalty.data
+        return float(total)
 
     def weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """(W (out, in), b (out,)) per layer, read from the live Scalars."""

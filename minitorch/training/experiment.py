@@ -76,9 +76,7 @@ def save_experiment(trainer: Trainer, path: str | os.PathLike, metadata: dict[st
 def load_experiment(path: str | os.PathLike) -> Trainer:
     """A `Trainer` rebuilt from an experiment file (or a fresh one from a config file)."""
     path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"no such file: {path}")
-    data = read_json(path)
+    data = read_json(path, "experiment")
     kind = data.get("format")
     if kind == WEIGHTS_FORMAT:
         raise FormatError(f"{path} holds weights only; open it with Import weights (minitorch.io.load)")

@@ -40,7 +40,7 @@ class Loss:
 
     name: str
     label: str
-    graph: Callable[[Any, Any], Any]
+    graph: Callable[..., Any]  # (predictions, targets, reduction="mean")
     numpy_mean: Callable[[np.ndarray, np.ndarray], float]
     classes: bool = False
     regression: bool = False

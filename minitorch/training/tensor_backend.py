@@ -7,6 +7,7 @@ engine, so in float64 their loss sequences agree to ~1e-9.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -39,7 +40,10 @@ class TensorBackend(ModelBackend):
     def _input(self, x: np.ndarray) -> Tensor:
         return Tensor(np.asarray(x, dtype=self._dtype), device=self._device)
 
-    def loss_and_backward(self, x: np.ndarray, y: np.ndarray) -> float:
+    def loss_and_backward(self, x: np.ndarray, y: np.ndarray,
+                          should_stop: Callable[[], bool] | None = None) -> float:
+        # A tensor step is a handful of array operations, short even for the largest
+        # playground networks: nothing to interrupt, so ``should_stop`` is not asked.
         out = self.model(self._input(x))
         loss = LOSSES[self.spec.loss]
         if loss.classes:

@@ -31,8 +31,8 @@ from .. import optim
 from ..architecture import ModelSpec
 from ..datasets import Dataset, feature_matrix, label_format_for_loss, load_dataset, resolve_features
 from ..errors import MinitorchError
-from .backends import ModelBackend, ScalarBackend, TrainingSpec
-from .config import TrainConfig
+from .backends import ModelBackend, ScalarBackend, StepInterrupted, TrainingSpec
+from .config import TrainConfig, check_model_size
 from .losses import LOSSES
 from .tensor_backend import TensorBackend
 
@@ -111,6 +111,8 @@ class Trainer:
             dtype=cfg.dtype,
             device=cfg.device,
         )
+        check_model_size(self.spec.sizes, cfg.engine, min(cfg.batch_size, len(self._x_train)),
+                         max(len(self._x_train), len(self._x_test)), cfg.dtype)  # exact now that the data is known
         self._threshold = 0.5 if self.spec.output_activation == "sigmoid" else 0.0
         self._build()
 
@@ -193,17 +195,30 @@ class Trainer:
         self._cursor += len(batch)
         return batch
 
-    def step(self) -> dict[str, Any]:
+    def step(self, should_stop: Callable[[], bool] | None = None) -> dict[str, Any] | None:
         """One minibatch update. Returns {"step", "epoch", "loss"} (plus "diverged" if it just did).
 
         ``loss`` is the minibatch objective that was minimised (data loss + l2 penalty).
+        ``should_stop`` is asked while a long step runs (between chunks of a large
+        minibatch); once it returns True the step is abandoned and ``None`` returned, with
+        nothing changed: the weights, the optimizer and the batch order are as before.
         """
         if self.diverged:
             raise TrainingDivergedError(f"training has stopped: {self.diverged}; call reset() to start again")
+        if should_stop is not None:  # where the batch order stands, to put it back if the step is abandoned
+            saved_order = (self._order, self._cursor, self._batch_rng.bit_generator.state)
         batch = self._next_batch()
         self.optimizer.zero_grad()
+        x, y = self._x_train[batch], self.data.y_train[batch]
         try:
-            loss = self.backend.loss_and_backward(self._x_train[batch], self.data.y_train[batch])
+            if should_stop is None:
+                loss = self.backend.loss_and_backward(x, y)
+            else:
+                loss = self.backend.loss_and_backward(x, y, should_stop=should_stop)
+        except StepInterrupted:
+            self._order, self._cursor, self._batch_rng.bit_generator.state = saved_order
+            self.optimizer.zero_grad()
+            return None
         except ArithmeticError as exc:  # overflow or division by zero inside the graph
             loss = math.nan
             reason = f"{type(exc).__name__} ({exc})"
@@ -251,13 +266,15 @@ class Trainer:
         should_stop: Callable[[], bool] | None = None,
     ) -> list[dict[str, Any]]:
         """Up to ``steps`` steps; ``callback(metrics)`` after each; stops early when ``should_stop()``
-        returns True or training diverges. Returns the history."""
+        returns True (checked inside long steps too) or training diverges. Returns the history."""
         if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
             raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
         for _ in range(steps):
             if self.diverged or (should_stop is not None and should_stop()):
                 break
-            result = self.step()
+            result = self.step(should_stop)
+            if result is None:  # should_stop() became True during the step
+                break
             if callback is not None:
                 callback({**self.last_metrics, **result})
         return self.history
