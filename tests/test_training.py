@@ -437,3 +437,11 @@ def test_csv_regression_gets_a_linear_output(tmp_path):
     assert t.task == "regression" and t.spec.output_activation == "linear"
     t.run(3)
     assert t.evaluate()["train_acc"] is None
+
+
+def test_the_playgrounds_loss_labels_are_the_tables():
+    from gui.panels.training_controls import CLASSIFICATION_LOSSES
+    from gui.panels.training_controls import LOSSES as SHOWN
+
+    assert SHOWN == tuple((name, loss.label) for name, loss in LOSSES.items())
+    assert CLASSIFICATION_LOSSES == {name for name, loss in LOSSES.items() if not loss.regression}

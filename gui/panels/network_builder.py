@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from minitorch.activations import ACTIVATIONS
+
 from ._widgets import caption, labelled, select_data
 
 # The TensorFlow Playground's extra input features, in TrainConfig's spelling.
@@ -29,13 +31,8 @@ FEATURES = (
     ("sin(x1)", "sin x₁", "The sine of the first coordinate"),
     ("sin(x2)", "sin x₂", "The sine of the second coordinate"),
 )
-HIDDEN_ACTIVATIONS = (
-    ("tanh", "Tanh"),
-    ("relu", "ReLU"),
-    ("leaky_relu", "Leaky ReLU"),
-    ("sigmoid", "Sigmoid"),
-    ("linear", "Linear"),
-)
+HIDDEN_ACTIVATIONS = tuple((name, ACTIVATIONS[name].label)
+                           for name in ("tanh", "relu", "leaky_relu", "sigmoid", "linear"))
 MAX_LAYERS = 8
 MAX_NEURONS = 32
 

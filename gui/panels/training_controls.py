@@ -20,9 +20,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from minitorch.activations import ACTIVATIONS
+
 from ._widgets import caption, labelled, section_title, select_data, set_item_enabled
 
 OPTIMIZERS = (("sgd", "SGD"), ("adam", "Adam"), ("adamw", "AdamW"), ("rmsprop", "RMSprop"))
+# The names of minitorch.training.losses.LOSSES with their labels (that package loads after start-up).
 LOSSES = (
     ("mse", "Mean squared error"),
     ("l1", "Mean absolute error (L1)"),
@@ -30,14 +33,8 @@ LOSSES = (
     ("cross_entropy", "Cross-entropy"),
     ("hinge", "Hinge (max-margin)"),
 )
-OUTPUT_ACTIVATIONS = (
-    (None, "Auto"),
-    ("tanh", "Tanh"),
-    ("linear", "Linear"),
-    ("sigmoid", "Sigmoid"),
-    ("relu", "ReLU"),
-    ("leaky_relu", "Leaky ReLU"),
-)
+OUTPUT_ACTIVATIONS = ((None, "Auto"), *((name, ACTIVATIONS[name].label)
+                                         for name in ("tanh", "linear", "sigmoid", "relu", "leaky_relu")))
 ENGINES = (("tensor", "Tensor (fast)"), ("scalar", "Scalar graph"))
 ENGINE_TIP = ("Tensor: each minibatch as n-d arrays, one graph node per layer operation (fast, the default).\n"
               "Scalar graph: the seed's engine, one autograd node per number (slow; every value inspectable).\n"
