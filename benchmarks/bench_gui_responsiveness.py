@@ -8,8 +8,8 @@ Drives the real window offscreen (QT_QPA_PLATFORM=offscreen unless a display is 
    thread; every gap between two probe ticks beyond 5 ms is time the GUI thread was
    blocked (max and 99th percentile). Also: how often the loss plot and the 100x100
    decision boundary were redrawn, the training speed in the window against the headless
-   trainer (``Trainer.step`` in a loop, measured just before and just after the window, so
-   both see the same machine load), and how long ``window.close()`` takes while training.
+   trainer (``Trainer.step`` in a loop in a fresh process without Qt, measured just before
+   and just after the window, so both see the same machine load), and how long ``window.close()`` takes while training.
    Variants: "playground" (the shipped design: training rests while the GUI paints each
    frame, see `gui.worker.Handshake`) and "no hand-over" (the same window whose worker
    never waits for the GUI: both threads fight for the interpreter lock).
@@ -94,16 +94,26 @@ def startup_times(runs: int) -> list[float]:
     return times
 
 
-def headless_steps_per_second(config: dict, seconds: float) -> float:
-    from minitorch.training import TrainConfig, Trainer
-
-    trainer = Trainer(TrainConfig.from_dict(config))  # the same config the window trains
+HEADLESS = """
+import json, sys, time
+from minitorch.training import TrainConfig, Trainer
+config, seconds = json.loads(sys.argv[1]), float(sys.argv[2])
+trainer = Trainer(TrainConfig.from_dict(config))
+trainer.step()
+steps, start = 0, time.perf_counter()
+while time.perf_counter() - start < seconds:
     trainer.step()
-    steps, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        trainer.step()
-        steps += 1
-    return steps / (time.perf_counter() - start)
+    steps += 1
+print(steps / (time.perf_counter() - start))
+"""
+
+
+def headless_steps_per_second(config: dict, seconds: float) -> float:
+    """``Trainer.step`` in a loop in a fresh process without Qt, as the command-line trainer runs it."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, "-c", HEADLESS, json.dumps(config), str(seconds)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, check=True, timeout=300)
+    return float(done.stdout.strip().splitlines()[-1])
 
 
 def spin(ms: int) -> None:

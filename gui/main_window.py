@@ -68,6 +68,8 @@ class MainWindow(QMainWindow):
         # the window appears fast and fills in a moment later.
         QTimer.singleShot(30, self.playground.build_plots)
         QTimer.singleShot(150, self._add_explorer_tabs)
+        self.image_tab: QWidget | None = None
+        QTimer.singleShot(200, self._add_image_tab)
         # Once everything is loaded, move the start-up objects out of the garbage collector's
         # sight: full collections (triggered by training's many short-lived objects) then stop
         # walking every Qt wrapper and module, which stalled the GUI for up to ~100 ms.
@@ -97,6 +99,16 @@ class MainWindow(QMainWindow):
         self.controller.send("set_stop_condition", *self.playground.controls.stop_condition())
 
     # --- tabs from the graph explorer ---------------------------------------------------------------
+    def _add_image_tab(self) -> None:
+        """The image playground (conv nets on images); it loads its data when first shown."""
+        if self.image_tab is None and not self.controller.stopped:
+            from .image_playground import LazyImagePlayground
+
+            self.image_tab = LazyImagePlayground()
+            self.image_tab.statusMessage.connect(self.show_status)
+            self.tabs.addTab(self.image_tab, "Images")
+            self.tabs.setTabToolTip(self.tabs.count() - 1, "Build a conv net from blocks and watch it learn images")
+
     def _add_explorer_tabs(self) -> None:
         if self.model_graph is not None or self.controller.stopped:
             return
@@ -348,6 +360,8 @@ class MainWindow(QMainWindow):
         """Stop the worker thread and wait for it (idempotent)."""
         for timer in self.findChildren(QTimer):
             timer.stop()
+        if self.image_tab is not None:
+            self.image_tab.shutdown()
         return self.controller.shutdown()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)

@@ -543,7 +543,7 @@ class TrainingWorker(QObject):
         if grid_due:
             grid = curve = None
             if data.input_dim == 2:
-                grid = _readonly(trainer.predict_grid((x0, x1), (y0, y1), self.grid_resolution))
+                grid = _readonly(output_map(trainer, self._extent, self.grid_resolution))
             elif data.input_dim == 1:
                 xs = np.linspace(x0, x1, 200)
                 ys = np.asarray(trainer.predict(xs[:, None]), dtype=float).reshape(len(xs), -1)[:, 0]
@@ -563,6 +563,28 @@ class TrainingWorker(QObject):
             fn(*args, **kwargs)
         except Exception as exc:
             self.failed.emit(what, _readable(exc))
+
+
+def output_map(trainer: Any, extent: tuple[float, float, float, float], resolution: int) -> np.ndarray:
+    """``trainer.predict_grid`` over ``extent`` computed in float32 from the current weights.
+
+    The picture is the same (to ~1e-6), and it is several times cheaper: float64 tanh over a
+    100 x 100 grid was most of the worker's drawing time (numpy's float32 tanh is vectorised).
+    """
+    from minitorch.training.backends import activate_inplace
+
+    x0, x1, y0, y1 = extent
+    inputs = np.stack([g.ravel() for g in trainer.feature_grids((x0, x1), (y0, y1), resolution)], axis=1)
+    h = inputs.astype(np.float32)
+    state = trainer.state_dict()
+    layers = [(state[key], state[key[: -len("weight")] + "bias"]) for key in state if key.endswith(".weight")]
+    with np.errstate(over="ignore", invalid="ignore"):
+        for (weight, bias), activation in zip(layers, trainer.spec.activations()):
+            z = h @ weight.T.astype(np.float32)
+            z += bias.astype(np.float32)
+            h = activate_inplace(z, activation)
+    values = h[:, 0] if h.shape[1] == 1 else np.argmax(h, axis=1).astype(np.float32)
+    return values.reshape(resolution, resolution)
 
 
 def _plane(data: Any) -> tuple[float, float, float, float]:

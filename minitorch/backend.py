@@ -26,6 +26,7 @@ __all__ = [
     "to_device",
     "as_numpy",
     "to_numpy",
+    "reshape_view",
     "array_types",
     "array_module_of",
     "set_fused_kernels",
@@ -167,6 +168,20 @@ def to_numpy(array: Any) -> np.ndarray:
     return np.asarray(array)
 
 
+def reshape_view(array: Any, shape: tuple) -> Any:
+    """``array`` with a new shape sharing its memory, or None when its strides do not allow that.
+
+    Both numpy and CuPy refuse an in-place shape change that would need a copy, which is
+    exactly when PyTorch's ``view`` refuses. A shape that does not fit the size is None too.
+    """
+    view = array.view()
+    try:
+        view.shape = shape
+    except (AttributeError, ValueError, TypeError):
+        return None
+    return view
+
+
 # --- fused GPU kernels -----------------------------------------------------------------------------
 # On a GPU a small net's step is bound by kernel launches, not arithmetic: ``p -= lr * g`` is two
 # launches (a temporary, then the subtraction). These few hot updates get one CuPy
@@ -199,7 +214,7 @@ def _cuda_kernels(array: Any) -> Any:
 
         _kernels = SimpleNamespace(
             sgd=make("T g, T lr", "T p", "p -= lr * g", "minitorch_sgd_update"),
-            relu_backward=make("T a, T g", "T out", "out = a > (T)0 ? g : (T)0", "minitorch_relu_backward"),
+            relu_backward=make("T y, T g", "T out", "out = y != (T)0 ? g : (T)0", "minitorch_relu_backward"),
             scaled_product=make("T g, T k, T d", "T out", "out = g * k * d", "minitorch_scaled_product"),
         )
     return _kernels or None
@@ -214,12 +229,15 @@ def sgd_update_(param: Any, grad: Any, lr: float) -> None:
         kernels.sgd(grad, param.dtype.type(lr), param)
 
 
-def relu_backward(a: Any, g: Any) -> Any:
-    """The gradient of relu at ``a`` for upstream ``g``: ``g`` where ``a > 0``, else 0."""
-    kernels = _cuda_kernels(a)
-    if kernels is None or g.dtype != a.dtype:
-        return g * (a > 0)
-    return kernels.relu_backward(a, g)
+def relu_backward(y: Any, g: Any) -> Any:
+    """The gradient of relu for upstream ``g``, from relu's output ``y``: ``g`` where ``y != 0``, else 0.
+
+    As in PyTorch, the gradient is 0 at 0 and passes through at nan (relu(nan) is nan).
+    """
+    kernels = _cuda_kernels(y)
+    if kernels is None or g.dtype != y.dtype:
+        return g * (y != 0)
+    return kernels.relu_backward(y, g)
 
 
 def scaled_product(g: Any, k: float, d: Any) -> Any:

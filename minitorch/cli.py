@@ -222,6 +222,11 @@ _SAVE_ERRORS = (*_INPUT_ERRORS, RuntimeError)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from .training.image_cli import main as image_main
+    from .training.image_cli import wants_image_trainer
+
+    if wants_image_trainer(argv):  # an image config: a conv net on images (see training/image_cli.py)
+        return image_main(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.steps < 0:

@@ -29,6 +29,10 @@ class DeviceError(MinitorchError, ValueError):
     """An unknown or unavailable device was requested."""
 
 
+class DimensionError(ShapeError, IndexError):
+    """A ``dim`` argument out of range for the tensor (an IndexError, as in PyTorch)."""
+
+
 def mixed_engines_error(where: str) -> TensorTypeError:
     """The one message for mixing a scalar-engine ``Scalar`` with an n-d ``minitorch.Tensor``.
 

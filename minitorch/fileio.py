@@ -199,7 +199,7 @@ def check_file(path: str, what: str, max_bytes: int) -> int:
     except FileNotFoundError:
         raise FileNotFoundError(f"no such file: {path}") from None
     if stat.S_ISDIR(info.st_mode):
-        raise FormatError(f"{path} is a folder, not a {what} file")
+        raise FormatError(f"{path} is a folder, not a file")
     if not stat.S_ISREG(info.st_mode):
         raise FormatError(f"{path} is not a regular file")
     if info.st_size > max_bytes:
@@ -217,8 +217,10 @@ def read_json(path: str | os.PathLike, what: str = "JSON", max_bytes: int = MAX_
     with open(path, "rb") as handle:
         head = handle.read(4096)
         first = head.removeprefix(_UTF8_BOM).lstrip(_BLANK)[:1]
-        if first and first != b"{":  # a binary blob is refused from its first bytes, not after reading it all
-            raise FormatError(f"{path} is not a minitorch file (it does not start with a JSON object)")
+        if first and first != b"{":  # refused from its first bytes, not after reading it all
+            if first.isascii() and first.decode().isprintable():
+                raise FormatError(f"{path} is not a minitorch file (it does not start with a JSON object)")
+            raise FormatError(f"{path} is not a text JSON file (binary or corrupt)")
         blob = head + handle.read()
     data = parse_json(blob, path)
     if not isinstance(data, dict):
@@ -230,11 +232,16 @@ def read_json(path: str | os.PathLike, what: str = "JSON", max_bytes: int = MAX_
 def as_float64(value: Any, key: str) -> np.ndarray:
     """A finite float64 numpy array from a list, numpy/CuPy array, n-d minitorch or torch tensor."""
     try:
-        array = np.array(as_numpy(value), dtype=np.float64)
-    except (TypeError, ValueError):
-        raise FormatError(f"tensor {key!r} is not numeric or is ragged") from None
+        source = as_numpy(value)
+        if np.iscomplexobj(source):  # casting would silently drop the imaginary part
+            raise FormatError(f"tensor {key!r} holds complex numbers; weights must be real")
+        array = np.array(source, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError) as exc:
+        if isinstance(exc, FormatError):
+            raise
+        raise FormatError(f"tensor {key!r} is not numeric, is ragged or is out of float64's range") from None
     if not np.all(np.isfinite(array)):
-        raise ValueError(f"tensor {key!r} contains NaN or infinite values")
+        raise FormatError(f"tensor {key!r} contains NaN or infinite values")
     return array
 
 

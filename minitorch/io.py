@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 import os
 import re
 import struct
@@ -37,7 +38,7 @@ import numpy as np
 from ._version import __version__
 from .activations import ACTIVATIONS, SCALAR_ACTIVATIONS
 from .architecture import ArchitectureError, LayerSpec, ModelSpec
-from .errors import ShapeError
+from .errors import MinitorchError, ShapeError
 from .fileio import (
     EXPERIMENT_FORMAT,
     WEIGHTS_FORMAT,
@@ -46,6 +47,8 @@ from .fileio import (
     atomic_write,
     atomic_write_bytes,
     atomic_write_text,
+    check_file,
+    parse_json,
     read_json,
     tensors_from_json,
     tensors_to_json,
@@ -67,6 +70,9 @@ __all__ = [
 
 FORMAT_VERSION = 1
 FORMATS = (".json", ".safetensors", ".pt")
+# .safetensors and .pt files are refused above this size, and a file whose tensors would take
+# more than this as float64; JSON files have fileio.MAX_JSON_BYTES (docs/training.md).
+MAX_WEIGHTS_BYTES = 1024**3
 _KEY = re.compile(r"^(\d+)\.(weight|bias)$")
 
 
@@ -197,7 +203,7 @@ def _validate_state(state: Mapping[str, np.ndarray], arch: dict[str, Any] | None
         raise FormatError(f"{source} holds no tensors")
     for key, value in state.items():
         if not np.all(np.isfinite(value)):
-            raise ValueError(f"{source}: tensor {key!r} contains NaN or infinite values")
+            raise FormatError(f"{source}: tensor {key!r} contains NaN or infinite values")
     if arch is None:
         return
     try:
@@ -308,28 +314,42 @@ def _save_pt(state: Mapping[str, np.ndarray], path: str | os.PathLike) -> None:
 
 # --- load ----------------------------------------------------------------------------------------------
 def load(path: str | os.PathLike) -> Checkpoint:
-    """Read and validate a weights file; raises FormatError/ValueError/ShapeError naming the problem."""
+    """Read and validate a weights file; FormatError or ShapeError naming the file and the problem
+    (FileNotFoundError for a missing file). Sizes are checked before the file is read in full."""
     path = os.fspath(path)
+    try:
+        return _load(path)
+    except MinitorchError as exc:  # every message names the file, whichever check refused it
+        if path in str(exc):
+            raise
+        raise type(exc)(f"{path}: {exc}") from None
+
+
+def _load(path: str) -> Checkpoint:
     ext = _extension(path)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"no such file: {path}")
     if ext == ".json":
-        data = read_json(path)
+        data = read_json(path, "weights")
         if data.get("format") == EXPERIMENT_FORMAT:
             _check_version(data, path)
             state, arch = _state_from_json(data, path)
-            return Checkpoint(state, arch, dict(data.get("metadata") or {}), "json")
+            return Checkpoint(state, arch, _metadata_object(data, path), "json")
         if data.get("format") != WEIGHTS_FORMAT:
             raise FormatError(f"{path} is not a minitorch weights file (no 'format': '{WEIGHTS_FORMAT}')")
         _check_version(data, path)
         state, arch = _state_from_json(data, path)
-        meta = data.get("metadata") or {}
-        if not isinstance(meta, dict):
-            raise FormatError(f"{path}: 'metadata' must be an object")
-        return Checkpoint(state, arch, meta, "json")
+        return Checkpoint(state, arch, _metadata_object(data, path), "json")
     if ext == ".safetensors":
         return _load_safetensors(path)
     return _load_pt(path)
+
+
+def _metadata_object(data: dict[str, Any], path: str) -> dict[str, Any]:
+    meta = data.get("metadata")
+    if meta is None:
+        return {}
+    if not isinstance(meta, dict):
+        raise FormatError(f"{path}: 'metadata' must be an object, got {type(meta).__name__}")
+    return meta
 
 
 def _check_version(data: dict[str, Any], path: str) -> None:
@@ -345,32 +365,79 @@ def _state_from_json(data: dict[str, Any], path: str) -> tuple[OrderedDict[str, 
     return state, arch
 
 
+# safetensors dtype names -> numpy dtypes; BF16 is widened to float32 by hand (numpy has no bfloat16)
+_SAFETENSORS_DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "BF16": "<u2", "I64": "<i8", "I32": "<i4",
+                       "I16": "<i2", "I8": "i1", "U8": "u1", "BOOL": "?"}
+_MAX_SAFETENSORS_HEADER = 100 * 1024**2  # the safetensors format's own limit
+
+
+def _safetensors_entries(header: dict[str, Any], body_size: int, path: str) -> list[tuple[str, str, list, int]]:
+    """(key, dtype, shape, offset) of every tensor, each claim checked against the file's size
+    before the body is read."""
+    entries = []
+    total = 0
+    for key, entry in header.items():
+        if key == "__metadata__":
+            continue
+        if not isinstance(entry, dict) or entry.get("dtype") not in _SAFETENSORS_DTYPES:
+            dtype = entry.get("dtype") if isinstance(entry, dict) else None
+            raise FormatError(f"{path}: tensor {key!r} has an unsupported or missing dtype {dtype!r}")
+        shape, offsets = entry.get("shape"), entry.get("data_offsets")
+        if (not isinstance(shape, list) or len(shape) > 8
+                or any(isinstance(d, bool) or not isinstance(d, int) or d < 0 for d in shape)):
+            raise FormatError(f"{path}: tensor {key!r} has an invalid shape {shape!r}")
+        if (not isinstance(offsets, list) or len(offsets) != 2
+                or any(isinstance(o, bool) or not isinstance(o, int) for o in offsets)
+                or not 0 <= offsets[0] <= offsets[1] <= body_size):
+            raise FormatError(f"{path}: tensor {key!r} claims bytes {offsets!r} outside the file's "
+                              f"{body_size:,} data bytes (truncated or corrupt)")
+        count = math.prod(shape)
+        itemsize = np.dtype(_SAFETENSORS_DTYPES[entry["dtype"]]).itemsize
+        if count * itemsize != offsets[1] - offsets[0]:
+            raise FormatError(f"{path}: tensor {key!r} of shape {shape} needs {count * itemsize:,} bytes, "
+                              f"the file gives it {offsets[1] - offsets[0]:,}")
+        total += count
+        entries.append((key, entry["dtype"], shape, offsets[0]))
+    if 8 * total > MAX_WEIGHTS_BYTES:
+        raise FormatError(f"{path} holds {total:,} numbers; minitorch loads at most {MAX_WEIGHTS_BYTES // 8:,}")
+    return entries
+
+
+def _safetensors_array(body: bytes, dtype: str, shape: list, offset: int) -> np.ndarray:
+    array = np.frombuffer(body, dtype=_SAFETENSORS_DTYPES[dtype], count=math.prod(shape), offset=offset)
+    if dtype == "BF16":  # the top half of a float32
+        array = (array.astype(np.uint32) << 16).view(np.float32)
+    return array.reshape(shape)
+
+
 def _load_safetensors(path: str) -> Checkpoint:
-    stnp = _safetensors_numpy()
+    size = check_file(path, "safetensors weights", MAX_WEIGHTS_BYTES)
     with open(path, "rb") as handle:
-        blob = handle.read()
-    if len(blob) < 8:
-        raise FormatError(f"{path} is truncated or not a safetensors file")
-    (header_len,) = struct.unpack("<Q", blob[:8])
-    if header_len > len(blob) - 8:
-        raise FormatError(f"{path} is truncated or not a safetensors file")
-    try:
-        header = json.loads(blob[8:8 + header_len].decode("utf-8"))
-        meta = header.get("__metadata__") or {}
-        tensors = stnp.load(blob)
-    except Exception as exc:  # the Rust side raises its own SafetensorError; all mean "corrupt"
-        raise FormatError(f"{path} is corrupt or not a safetensors file ({type(exc).__name__}: {exc})") from None
-    if meta.get("format") != WEIGHTS_FORMAT:
+        prefix = handle.read(8)
+        if len(prefix) < 8:
+            raise FormatError(f"{path} is truncated or not a safetensors file")
+        (header_len,) = struct.unpack("<Q", prefix)
+        if header_len > min(size - 8, _MAX_SAFETENSORS_HEADER):
+            raise FormatError(f"{path} is truncated or not a safetensors file (its header claims "
+                              f"{header_len:,} bytes)")
+        header = parse_json(handle.read(header_len), path)
+        if not isinstance(header, dict):
+            raise FormatError(f"{path} is not a safetensors file (its header is not a JSON object)")
+        entries = _safetensors_entries(header, size - 8 - header_len, path)
+        body = handle.read()
+    meta = header.get("__metadata__") or {}
+    if not isinstance(meta, dict) or meta.get("format") != WEIGHTS_FORMAT:
         raise FormatError(f"{path} is a safetensors file but not one written by minitorch (no format metadata)")
     if meta.get("format_version") != str(FORMAT_VERSION):
         raise FormatError(f"{path}: unsupported format_version {meta.get('format_version')!r} "
                           f"(this minitorch reads {FORMAT_VERSION})")
-    try:
-        arch = _validate_architecture(json.loads(meta.get("architecture", "null")))
-        user_meta = json.loads(meta.get("metadata", "{}"))
-    except json.JSONDecodeError as exc:
-        raise FormatError(f"{path}: its metadata is not valid JSON ({exc.msg})") from None
-    state = OrderedDict((k, as_float64(v, k)) for k, v in sorted(tensors.items(), key=_key_order))
+    architecture, user_meta = meta.get("architecture", "null"), meta.get("metadata", "{}")
+    if not isinstance(architecture, str) or not isinstance(user_meta, str):
+        raise FormatError(f"{path}: its metadata values must be JSON strings")
+    arch = _validate_architecture(parse_json(architecture, f"{path} (architecture metadata)"))
+    user_meta = parse_json(user_meta, f"{path} (metadata)")
+    state = OrderedDict((key, as_float64(_safetensors_array(body, dtype, shape, offset), key))
+                        for key, dtype, shape, offset in sorted(entries, key=lambda e: _key_order((e[0], None))))
     _validate_state(state, arch, path)
     return Checkpoint(state, arch, user_meta if isinstance(user_meta, dict) else {}, "safetensors")
 
@@ -380,16 +447,40 @@ def _key_order(item: tuple[str, Any]) -> tuple:
     return (0, int(match.group(1)), match.group(2) == "bias") if match else (1, item[0])
 
 
+def _torch_values(tensor: Any, key: Any, path: str) -> np.ndarray:
+    """A torch tensor from a .pt file as a float64 array: half types widened, no-value kinds refused."""
+    torch = _torch()
+    if not isinstance(key, str):
+        raise FormatError(f"{path}: state_dict keys must be strings, got {key!r} ({type(key).__name__})")
+    if tensor.is_meta:
+        raise FormatError(f"{path}: tensor {key!r} is a meta tensor (a shape without values)")
+    if tensor.layout != torch.strided or tensor.is_quantized:
+        raise FormatError(f"{path}: tensor {key!r} is {'quantized' if tensor.is_quantized else 'sparse'}; "
+                          "save a dense, unquantized state_dict")
+    if tensor.is_complex():
+        raise FormatError(f"{path}: tensor {key!r} holds complex numbers; weights must be real")
+    if tensor.dtype in (torch.bfloat16, torch.float16):  # numpy has no bfloat16: widen in torch
+        tensor = tensor.to(torch.float64)
+    try:
+        return as_float64(tensor, key)
+    except FormatError as exc:
+        raise FormatError(f"{path}: {exc}") from None
+
+
 def _load_pt(path: str) -> Checkpoint:
     torch = _torch()
+    check_file(path, "PyTorch weights", MAX_WEIGHTS_BYTES)
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # truncated zip, bad pickle, disallowed global: all "not a valid file"
         raise FormatError(f"{path} is corrupt or not a PyTorch weights file ({type(exc).__name__}: "
                           f"{str(exc).splitlines()[0] if str(exc) else ''})") from None
-    if not isinstance(obj, Mapping) or not all(hasattr(v, "detach") for v in obj.values()):
+    if not isinstance(obj, Mapping) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
         raise FormatError(f"{path} does not hold a state_dict (a dict of tensors); got {type(obj).__name__}")
-    state = OrderedDict((k, as_float64(v, k)) for k, v in obj.items())
+    total = sum(v.numel() for v in obj.values())
+    if 8 * total > MAX_WEIGHTS_BYTES:
+        raise FormatError(f"{path} holds {total:,} numbers; minitorch loads at most {MAX_WEIGHTS_BYTES // 8:,}")
+    state = OrderedDict((k, _torch_values(v, k, path)) for k, v in obj.items())
     arch = _infer_architecture(state)
     if arch is None:
         raise FormatError(f"{path}: its keys {list(state)[:4]} are not those of a torch.nn.Sequential of Linear layers")
@@ -413,9 +504,15 @@ def load_into(target: Any, path: str | os.PathLike, check_activations: bool = Tr
             for name in ("activation", "output_activation"):
                 theirs = ckpt.architecture.get(name)
                 if theirs is not None and theirs != target_arch.get(name):
-                    raise ValueError(f"{os.fspath(path)} was saved with {name} {theirs!r}, "
-                                     f"the model uses {target_arch.get(name)!r}")
-    target.load_state_dict(ckpt.state_dict)  # validates again and is all-or-nothing
+                    raise FormatError(f"{os.fspath(path)} was saved with {name} {theirs!r}, "
+                                      f"the model uses {target_arch.get(name)!r}")
+    try:
+        target.load_state_dict(ckpt.state_dict)  # validates again (a float32 model: the range too), all-or-nothing
+    except (KeyError, ValueError, TypeError) as exc:
+        if isinstance(exc, MinitorchError):
+            raise
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+        raise FormatError(f"{os.fspath(path)} does not fit the model: {message}") from None
     return ckpt
 
 

@@ -183,6 +183,14 @@ def test_csv_path_that_is_a_folder_or_unreadable(tmp_path):
         load_csv(str(tmp_path / "a\0b.csv"))
     with pytest.raises(CSVFormatError, match="is a folder"):
         load_dataset("csv", csv_path=str(tmp_path))
+    from minitorch.training import TrainConfig, Trainer, load_experiment
+
+    with pytest.raises(CSVFormatError, match="is a folder"):
+        Trainer(TrainConfig(dataset="csv", csv_path=str(tmp_path)))
+    config = tmp_path / "config.json"
+    config.write_text(f'{{"dataset": "csv", "csv_path": "{tmp_path}"}}')
+    with pytest.raises(CSVFormatError, match=f"{config}: .*is a folder"):
+        load_experiment(config)
 
 
 def test_label_column_digits_are_ascii_indices_only(tmp_path):

@@ -160,7 +160,7 @@ CONFIG_DICTS = st.lists(st.sampled_from(FIELDS), max_size=6, unique=True).flatma
 ).flatmap(lambda d: st.one_of(st.just(d), st.just(d), st.builds(lambda k, v: {**d, k: v}, st.text(max_size=5), JUNK)))
 
 
-@fuzz(400)
+@fuzz(300)
 @given(CONFIG_DICTS)
 def test_fuzz_config_dicts(fields):
     try:

@@ -175,6 +175,27 @@ def test_closing_the_window_mid_step_with_the_largest_settings_returns(qtbot, qs
     assert window.controller.stopped and thread.isFinished()
 
 
+# --- the maps the worker draws ----------------------------------------------------------------------
+@pytest.mark.parametrize("config", [
+    {"dataset": "moons", "features": ["x1", "x2", "x1^2", "sin(x2)"], "hidden_layers": [8, 8], "loss": "mse"},
+    {"dataset": "spiral", "hidden_layers": [6], "activation": "relu", "loss": "bce_logits", "engine": "tensor"},
+    {"dataset": "spiral3", "hidden_layers": [8, 8], "loss": "cross_entropy", "engine": "tensor"},
+])
+def test_the_float32_output_map_is_the_trainers_predict_grid(config):
+    from gui.worker import output_map
+
+    trainer = Trainer(TrainConfig(**config, n_samples=60, seed=2))
+    trainer.run(5)
+    extent = (-1.5, 2.5, -1.2, 1.3)
+    expected = trainer.predict_grid(extent[:2], extent[2:], 100)
+    drawn = output_map(trainer, extent, 100)
+    assert drawn.shape == expected.shape == (100, 100)
+    if config["loss"] == "cross_entropy":  # class indices: equal but for a few pixels on a boundary
+        assert np.mean(drawn == expected) > 0.995
+    else:
+        np.testing.assert_allclose(drawn, expected, atol=1e-4)
+
+
 # --- the engine the GUI trains with, and what the form and the docs say about it ----------------------
 def test_the_default_config_and_every_example_train_with_the_tensor_engine():
     assert DEFAULT_CONFIG["engine"] == "tensor"

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import minitorch
 from minitorch.autograd import reverse_topological_order
-from minitorch.errors import DeviceError, ShapeError, TensorTypeError
+from minitorch.errors import DeviceError, DimensionError, ShapeError, TensorTypeError
 from minitorch.ndtensor import Tensor, cat, stack, tensor, where
 
 RNG = np.random.default_rng(0)
@@ -578,3 +578,162 @@ def test_reductions_hypothesis(shape, data, keepdim, name):
     dim = tuple(dims)
     check_vs_torch(lambda a: getattr(a, name)(dim=dim, keepdim=keepdim),
                    lambda a: getattr(a, name)(dim=dim, keepdim=keepdim), rand(*shape))
+
+
+# --- type promotion (PyTorch's rules, documented in minitorch.ndtensor.dtypes) -----------------------------------
+def _pair(data, dtype):
+    return tensor(data, dtype=dtype), torch.tensor(data, dtype=getattr(torch, dtype))
+
+
+PROMOTION_CASES = {
+    "int*float": lambda t, u: t * 0.5,
+    "float*int_tensor": lambda t, u: 0.5 * t,
+    "int/int": lambda t, u: t / 2,
+    "int/int_tensor": lambda t, u: t / t,
+    "int+float": lambda t, u: t + 0.5,
+    "int**float": lambda t, u: t ** 0.5,
+    "float**int": lambda t, u: 2.5 ** t,
+    "int+int": lambda t, u: t + 1,
+    "int-int": lambda t, u: 3 - t,
+    "int*int_tensor": lambda t, u: t * t,
+    "with_other": lambda t, u: t + u,
+    "other_first": lambda t, u: u * t,
+    "compare": lambda t, u: t < u,
+}
+PROMOTION_DTYPES = [("int64", "float32", [1, 2], [3.0]), ("int64", "float64", [1, 2], 2.5),
+                    ("float32", "float64", [1.5, 2.0], 2.5), ("float32", "float64", [1.5, 2.0], [2.5, 1.0]),
+                    ("int32", "int64", [1, 2], 4), ("bool", "int64", [True, False], [3, 4]),
+                    ("bool", "float32", [True, False], 1.5), ("int64", "float16", [1, 2], [2.0, 1.0]),
+                    ("int8", "uint8", [1, 2], [3, 4]), ("int64", "int64", 3, 2)]
+
+
+@pytest.mark.parametrize("case", PROMOTION_CASES)
+@pytest.mark.parametrize("dtypes", PROMOTION_DTYPES, ids=str)
+def test_type_promotion_follows_pytorch(case, dtypes):
+    first, second, first_data, second_data = dtypes
+    t, t_ref = _pair(first_data, first)
+    u, u_ref = _pair(second_data, second)
+    fn = PROMOTION_CASES[case]
+    try:
+        expected = fn(t_ref, u_ref)
+    except RuntimeError:  # e.g. subtracting bool tensors: refused by both
+        with pytest.raises(TensorTypeError):
+            fn(t, u)
+        return
+    got = fn(t, u)
+    assert str(got.dtype) == str(expected.dtype).removeprefix("torch."), (got.dtype, expected.dtype)
+    np.testing.assert_allclose(got.data.astype(np.float64), expected.double().numpy(), rtol=1e-6)
+
+
+def test_promotion_of_a_zero_d_tensor_and_python_scalar():
+    assert (tensor(1) + 0.5).dtype == np.float32
+    assert (tensor([1.0], dtype="float32") + tensor(2.0, dtype="float64")).dtype == np.float32
+    assert (tensor([1, 2]) + tensor(2.0, dtype="float64")).dtype == np.float64
+    assert (tensor(1, dtype="int32") + tensor(2.0)).dtype == np.float32
+
+
+# --- gradients have their tensor's dtype -------------------------------------------------------------------------
+GRAD_DTYPE_CASES = {
+    "max": lambda x: x.max(),
+    "min": lambda x: x.min(),
+    "amax": lambda x: x.amax(dim=0),
+    "rpow": lambda x: (2.0 ** x).sum(),
+    "rpow_zero": lambda x: (0 ** x).sum(),
+    "scalar_product": lambda x: (x * np.float64(3.0)).sum(),
+    "mixed_tensor": lambda x: (x * tensor(2.0, dtype="float64")).sum(),
+    "mean": lambda x: x.mean(),
+}
+
+
+@pytest.mark.parametrize("name", GRAD_DTYPE_CASES)
+@pytest.mark.parametrize("shape", [(), (3,)], ids=str)
+def test_gradient_has_the_tensors_dtype(name, shape):
+    x = tensor(np.full(shape, 2.0), dtype="float32", requires_grad=True)
+    middle = x * 1.0
+    GRAD_DTYPE_CASES[name](middle).backward()
+    assert isinstance(x.grad, np.ndarray) and x.grad.dtype == np.float32 and x.grad.shape == shape
+    assert isinstance(middle.grad, np.ndarray) and middle.grad.dtype == np.float32
+
+
+def test_a_float64_operand_gets_a_float64_gradient_from_a_float32_result():
+    x = tensor([1.0, 2.0], requires_grad=True)
+    y = tensor(3.0, dtype="float64", requires_grad=True)
+    out = x * y
+    assert out.dtype == np.float32
+    out.sum().backward()
+    assert y.grad.dtype == np.float64 and y.grad.shape == () and float(y.grad) == 3.0
+
+
+# --- 0-d tensors accept dim 0 / -1, out-of-range dims are IndexErrors ---------------------------------------------
+ZERO_D_OPS = {
+    "sum0": lambda a: a.sum(0), "sum-1": lambda a: a.sum(-1), "sum_keep": lambda a: a.sum(0, keepdim=True),
+    "mean0": lambda a: a.mean(0), "max0": lambda a: a.max(0).values, "min-1": lambda a: a.min(-1).values,
+    "amax0": lambda a: a.amax(0), "amin-1": lambda a: a.amin(-1), "transpose": lambda a: a.transpose(0, -1) * 1,
+    "softmax": lambda a: a.softmax(0), "log_softmax": lambda a: a.log_softmax(-1),
+}
+
+
+@pytest.mark.parametrize("name", ZERO_D_OPS)
+def test_zero_d_tensors_accept_dim_zero_like_torch(name):
+    check_vs_torch(ZERO_D_OPS[name], ZERO_D_OPS[name], np.array(1.5))
+
+
+def test_zero_d_argmax_and_var():
+    assert tensor(2.0).argmax(0).item() == 0 and tensor(2.0).max(0).indices.dtype == np.int64
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ours = tensor(2.0).var(0)
+    assert ours.shape == () and np.isnan(ours.item()) and np.isnan(torch.tensor(2.0).var(0).item())
+
+
+@pytest.mark.parametrize("call", [lambda t: t.sum(2), lambda t: t.mean(-3), lambda t: t.softmax(5),
+                                  lambda t: t.transpose(0, 2), lambda t: t.max(dim=2), lambda t: t.size(4)])
+def test_out_of_range_dim_is_an_index_error_like_torch(call):
+    with pytest.raises(IndexError) as theirs:
+        call(torch.ones(2, 3))
+    with pytest.raises(DimensionError, match=r"out of range.*\[-2, 1\]"):
+        call(tensor(np.ones((2, 3))))
+    assert issubclass(DimensionError, ShapeError) and theirs.type is IndexError
+
+
+# --- pow gradient at base 0; relu at nan; sigmoid's tail ----------------------------------------------------------
+def test_zero_to_the_x_gradient_is_minus_inf_for_negative_x_like_torch():
+    x = np.array([-1.0, -0.5, 0.0, 1.0, 2.0])
+    check_vs_torch(lambda a: 0 ** a, lambda a: 0 ** a, x)
+    check_vs_torch(lambda a: 0.0 ** a, lambda a: 0.0 ** a, x)
+    check_vs_torch(lambda a: tensor(np.zeros(5), dtype="float64") ** a, lambda a: torch.zeros(5, dtype=a.dtype) ** a, x)
+
+
+def test_relu_gradient_at_nan_and_sigmoid_tail_follow_torch():
+    x = np.array([np.nan, -1.0, 0.0, 2.0])
+    ours, theirs = tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ours.relu().sum().backward()
+    theirs.relu().sum().backward()
+    np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())
+    for value in (-20.0, -80.0, -200.0, 20.0, 0.0):
+        want = torch.tensor(value).sigmoid().item()
+        got = tensor(value).sigmoid().item()
+        assert got == pytest.approx(want, rel=1e-6, abs=0)
+
+
+# --- view needs a contiguous layout, as in PyTorch -----------------------------------------------------------------
+def test_view_of_a_permuted_tensor_raises_and_contiguous_fixes_it():
+    x = tensor(np.arange(6.0).reshape(2, 3))
+    with pytest.raises(RuntimeError):
+        torch.arange(6.0).reshape(2, 3).t().view(6)
+    with pytest.raises(ShapeError, match="contiguous"):
+        x.t().view(6)
+    with pytest.raises(ShapeError, match="as \\(4,\\)"):
+        x.view(4)
+    assert x.t().view(3, 2).shape == (3, 2)  # compatible strides: allowed, as in torch
+    assert x.is_contiguous() and not x.t().is_contiguous() and x.contiguous() is x
+    check_vs_torch(lambda a: a.t().contiguous().view(-1) * 2, lambda a: a.t().contiguous().view(-1) * 2, rand(2, 3))
+
+
+# --- the two engines do not mix -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("op", [lambda t, s: t + s, lambda t, s: t * s, lambda t, s: t ** s, lambda t, s: t @ s,
+                                lambda t, s: t < s])
+def test_mixing_a_scalar_engine_value_with_an_nd_tensor_is_a_clear_type_error(op):
+    from minitorch import engine
+
+    with pytest.raises(TensorTypeError, match="minitorch.tensor"):
+        op(tensor([1.0]), engine.Scalar(2.0))

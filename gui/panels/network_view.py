@@ -12,13 +12,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from minitorch import architecture
 
-from ..colors import BLUE, NEUTRAL, ORANGE, TEXT, heatmap_image, qcolor, symmetric_levels
+from ..colors import BLUE, NEUTRAL, ORANGE, TEXT, diverging_rgb, heatmap_image, qcolor, symmetric_levels
 
 _PRETTY = {"x1": "x₁", "x2": "x₂", "x1^2": "x₁²", "x2^2": "x₂²", "x1*x2": "x₁x₂", "sin(x1)": "sin x₁",
            "sin(x2)": "sin x₂"}
@@ -30,6 +30,35 @@ def pretty_feature(name: str) -> str:
 
 
 EDGE_BUCKETS = 8  # distinct edge widths drawn (strongest weights on top)
+MAX_CURVED_EDGES = 600  # larger networks get straight edges ...
+MAX_DRAWN_EDGES = 1500  # ... and only their strongest ones
+
+
+def _strongest(groups: dict[tuple[bool, int], list[Any]], limit: int) -> dict[tuple[bool, int], list[Any]]:
+    """The groups of the strongest edges, at most about ``limit`` of them (weakest buckets dropped first)."""
+    kept: dict[tuple[bool, int], list[Any]] = {}
+    total = 0
+    for key in sorted(groups, key=lambda k: -k[1]):
+        ends = groups[key]
+        if total + len(ends) > limit:
+            room = limit - total
+            if room > 0:  # part of this bucket, spread over the network
+                kept[key] = ends[:: max(1, len(ends) // room)][:room]
+            break
+        kept[key] = ends
+        total += len(ends)
+    return kept
+
+
+def _layer_images(grids: np.ndarray, bounded: bool) -> list[QImage | None]:
+    """Heatmaps of a layer's (n, rows, cols) neuron grids, as `heatmap_image` draws each one:
+    levels (-1, 1) when ``bounded``, else symmetric around zero per neuron."""
+    if not bounded:
+        largest = np.where(np.isfinite(grids), np.abs(grids), 0.0).max(axis=(1, 2))
+        grids = grids / np.maximum(largest, 1e-6)[:, None, None]
+    rgb = np.ascontiguousarray(diverging_rgb(grids, (-1.0, 1.0))[:, ::-1])  # image row 0 is the top edge
+    height, width = rgb.shape[1:3]
+    return [QImage(pixels.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy() for pixels in rgb]
 
 
 def linear_layers(state_dict: Mapping[str, Any]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -53,6 +82,10 @@ class NetworkView(QWidget):
         self._neuron_version = -1
         self._node_rects: list[list[QRectF]] = []
         self.paint_count = 0
+        # The edges drawn last, as an image, and what they showed: edges are drawn only by sign
+        # and strength bucket, so while training most repaints find the same picture.
+        self._edge_image: QImage | None = None
+        self._edge_key: tuple[Any, ...] = ()
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
         return QSize(520, 420)
@@ -87,6 +120,10 @@ class NetworkView(QWidget):
         for index, layer in enumerate(grids):
             row: list[QImage | None] = []
             bounded = 0 < index < last and self.activation == "tanh"
+            arrays = [np.asarray(grid, dtype=float) for grid in layer]
+            if arrays and arrays[0].ndim == 2 and all(a.shape == arrays[0].shape for a in arrays):
+                images.append(_layer_images(np.stack(arrays), bounded))  # one numpy pass per layer
+                continue
             for grid in layer:
                 array = np.asarray(grid, dtype=float)
                 if array.ndim != 2:
@@ -135,34 +172,63 @@ class NetworkView(QWidget):
         painter.end()
         self.paint_count += 1
 
-    def _paint_edges(self, painter: QPainter, rects: list[list[QRectF]]) -> None:
-        """Edges as curves; colour by sign, width and opacity by |weight|.
-
-        Edges are grouped into a few strength buckets per sign and each bucket is drawn
-        as one path, so a frame costs a handful of draw calls instead of one per weight.
-        """
+    def _edge_buckets(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per layer: each edge's sign (True: positive; NaN weights are left out) and strength bucket."""
         largest = max((float(np.max(np.abs(w))) for w, _ in self._layers if w.size), default=1.0) or 1.0
         if not np.isfinite(largest):
             largest = 1.0
+        buckets = []
+        with np.errstate(invalid="ignore"):
+            for weight, _ in self._layers:
+                strength = np.clip(np.abs(weight) / largest, 0.0, 1.0)
+                level = np.where(np.isfinite(weight), np.round(np.nan_to_num(strength) * (EDGE_BUCKETS - 1)), -1)
+                buckets.append((weight >= 0, level.astype(np.int8)))
+        return buckets
+
+    def _paint_edges(self, painter: QPainter, rects: list[list[QRectF]]) -> None:
+        """The edges, from a cached image redrawn only when some edge changes sign or bucket."""
+        buckets = self._edge_buckets()
+        ratio = float(self.devicePixelRatioF())
+        key = (self.width(), self.height(), ratio,
+               tuple((sign.shape, sign.tobytes(), level.tobytes()) for sign, level in buckets))
+        if key != self._edge_key or self._edge_image is None:
+            image = QImage(max(1, round(self.width() * ratio)), max(1, round(self.height() * ratio)),
+                           QImage.Format.Format_ARGB32_Premultiplied)
+            image.setDevicePixelRatio(ratio)
+            image.fill(0)
+            image_painter = QPainter(image)
+            image_painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            self._draw_edges(image_painter, rects, buckets)
+            image_painter.end()
+            self._edge_image, self._edge_key = image, key
+        painter.drawImage(QPointF(0, 0), self._edge_image)
+
+    def _draw_edges(self, painter: QPainter, rects: list[list[QRectF]],
+                    buckets: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        """Edges as curves; colour by sign, width and opacity by |weight|.
+
+        Edges are grouped by sign and strength bucket and each group is drawn as one path,
+        so a frame costs a handful of draw calls instead of one per weight.
+        """
+        levels = EDGE_BUCKETS - 1
         # Per (sign, strength bucket): the curves' end points. A thick edge is drawn as a few
         # 1-px curves side by side: Qt's raster engine strokes thin antialiased curves about
         # ten times faster than wide ones, and the result looks the same at this size.
-        buckets: dict[tuple[bool, int], list[tuple[QPointF, QPointF]]] = {}
-        levels = EDGE_BUCKETS - 1
-        for c, (weight, _) in enumerate(self._layers):
+        groups: dict[tuple[bool, int], list[tuple[QPointF, QPointF]]] = {}
+        for c, (positive, level) in enumerate(buckets):
             sources, targets = rects[c], rects[c + 1]
-            rows, cols = min(weight.shape[0], len(targets)), min(weight.shape[1], len(sources))
-            strength = np.clip(np.abs(weight[:rows, :cols]) / largest, 0.0, 1.0)
+            rows, cols = min(level.shape[0], len(targets)), min(level.shape[1], len(sources))
+            starts = [QPointF(sources[i].right(), sources[i].center().y()) for i in range(cols)]
             for j in range(rows):
                 end = QPointF(targets[j].left(), targets[j].center().y())
-                for i in range(cols):
-                    value = weight[j, i]
-                    if np.isfinite(value):
-                        key = (bool(value >= 0), int(round(strength[j, i] * levels)))
-                        start = QPointF(sources[i].right(), sources[i].center().y())
-                        buckets.setdefault(key, []).append((start, end))
+                for i, (sign, bucket) in enumerate(zip(positive[j, :cols].tolist(), level[j, :cols].tolist())):
+                    if bucket >= 0:
+                        groups.setdefault((sign, bucket), []).append((starts[i], end))
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        for (positive, level), ends in sorted(buckets.items(), key=lambda item: item[0][1]):
+        if sum(len(ends) for ends in groups.values()) > MAX_CURVED_EDGES:
+            self._draw_straight_edges(painter, _strongest(groups, MAX_DRAWN_EDGES))
+            return
+        for (positive, level), ends in sorted(groups.items(), key=lambda item: item[0][1]):
             strength = level / levels
             strands = 1 + round(3 * strength)  # 1 to 4 px wide
             path = QPainterPath()
@@ -175,6 +241,19 @@ class NetworkView(QWidget):
                     path.cubicTo(a + bend, b - bend, b)
             painter.setPen(QPen(qcolor(BLUE if positive else ORANGE, int(70 + 150 * strength)), 1.0))
             painter.drawPath(path)
+
+    @staticmethod
+    def _draw_straight_edges(painter: QPainter, groups: dict[tuple[bool, int], list[tuple[QPointF, QPointF]]]) -> None:
+        """A large network's edges: straight 1-px lines in opaque colours, one call per group
+        (thousands of translucent curves took seconds to stroke)."""
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        white = np.array([255.0, 255.0, 255.0])
+        for (positive, level), ends in sorted(groups.items(), key=lambda item: item[0][1]):
+            strength = 0.25 + 0.75 * level / (EDGE_BUCKETS - 1)  # translucency, mixed with the white page
+            rgb = white + (np.array(BLUE if positive else ORANGE) - white) * strength
+            painter.setPen(QPen(QColor(*(int(round(c)) for c in rgb)), 1.0))
+            painter.drawLines([QLineF(start, end) for start, end in ends])
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
 
     def _paint_nodes(self, painter: QPainter, rects: list[list[QRectF]]) -> None:
         for c, column in enumerate(rects):

@@ -12,12 +12,15 @@ from . import functional, init
 from .layers import (
     ELU,
     GELU,
+    AvgPool2d,
     BatchNorm1d,
     BatchNorm2d,
     Conv2d,
     Dropout,
+    Embedding,
     Flatten,
     Identity,
+    LayerNorm,
     LeakyReLU,
     Linear,
     LogSoftmax,
@@ -31,7 +34,7 @@ from .layers import (
     Softplus,
     Tanh,
 )
-from .losses import BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, L1Loss, MSELoss
+from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module
 from .scalar import MLP, Layer, Neuron
 
@@ -40,5 +43,6 @@ __all__ = [
     "Parameter", "Linear", "Conv2d", "MaxPool2d", "BatchNorm1d", "BatchNorm2d", "Dropout", "Flatten",
     "Sequential", "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "Identity", "Softmax", "LogSoftmax",
     "GELU", "SiLU", "ELU", "Softplus",
-    "MSELoss", "L1Loss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HingeLoss",
+    "AvgPool2d", "LayerNorm", "Embedding",
+    "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "NLLLoss", "CrossEntropyLoss", "HingeLoss",
 ]

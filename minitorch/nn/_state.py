@@ -20,6 +20,20 @@ def _as_array(value: Any, key: str) -> np.ndarray:
     return array
 
 
+def _check_range(array: np.ndarray, target: Any, key: str) -> None:
+    """Refuse finite values the parameter's dtype cannot hold (1e300 would become inf in float32)."""
+    try:
+        target = np.dtype(target)
+    except TypeError:
+        return
+    if not np.issubdtype(target, np.floating) or array.size == 0 or not np.issubdtype(array.dtype, np.number):
+        return
+    largest = float(np.max(np.abs(array)))
+    if largest > float(np.finfo(target).max):
+        raise ValueError(f"state_dict[{key!r}] holds {largest:.3g}, beyond {target}'s range "
+                         f"(largest {float(np.finfo(target).max):.3g}); the parameter would become infinite")
+
+
 def assign_state(module: Any, state_dict: dict[str, Any], strict: bool = True) -> None:
     """Check keys, shapes and finiteness of every entry, then copy them all in."""
     if not isinstance(state_dict, dict):
@@ -50,6 +64,7 @@ def assign_state(module: Any, state_dict: dict[str, Any], strict: bool = True) -
             raise ShapeError(f"state_dict[{key!r}] has shape {tuple(array.shape)}, the model expects {current_shape}")
         if np.issubdtype(array.dtype, np.floating) and not np.all(np.isfinite(array)):
             raise ValueError(f"state_dict[{key!r}] contains NaN or infinite values")
+        _check_range(array, getattr(current, "dtype", None), key)
         staged.append((owner, name, current, array))
     for owner, name, current, array in staged:
         if hasattr(current, "_load_array"):

@@ -22,14 +22,20 @@ from ..ndtensor import Tensor
 from . import scalar_functional, tensor_functional
 from ._reduction import REDUCTIONS
 from .tensor_functional import (
+    avg_pool2d,
     batch_norm,
+    binary_cross_entropy,
     conv2d,
     dropout,
     elu,
+    embedding,
     gelu,
+    layer_norm,
     linear,
     max_pool2d,
     nll_loss,
+    one_hot,
+    pad,
     silu,
     softplus,
 )
@@ -39,8 +45,13 @@ __all__ = [
     "linear",
     "conv2d",
     "max_pool2d",
+    "avg_pool2d",
     "batch_norm",
+    "layer_norm",
     "dropout",
+    "embedding",
+    "pad",
+    "one_hot",
     # activations
     "relu",
     "tanh",
@@ -55,6 +66,7 @@ __all__ = [
     # losses
     "mse_loss",
     "l1_loss",
+    "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "nll_loss",

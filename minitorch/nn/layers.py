@@ -22,13 +22,16 @@ from ..ndtensor import Tensor, float32, resolve_dtype
 from . import functional as F
 from . import init
 from .module import Module
-from .tensor_functional import pair_of_ints
+from .tensor_functional import as_normalized_shape, pair_of_ints
 
 __all__ = [
     "Parameter",
     "Linear",
     "Conv2d",
     "MaxPool2d",
+    "AvgPool2d",
+    "LayerNorm",
+    "Embedding",
     "BatchNorm1d",
     "BatchNorm2d",
     "Dropout",
@@ -118,7 +121,11 @@ class Linear(Module):
 
 
 class Conv2d(Module):
-    """2-d convolution over (N, C, H, W) input with ``stride`` and zero ``padding`` (int, pair, 'same', 'valid')."""
+    """2-d convolution over (N, C, H, W) input, as ``torch.nn.Conv2d``.
+
+    ``padding`` is an int, a pair, 'valid' or 'same'; ``dilation`` spaces the kernel's taps;
+    ``groups`` splits the channels into independent convolutions. Zero padding only.
+    """
 
     def __init__(
         self,
@@ -127,26 +134,39 @@ class Conv2d(Module):
         kernel_size: int | tuple[int, int],
         stride: int | tuple[int, int] = 1,
         padding: int | tuple[int, int] | str = 0,
+        dilation: int | tuple[int, int] = 1,
+        groups: int = 1,
         bias: bool = True,
+        padding_mode: str = "zeros",
         device: Any = None,
         dtype: Any = None,
     ) -> None:
         super().__init__()
         _check_positive(in_channels, "in_channels")
         _check_positive(out_channels, "out_channels")
+        _check_positive(groups, "groups")
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(f"in_channels ({in_channels}) and out_channels ({out_channels}) must be divisible by "
+                             f"groups ({groups})")
+        if padding_mode != "zeros":
+            raise ValueError(f"Conv2d: only padding_mode='zeros' is supported, got {padding_mode!r}")
         dev, dt = _factory_kwargs(device, dtype)
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.kernel_size = pair_of_ints(kernel_size, "kernel_size")
         self.stride = pair_of_ints(stride, "stride")
-        if padding == "valid":
-            padding = 0
-        elif padding == "same":
-            if self.stride != (1, 1) or any(k % 2 == 0 for k in self.kernel_size):
-                raise ValueError("padding='same' needs stride 1 and an odd kernel size in minitorch")
-            padding = (self.kernel_size[0] // 2, self.kernel_size[1] // 2)
-        self.padding = pair_of_ints(padding, "padding")
-        self.weight = _new_parameter((out_channels, in_channels) + self.kernel_size, dev, dt)
+        self.dilation = pair_of_ints(dilation, "dilation")
+        self.groups = groups
+        self.padding_mode = padding_mode
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise ValueError(f"Conv2d: padding must be 'valid', 'same', an int or a pair, got {padding!r}")
+            if padding == "same" and self.stride != (1, 1):
+                raise ValueError("Conv2d: padding='same' is not supported for strided convolutions (as in PyTorch)")
+            self.padding = padding
+        else:
+            self.padding = pair_of_ints(padding, "padding")
+        self.weight = _new_parameter((out_channels, in_channels // groups) + self.kernel_size, dev, dt)
         if bias:
             self.bias = _new_parameter((out_channels,), dev, dt)
         else:
@@ -155,14 +175,23 @@ class Conv2d(Module):
 
     def reset_parameters(self) -> None:
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        init.default_bias_(self.bias, self.in_channels * self.kernel_size[0] * self.kernel_size[1])
+        fan_in = self.in_channels // self.groups * self.kernel_size[0] * self.kernel_size[1]
+        init.default_bias_(self.bias, fan_in)
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding)
+        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
     def extra_repr(self) -> str:
-        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}, padding={self.padding}")
+        text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0, 0):
+            text += f", padding={self.padding!r}"
+        if self.dilation != (1, 1):
+            text += f", dilation={self.dilation}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        if self.bias is None:
+            text += ", bias=False"
+        return text
 
 
 class MaxPool2d(Module):
@@ -178,6 +207,103 @@ class MaxPool2d(Module):
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool2d(Module):
+    """Mean over kh x kw windows, as ``torch.nn.AvgPool2d`` (stride defaults to the kernel size)."""
+
+    def __init__(self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None,
+                 padding: int | tuple[int, int] = 0, ceil_mode: bool = False, count_include_pad: bool = True,
+                 divisor_override: int | None = None) -> None:
+        super().__init__()
+        if ceil_mode:
+            raise ValueError("AvgPool2d: ceil_mode=True is not supported by minitorch")
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding = padding
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+        self.divisor_override = divisor_override
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad, self.divisor_override)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class LayerNorm(Module):
+    """Normalise over the last dims given by ``normalized_shape``, then scale and shift, as ``torch.nn.LayerNorm``."""
+
+    def __init__(self, normalized_shape: int | tuple[int, ...], eps: float = 1e-5, elementwise_affine: bool = True,
+                 bias: bool = True, device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        dev, dt = _factory_kwargs(device, dtype)
+        self.normalized_shape = as_normalized_shape(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(Tensor(np.ones(self.normalized_shape, dtype=dt), device=dev))
+            if bias:
+                self.bias = Parameter(Tensor(np.zeros(self.normalized_shape, dtype=dt), device=dev))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self) -> None:
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class Embedding(Module):
+    """A lookup table of ``num_embeddings`` vectors of size ``embedding_dim``, as ``torch.nn.Embedding``.
+
+    Weights start as N(0, 1); the row at ``padding_idx`` starts at zero and gets no gradient.
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
+                 max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                 sparse: bool = False, device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        _check_positive(num_embeddings, "num_embeddings")
+        _check_positive(embedding_dim, "embedding_dim")
+        if max_norm is not None or scale_grad_by_freq or sparse:
+            raise ValueError("Embedding: max_norm, scale_grad_by_freq and sparse are not supported by minitorch")
+        if padding_idx is not None:
+            if not -num_embeddings <= padding_idx < num_embeddings:
+                raise ValueError(
+                    f"Embedding: padding_idx {padding_idx} is out of range for {num_embeddings} embeddings"
+                )
+            padding_idx %= num_embeddings
+        dev, dt = _factory_kwargs(device, dtype)
+        self.num_embeddings = num_embeddings
+        self.embedding_dim = embedding_dim
+        self.padding_idx = padding_idx
+        self.weight = _new_parameter((num_embeddings, embedding_dim), dev, dt)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            self.weight.data[self.padding_idx] = 0
+
+    def forward(self, input: Any) -> Tensor:
+        return F.embedding(input, self.weight, self.padding_idx)
+
+    def extra_repr(self) -> str:
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        return text if self.padding_idx is None else f"{text}, padding_idx={self.padding_idx}"
 
 
 class _BatchNorm(Module):

@@ -20,6 +20,7 @@ from .. import backend
 from ..engine import Scalar
 from ..errors import TensorTypeError
 from ..ndtensor import resolve_dtype
+from ..ndtensor.dtypes import is_dtype_name
 from ._state import assign_state
 
 
@@ -148,7 +149,7 @@ class Module:
         Integer buffers (BatchNorm's batch counter) keep their dtype, as in PyTorch.
         """
         for arg in args:
-            if isinstance(arg, str) and not _is_dtype_name(arg):
+            if isinstance(arg, str) and not is_dtype_name(arg):
                 device = arg
             else:
                 dtype = arg
@@ -217,13 +218,6 @@ class Module:
             body = repr(child).replace("\n", "\n  ")
             lines.append(f"  ({name}): {body}")
         return "\n".join(lines) + "\n)"
-
-
-def _is_dtype_name(name: str) -> bool:
-    try:
-        return resolve_dtype(name) is not None
-    except TensorTypeError:
-        return False
 
 
 class ModuleList(Module):

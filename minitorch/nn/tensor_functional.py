@@ -14,9 +14,10 @@ from typing import Any
 import numpy as np
 
 from .. import backend
+from ..backend import array_module_of as _xp
 from ..engine import Scalar
 from ..errors import DeviceError, ShapeError, TensorTypeError, mixed_engines_error
-from ..ndtensor import Tensor, _xp, generator, make_result
+from ..ndtensor import Tensor, generator, make_result
 from ._reduction import check_reduction
 
 __all__ = [
@@ -35,6 +36,12 @@ __all__ = [
     "max_pool2d",
     "batch_norm",
     "dropout",
+    "avg_pool2d",
+    "layer_norm",
+    "embedding",
+    "pad",
+    "one_hot",
+    "binary_cross_entropy",
     "flatten",
     "mse_loss",
     "l1_loss",
@@ -256,66 +263,101 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return make_result(out, parents, backward, "linear")
 
 
+def _conv_padding(padding: Any, kernel: tuple[int, int], stride: tuple[int, int],
+                  dilation: tuple[int, int]) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right) zero padding from an int, a pair, 'valid' or 'same' (as PyTorch)."""
+    if padding == "valid":
+        return 0, 0, 0, 0
+    if padding == "same":
+        if stride != (1, 1):
+            raise ValueError("conv2d: padding='same' is not supported for strided convolutions (as in PyTorch)")
+        totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
+        # an odd total puts the extra row/column at the bottom/right, as PyTorch
+        return totals[0] // 2, totals[0] - totals[0] // 2, totals[1] // 2, totals[1] - totals[1] // 2
+    if isinstance(padding, str):
+        raise ValueError(f"conv2d: padding must be 'valid', 'same', an int or a pair of ints, got {padding!r}")
+    ph, pw = pair_of_ints(padding, "padding")
+    if ph < 0 or pw < 0:
+        raise ValueError(f"conv2d: padding must be >= 0, got {padding}")
+    return ph, ph, pw, pw
+
+
 def conv2d(
     input: Tensor,
     weight: Tensor,
     bias: Tensor | None = None,
     stride: int | tuple[int, int] = 1,
-    padding: int | tuple[int, int] = 0,
+    padding: int | tuple[int, int] | str = 0,
+    dilation: int | tuple[int, int] = 1,
+    groups: int = 1,
 ) -> Tensor:
-    """2-d cross-correlation of (N, C, H, W) input with (O, C, kh, kw) weight, by im2col + one matmul."""
-    x, w = _check_tensor(input, "conv2d input").data, weight.data
+    """2-d cross-correlation of (N, C, H, W) input with (O, C/groups, kh, kw) weight, by im2col + matmul.
+
+    ``dilation`` spaces the kernel's taps; ``groups`` splits the channels into independent
+    convolutions (``groups == C`` is a depthwise convolution), as ``F.conv2d``.
+    """
+    x, w = _check_tensor(input, "conv2d input").data, _check_tensor(weight, "conv2d weight").data
     if x.__class__ is not w.__class__:
         raise DeviceError(f"conv2d: input is on {input.device} but weight is on {weight.device}")
     _check_same_float_dtype(input, weight, "conv2d")
     if x.ndim == 3:  # an unbatched image, as PyTorch allows
-        return conv2d(input.unsqueeze(0), weight, bias, stride, padding).squeeze(0)
-    if x.ndim != 4:
-        raise ShapeError(f"conv2d expects input of shape (N, C, H, W), got {x.shape}")
+        return conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0)
+    if x.ndim != 4 or w.ndim != 4:
+        raise ShapeError(
+            f"conv2d expects input (N, C, H, W) and weight (O, C/groups, kh, kw), got {x.shape} and {w.shape}"
+        )
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
+        raise ValueError(f"conv2d: groups must be a positive integer, got {groups!r}")
     n, c, h, wd = x.shape
-    o, cw, kh, kw = w.shape
-    if c != cw:
-        raise ShapeError(f"conv2d: input has {c} channels but the weight {w.shape} expects {cw}")
+    o, cg, kh, kw = w.shape
+    if c != cg * groups:
+        raise ShapeError(
+            f"conv2d: input has {c} channels but the weight {w.shape} with groups={groups} expects {cg * groups}"
+        )
+    if o % groups:
+        raise ShapeError(f"conv2d: {o} output channels cannot be split into groups={groups}")
     sh, sw = pair_of_ints(stride, "stride")
-    ph, pw = pair_of_ints(padding, "padding")
-    if sh < 1 or sw < 1 or ph < 0 or pw < 0:
-        raise ValueError(f"conv2d: stride must be >= 1 and padding >= 0, got stride={stride}, padding={padding}")
-    oh = (h + 2 * ph - kh) // sh + 1
-    ow = (wd + 2 * pw - kw) // sw + 1
+    dh, dw = pair_of_ints(dilation, "dilation")
+    if sh < 1 or sw < 1 or dh < 1 or dw < 1:
+        raise ValueError(f"conv2d: stride and dilation must be >= 1, got stride={stride}, dilation={dilation}")
+    pt, pb, pl, pr = _conv_padding(padding, (kh, kw), (sh, sw), (dh, dw))
+    span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
+    oh = (h + pt + pb - span_h) // sh + 1
+    ow = (wd + pl + pr - span_w) // sw + 1
     if oh < 1 or ow < 1:
-        raise ShapeError(f"conv2d: kernel {kh}x{kw} is larger than the padded input {h + 2 * ph}x{wd + 2 * pw}")
+        raise ShapeError(
+            f"conv2d: the dilated kernel {span_h}x{span_w} is larger than the padded input {h + pt + pb}x{wd + pl + pr}"
+        )
     xp = _xp(x)
-    padded = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
-    # im2col: cols[n, i, j, c, ki, kj] = padded[n, c, i*sh + ki, j*sw + kj]
+    padded = xp.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr))) if pt or pb or pl or pr else x
+    taps = [(ki, kj, slice(ki * dh, ki * dh + sh * (oh - 1) + 1, sh), slice(kj * dw, kj * dw + sw * (ow - 1) + 1, sw))
+            for ki in range(kh) for kj in range(kw)]
+    # im2col: cols[n, i, j, c, ki, kj] = padded[n, c, i*sh + ki*dh, j*sw + kj*dw]
     cols = xp.empty((n, oh, ow, c, kh, kw), dtype=x.dtype)
-    for ki in range(kh):
-        for kj in range(kw):
-            window = padded[:, :, ki:ki + sh * (oh - 1) + 1:sh, kj:kj + sw * (ow - 1) + 1:sw]
-            cols[:, :, :, :, ki, kj] = window.transpose(0, 2, 3, 1)
-    cols2 = cols.reshape(n * oh * ow, c * kh * kw)
-    w2 = w.reshape(o, -1)
-    out = cols2 @ w2.T
+    for ki, kj, si, sj in taps:
+        cols[:, :, :, :, ki, kj] = padded[:, :, si, sj].transpose(0, 2, 3, 1)
+    og, k = o // groups, cg * kh * kw
+    cols_g = cols.reshape(n * oh * ow, groups, k).transpose(1, 0, 2)  # (groups, M, K)
+    w_g = w.reshape(groups, og, k)
+    out = (cols_g @ w_g.transpose(0, 2, 1)).transpose(1, 0, 2).reshape(n * oh * ow, o)
     if bias is not None:
         out += bias.data
     out = xp.ascontiguousarray(out.reshape(n, oh, ow, o).transpose(0, 3, 1, 2))
     parents = (input, weight) if bias is None else (input, weight, bias)
 
     def backward(g: Any) -> tuple:
-        g2 = g.transpose(0, 2, 3, 1).reshape(-1, o)
+        g2 = g.transpose(0, 2, 3, 1).reshape(-1, groups, og).transpose(1, 0, 2)  # (groups, M, og)
         gx = gw = gb = None
         if weight.requires_grad:
-            gw = (g2.T @ cols2).reshape(w.shape)
+            gw = (g2.transpose(0, 2, 1) @ cols_g).reshape(w.shape)
         if bias is not None and bias.requires_grad:
-            gb = g2.sum(axis=0)
+            gb = g2.sum(axis=1).reshape(o)
         if input.requires_grad:
-            gcols = (g2 @ w2).reshape(n, oh, ow, c, kh, kw)
+            gcols = (g2 @ w_g).transpose(1, 0, 2).reshape(n, oh, ow, c, kh, kw)
             gpad = xp.zeros(padded.shape, dtype=g.dtype)
-            for ki in range(kh):
-                for kj in range(kw):
-                    gpad[:, :, ki:ki + sh * (oh - 1) + 1:sh, kj:kj + sw * (ow - 1) + 1:sw] += (
-                        gcols[:, :, :, :, ki, kj].transpose(0, 3, 1, 2)
-                    )
-            gx = gpad[:, :, ph:ph + h, pw:pw + wd] if ph or pw else gpad
+            for ki, kj, si, sj in taps:
+                gpad[:, :, si, sj] += gcols[:, :, :, :, ki, kj].transpose(0, 3, 1, 2)
+            gx = gpad[:, :, pt:pt + h, pl:pl + wd]
         return (gx, gw) if bias is None else (gx, gw, gb)
 
     return make_result(out, parents, backward, "conv2d")
@@ -451,6 +493,291 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     return make_result(x * keep, (input,), lambda g: (g * keep,), "dropout")
 
 
+def avg_pool2d(
+    input: Tensor,
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] | None = None,
+    padding: int | tuple[int, int] = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
+    """Mean over kh x kw windows of (N, C, H, W) input, as ``F.avg_pool2d`` (stride defaults to the kernel).
+
+    Zero padding counts towards the mean unless ``count_include_pad=False``; ``divisor_override``
+    replaces the divisor.
+    """
+    x = _check_tensor(input, "avg_pool2d input").data
+    if ceil_mode:
+        raise ValueError("avg_pool2d: ceil_mode=True is not supported by minitorch")
+    if x.ndim == 3:
+        return avg_pool2d(input.unsqueeze(0), kernel_size, stride, padding, ceil_mode, count_include_pad,
+                          divisor_override).squeeze(0)
+    if x.ndim != 4:
+        raise ShapeError(f"avg_pool2d expects input of shape (N, C, H, W), got {x.shape}")
+    if x.dtype.kind != "f":
+        raise TensorTypeError(f"avg_pool2d needs a floating-point tensor, got dtype {x.dtype}")
+    kh, kw = pair_of_ints(kernel_size, "kernel_size")
+    sh, sw = pair_of_ints(stride if stride is not None else kernel_size, "stride")
+    ph, pw = pair_of_ints(padding, "padding")
+    if min(kh, kw, sh, sw) < 1 or ph < 0 or pw < 0 or ph > kh // 2 or pw > kw // 2:
+        raise ValueError(f"avg_pool2d: need kernel and stride >= 1 and 0 <= padding <= kernel/2, got "
+                         f"kernel_size={kernel_size}, stride={stride}, padding={padding}")
+    if divisor_override is not None and (isinstance(divisor_override, bool) or divisor_override < 1):
+        raise ValueError(f"avg_pool2d: divisor_override must be a positive integer, got {divisor_override!r}")
+    n, c, h, wd = x.shape
+    oh = (h + 2 * ph - kh) // sh + 1
+    ow = (wd + 2 * pw - kw) // sw + 1
+    if oh < 1 or ow < 1:
+        raise ShapeError(f"avg_pool2d: kernel {kh}x{kw} is larger than the padded input {h + 2 * ph}x{wd + 2 * pw}")
+    xp = _xp(x)
+    padded = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
+    slices = [(slice(ki, ki + sh * (oh - 1) + 1, sh), slice(kj, kj + sw * (ow - 1) + 1, sw))
+              for ki in range(kh) for kj in range(kw)]
+    total = xp.zeros((n, c, oh, ow), dtype=x.dtype)
+    for si, sj in slices:
+        total += padded[:, :, si, sj]
+    if divisor_override is not None:
+        divisor: Any = float(divisor_override)
+    elif count_include_pad or not (ph or pw):
+        divisor = float(kh * kw)
+    else:  # count only the cells of each window that lie inside the input
+        inside = xp.pad(xp.ones((h, wd), dtype=x.dtype), ((ph, ph), (pw, pw)))
+        divisor = sum(inside[si, sj] for si, sj in slices)
+    out = total / divisor
+
+    def backward(g: Any) -> tuple:
+        share = g / divisor
+        gpad = xp.zeros(padded.shape, dtype=g.dtype)
+        for si, sj in slices:
+            gpad[:, :, si, sj] += share
+        return (gpad[:, :, ph:ph + h, pw:pw + wd],)
+
+    return make_result(out, (input,), backward, "avg_pool2d")
+
+
+def as_normalized_shape(normalized_shape: Any) -> tuple[int, ...]:
+    shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
+    if not shape or any(isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1 for d in shape):
+        raise ValueError(
+            f"normalized_shape must be a positive int or a non-empty tuple of them, got {normalized_shape!r}"
+        )
+    return tuple(int(d) for d in shape)
+
+
+def layer_norm(
+    input: Tensor,
+    normalized_shape: Any,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise over the last ``len(normalized_shape)`` dims (biased variance), then scale and shift."""
+    x = _check_tensor(input, "layer_norm input").data
+    shape = as_normalized_shape(normalized_shape)
+    if x.dtype.kind != "f":
+        raise TensorTypeError(f"layer_norm needs a floating-point tensor, got dtype {x.dtype}")
+    if x.shape[x.ndim - len(shape):] != shape or x.ndim < len(shape):
+        raise ShapeError(f"layer_norm: input of shape {x.shape} does not end in normalized_shape {shape}")
+    for name, param in (("weight", weight), ("bias", bias)):
+        if param is not None:
+            if param.shape != shape:
+                raise ShapeError(f"layer_norm: {name} must have shape {shape}, got {param.shape}")
+            if param.data.__class__ is not x.__class__:
+                raise DeviceError(f"layer_norm: input is on {input.device} but {name} is on {param.device}")
+            _check_same_float_dtype(input, param, "layer_norm")
+    xp = _xp(x)
+    axes = tuple(range(x.ndim - len(shape), x.ndim))
+    lead = tuple(range(x.ndim - len(shape)))
+    mean = x.mean(axis=axes, keepdims=True)
+    centred = x - mean
+    inv_std = 1.0 / xp.sqrt((centred * centred).mean(axis=axes, keepdims=True) + eps)
+    x_hat = centred * inv_std
+    out = x_hat
+    if weight is not None:
+        out = out * weight.data
+    if bias is not None:
+        out = out + bias.data
+    if out is x_hat:
+        out = x_hat.copy()
+    parents = tuple(t for t in (input, weight, bias) if t is not None)
+
+    def backward(g: Any) -> tuple:
+        grads: list[Any] = []
+        g_hat = g * weight.data if weight is not None else g
+        if input.requires_grad:
+            mean_g = g_hat.mean(axis=axes, keepdims=True)
+            mean_gx = (g_hat * x_hat).mean(axis=axes, keepdims=True)
+            grads.append(inv_std * (g_hat - mean_g - x_hat * mean_gx))
+        else:
+            grads.append(None)
+        if weight is not None:
+            grads.append((g * x_hat).sum(axis=lead) if weight.requires_grad else None)
+        if bias is not None:
+            grads.append(g.sum(axis=lead) if bias.requires_grad else None)
+        return tuple(grads)
+
+    return make_result(out, parents, backward, "layer_norm")
+
+
+def _integer_indices(value: Any, like: Tensor, what: str) -> Any:
+    """An integer index array on ``like``'s device (tensors, arrays and nested lists accepted)."""
+    indices = _as_target(value, like, what).data
+    if indices.dtype.kind not in "iu":
+        raise TensorTypeError(f"{what}: indices must be integers (e.g. dtype int64), got dtype {indices.dtype}")
+    return indices
+
+
+def embedding(
+    input: Any,
+    weight: Tensor,
+    padding_idx: int | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
+) -> Tensor:
+    """Rows of ``weight`` picked by the integer ``input``: shape ``input.shape + (embedding_dim,)``.
+
+    The row at ``padding_idx`` gets no gradient, as PyTorch.
+    """
+    _check_tensor(weight, "embedding weight")
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise ValueError("embedding: max_norm, scale_grad_by_freq and sparse are not supported by minitorch")
+    if weight.ndim != 2:
+        raise ShapeError(f"embedding: weight must be 2-d (num_embeddings, embedding_dim), got shape {weight.shape}")
+    w = weight.data
+    rows = w.shape[0]
+    indices = _integer_indices(input, weight, "embedding")
+    if indices.size and bool(((indices < 0) | (indices >= rows)).any()):
+        bad = int(indices[(indices < 0) | (indices >= rows)].reshape(-1)[0])
+        raise IndexError(f"embedding: index {bad} is out of range for {rows} embeddings")
+    if padding_idx is not None:
+        if not -rows <= padding_idx < rows:
+            raise ValueError(f"embedding: padding_idx {padding_idx} is out of range for {rows} embeddings")
+        padding_idx %= rows
+    out = w[indices]
+    xp = _xp(w)
+
+    def backward(g: Any) -> tuple:
+        grad = xp.zeros(w.shape, dtype=g.dtype)
+        xp.add.at(grad, indices.reshape(-1), g.reshape(-1, w.shape[1]))  # repeated indices accumulate
+        if padding_idx is not None:
+            grad[padding_idx] = 0
+        return (grad,)
+
+    return make_result(out, (weight,), backward, "embedding")
+
+
+_PAD_MODES = ("constant", "reflect", "replicate", "circular")
+
+
+def _source_positions(size: int, before: int, after: int, mode: str, xp: Any) -> Any:
+    """For each output position along one padded dim, the input position it copies."""
+    positions = xp.arange(-before, size + after)
+    if mode == "replicate":
+        return xp.clip(positions, 0, size - 1)
+    if mode == "circular":
+        return positions % size
+    period = 2 * (size - 1)  # reflect: ... 2 1 | 0 1 2 ... n-1 | n-2 ...
+    folded = xp.abs(positions) % period if period else xp.zeros_like(positions)
+    return xp.where(folded < size, folded, period - folded)
+
+
+def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = None) -> Tensor:
+    """Pad (or, with negative widths, crop) the last dims, as ``F.pad``.
+
+    ``pad`` lists (before, after) widths starting from the LAST dim: ``(left, right, top,
+    bottom, ...)``. ``mode`` is "constant" (with ``value``, default 0), "reflect",
+    "replicate" or "circular".
+    """
+    x = _check_tensor(input, "pad input").data
+    widths = tuple(pad) if isinstance(pad, (tuple, list)) else None
+    if (widths is None or len(widths) % 2 or len(widths) // 2 > x.ndim
+            or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in widths)):
+        raise ValueError(f"pad: needs an even-length sequence of ints, at most 2 per dimension of the "
+                         f"{x.ndim}-d input, got {pad!r}")
+    if mode not in _PAD_MODES:
+        raise ValueError(f"pad: mode must be one of {', '.join(_PAD_MODES)}, got {mode!r}")
+    padded_dims = len(widths) // 2
+    per_dim = [(0, 0)] * (x.ndim - padded_dims) + [
+        (int(widths[2 * k]), int(widths[2 * k + 1])) for k in reversed(range(padded_dims))
+    ]
+    xp = _xp(x)
+    if mode == "constant":
+        crop = tuple(slice(max(-b, 0), size - max(-a, 0)) for (b, a), size in zip(per_dim, x.shape))
+        if any(s.stop < s.start for s in crop):
+            raise ShapeError(f"pad: cropping {pad} removes more than the input's shape {x.shape}")
+        grow = [(max(b, 0), max(a, 0)) for b, a in per_dim]
+        fill = 0 if value is None else value
+        out = xp.pad(x[crop], grow, constant_values=fill) if any(b or a for b, a in grow) else x[crop].copy()
+        keep = tuple(slice(b, b + s.stop - s.start) for (b, _), s in zip(grow, crop))
+
+        def backward(g: Any) -> tuple:
+            grad = xp.zeros(x.shape, dtype=g.dtype)
+            grad[crop] = g[keep]
+            return (grad,)
+
+        return make_result(out, (input,), backward, "pad")
+
+    if value not in (None, 0):
+        raise ValueError(f"pad: value is only used with mode='constant', got value={value} with mode={mode!r}")
+    if padded_dims > 3 or x.ndim not in (padded_dims + 1, padded_dims + 2):
+        raise ShapeError(f"pad: mode={mode!r} pads the last 1-3 dims of a batched or unbatched input; "
+                         f"{len(widths)} widths do not fit an input of shape {x.shape}")
+    first = x.ndim - padded_dims
+    sources = []
+    for axis in range(first, x.ndim):
+        size = x.shape[axis]
+        before, after = per_dim[axis]
+        limit = size - 1 if mode == "reflect" else size
+        if min(before, after) < 0 or max(before, after) > limit or (mode != "replicate" and size == 0):
+            raise ShapeError(f"pad: mode={mode!r} needs widths between 0 and {limit} for a dim of size {size}, "
+                             f"got ({before}, {after})")
+        sources.append(_source_positions(size, before, after, mode, xp))
+    out = x
+    for axis, source in zip(range(first, x.ndim), sources):
+        out = xp.take(out, source, axis=axis)
+
+    def backward_gather(g: Any) -> tuple:
+        grad = g
+        for axis, source in reversed(list(zip(range(first, x.ndim), sources))):
+            moved = xp.moveaxis(grad, axis, 0)
+            folded = xp.zeros((x.shape[axis],) + moved.shape[1:], dtype=g.dtype)
+            xp.add.at(folded, source, moved)  # positions copied more than once sum their gradients
+            grad = xp.moveaxis(folded, 0, axis)
+        return (grad,)
+
+    return make_result(out, (input,), backward_gather, "pad")
+
+
+def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
+    """int64 one-hot rows of integer class indices, shape ``tensor.shape + (num_classes,)`` (no gradient).
+
+    ``num_classes=-1`` uses the largest index + 1, as PyTorch.
+    """
+    indices = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    if indices.dtype.kind not in "iu":
+        raise TensorTypeError(f"one_hot: class indices must be integers (e.g. dtype int64), got dtype {indices.dtype}")
+    xp = _xp(indices)
+    if indices.size and bool((indices < 0).any()):
+        raise ValueError("one_hot: class indices must be non-negative")
+    if num_classes == -1:
+        if indices.size == 0:
+            raise ValueError("one_hot: cannot infer num_classes from an empty tensor; pass num_classes")
+        num_classes = int(indices.max()) + 1
+    elif isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
+        raise ValueError(f"one_hot: num_classes must be a positive integer or -1, got {num_classes!r}")
+    elif indices.size and int(indices.max()) >= num_classes:
+        raise ValueError(f"one_hot: class index {int(indices.max())} is out of range for {num_classes} classes")
+    out = (indices[..., None] == xp.arange(num_classes)).astype(np.int64)
+    return make_result(out, (), _no_gradient, "one_hot")
+
+
+def _no_gradient(g: Any) -> tuple:
+    return ()
+
+
 # --- losses --------------------------------------------------------------------------------------------
 def _same_shape(input: Tensor, target: Tensor, what: str) -> None:
     if input.shape != target.shape:
@@ -497,10 +824,57 @@ def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     return make_result(out, (input, target), backward, "l1_loss")
 
 
+def _broadcast_shape(*shapes: tuple) -> tuple | None:
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        return None
+
+
+_LOG_FLOOR = -100.0  # PyTorch clamps the logs of binary_cross_entropy here, so p = 0 or 1 stays finite
+_BCE_GRAD_FLOOR = float(np.float32(1e-12))  # PyTorch's floor for p(1-p) in the gradient (a float constant)
+
+
+def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None, *, reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of probabilities in [0, 1], as ``F.binary_cross_entropy``.
+
+    ``-(t * log(p) + (1 - t) * log(1 - p))`` with each log clamped at -100, as PyTorch;
+    prefer `binary_cross_entropy_with_logits` on raw scores.
+    """
+    target = _loss_operands(input, target, reduction, "binary_cross_entropy")
+    p, t = input.data, target.data
+    xp = _xp(p)
+    if p.size and bool(((p < 0) | (p > 1)).any()):
+        raise ValueError("binary_cross_entropy: every input must be a probability between 0 and 1 "
+                         "(apply sigmoid first, or use binary_cross_entropy_with_logits on raw scores)")
+    w = None if weight is None else _as_target(weight, input, "binary_cross_entropy weight").data
+    with _errstate():
+        log_p = xp.maximum(xp.log(p), _LOG_FLOOR)
+        log_q = xp.maximum(xp.log(1 - p), _LOG_FLOOR)
+    values = -(t * log_p + (1 - t) * log_q)
+    if w is not None:
+        if _broadcast_shape(w.shape, p.shape) != p.shape:
+            raise ShapeError(f"binary_cross_entropy: weight of shape {w.shape} does not broadcast to {p.shape}")
+        values = values * w
+    out, scale = _reduce(values, reduction)
+
+    def backward(g: Any) -> tuple:
+        upstream = g * scale if w is None else g * scale * w
+        gx = upstream * (p - t) / xp.maximum((1 - p) * p, _BCE_GRAD_FLOOR) if input.requires_grad else None
+        gt = None
+        if target.requires_grad:  # -logit(p), unclamped as in PyTorch (infinite at p = 0 or 1)
+            with _errstate():
+                gt = upstream * (xp.log1p(-p) - xp.log(p))
+        return gx, gt
+
+    return make_result(out, (input, target), backward, "binary_cross_entropy")
+
+
 def binary_cross_entropy_with_logits(
     input: Tensor,
     target: Any,
     weight: Any = None,
+    *,
     reduction: str = "mean",
     pos_weight: Any = None,
 ) -> Tensor:
@@ -596,8 +970,9 @@ def _weighted_class_loss(
         return out, None
     if reduction == "sum":
         return rows.sum(), 1.0
-    with _errstate():  # every target ignored: 0 / 0 = nan, as PyTorch
-        return rows.sum() / denominator, 1.0 / denominator
+    with _errstate():  # every target ignored: a nan loss but zero gradients, as PyTorch
+        share = _xp(rows).where(denominator != 0, 1.0 / denominator, 0.0)
+        return rows.sum() / denominator, share
 
 
 def _errstate() -> Any:

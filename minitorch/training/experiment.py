@@ -18,7 +18,7 @@ import os
 from typing import Any
 
 from .._version import __version__
-from ..errors import ShapeError
+from ..errors import MinitorchError, ShapeError
 from ..fileio import (
     CONFIG_FORMAT,
     EXPERIMENT_FORMAT,
@@ -74,8 +74,18 @@ def save_experiment(trainer: Trainer, path: str | os.PathLike, metadata: dict[st
 
 
 def load_experiment(path: str | os.PathLike) -> Trainer:
-    """A `Trainer` rebuilt from an experiment file (or a fresh one from a config file)."""
+    """A `Trainer` rebuilt from an experiment file (or a fresh one from a config file); every
+    refusal is a project error naming the file, and nothing half-loaded is returned."""
     path = os.fspath(path)
+    try:
+        return _load_experiment(path)
+    except MinitorchError as exc:  # every message names the file, whichever check refused it
+        if path in str(exc):
+            raise
+        raise type(exc)(f"{path}: {exc}") from None
+
+
+def _load_experiment(path: str) -> Trainer:
     data = read_json(path, "experiment")
     kind = data.get("format")
     if kind == WEIGHTS_FORMAT:
@@ -107,7 +117,13 @@ def load_experiment(path: str | os.PathLike) -> Trainer:
     if sizes is not None and sizes != trainer.spec.sizes:
         raise ShapeError(f"{path}: the weights are for MLP{tuple(sizes)} but the config builds "
                          f"MLP{tuple(trainer.spec.sizes)}")
-    trainer.load_state_dict(state)  # validated against the model, all-or-nothing
+    try:
+        trainer.load_state_dict(state)  # validated against the model (a float32 one: the range too), all-or-nothing
+    except (KeyError, ValueError) as exc:
+        if isinstance(exc, MinitorchError):
+            raise
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+        raise FormatError(f"{path}: the weights do not fit the model: {message}") from None
     trainer.restore_history(history, epoch=epoch)
     trainer.step_count = step
     diverged = data.get("diverged")
