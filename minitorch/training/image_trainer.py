@@ -217,7 +217,7 @@ class ImageTrainConfig:
                           indent=2)
 
     def save(self, path: str | os.PathLike) -> None:
-        from ..io import atomic_write_text
+        from ..fileio import atomic_write_text
 
         self.validate()
         atomic_write_text(path, self.to_json() + "\n")
@@ -514,7 +514,7 @@ def _extension(path: str | os.PathLike) -> str:
 
 def export_weights(trainer: ImageTrainer, path: str | os.PathLike) -> None:
     """Save the weights as .json / .safetensors (with the layer list) or a PyTorch .pt state dict."""
-    from ..io import atomic_write, atomic_write_bytes, atomic_write_text
+    from ..fileio import atomic_write, atomic_write_bytes, atomic_write_text
 
     ext = _extension(path)
     state = trainer.state_dict()
@@ -620,7 +620,7 @@ def load_weights_into(trainer: ImageTrainer, path: str | os.PathLike) -> None:
 
 def save_image_experiment(trainer: ImageTrainer, path: str | os.PathLike) -> None:
     """Config, weights, history and progress in one JSON file (optimizer momenta are not kept)."""
-    from ..io import atomic_write_text
+    from ..fileio import atomic_write_text
 
     state = trainer.state_dict()
     document = {
