@@ -6,6 +6,7 @@ lists from the parser's own flags and a pool of good and bad values.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -184,7 +185,8 @@ def _populate(folder):
 def test_fuzz_cli_arguments(fuzz_folder, capsys, data):
     argv = data.draw(argument_lists(fuzz_folder))
     capsys.readouterr()
-    code, err = _run(argv, capsys)
+    with contextlib.chdir(os.path.join(fuzz_folder, "folder")):  # a relative output path lands there
+        code, err = _run(argv, capsys)
     event(f"exit {code}")
     if code == 0:
         return

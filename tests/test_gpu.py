@@ -302,10 +302,34 @@ def dtype_type(dtype):
     return np.dtype(dtype).type
 
 
+@pytest.mark.gpu
+@needs_cuda
+def test_activations_layers_and_losses_of_nn_functional_on_gpu():
+    """GELU/SiLU/ELU/Softplus, LayerNorm, Embedding, pooling, grouped/dilated conv, pad and the class losses."""
+    assert_same(lambda a: (F.gelu(a) + F.gelu(a, approximate="tanh") + F.silu(a) + F.elu(a, 0.5)
+                           + F.softplus(a, beta=2.0, threshold=3.0)).sum(1), RNG.standard_normal((3, 4)) * 3)
+    assert_same(lambda a, w, b: F.layer_norm(a, (4,), w, b), RNG.standard_normal((2, 3, 4)), RNG.standard_normal(4),
+                RNG.standard_normal(4))
+    idx = RNG.integers(0, 5, (2, 3))
+    assert_same(lambda w: F.embedding(tensor(idx, device=w.device), w, padding_idx=1), RNG.standard_normal((5, 3)))
+    assert_same(lambda a, w: F.avg_pool2d(F.conv2d(F.pad(a, (1, 1, 2, 0), mode="reflect"), w, groups=2, dilation=2,
+                                                   padding="same"), 2, padding=1, count_include_pad=False),
+                RNG.standard_normal((2, 4, 5, 5)), RNG.standard_normal((4, 2, 3, 3)))
+    labels = RNG.integers(0, 3, 4)
+    assert_same(lambda a, p: F.cross_entropy(a, tensor(labels, device=a.device), [1.0, 2.0, 0.5],
+                                             label_smoothing=0.1, ignore_index=0)
+                + F.nll_loss(a.log_softmax(1), tensor(labels, device=a.device), reduction="sum")
+                + F.binary_cross_entropy(a.sigmoid(), p.sigmoid()),
+                RNG.standard_normal((4, 3)), RNG.standard_normal((4, 3)))
+    hot = F.one_hot(tensor(labels, device="cuda"), 3)
+    assert hot.device == "cuda"
+    np.testing.assert_array_equal(backend.to_numpy(hot.data), np.eye(3, dtype=np.int64)[labels])
+
+
 def test_gpu_tests_pass_on_a_numpy_backed_stand_in_for_cupy():
     env = dict(os.environ, MINITORCH_TEST_FAKE_CUPY="1")
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "gpu", __file__],
         env=env, capture_output=True, text=True, timeout=300,
     )
-    assert result.returncode == 0 and "11 passed" in result.stdout, result.stdout[-3000:] + result.stderr[-2000:]
+    assert result.returncode == 0 and "12 passed" in result.stdout, result.stdout[-3000:] + result.stderr[-2000:]

@@ -29,11 +29,11 @@ def wants_image_trainer(argv: Sequence[str] | None) -> bool:
     path = next((a for a in args if not a.startswith("-")), None)
     if path is None or not path.lower().endswith(".json") or not os.path.isfile(path):
         return False
+    from ..fileio import read_json
     from .image_trainer import is_image_document
 
     try:
-        with open(path, encoding="utf-8") as handle:
-            return is_image_document(json.load(handle))
+        return is_image_document(read_json(path, "config"))  # size, digit and nesting limits
     except (OSError, ValueError):
         return False  # the general trainer reports the bad file
 
