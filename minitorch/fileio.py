@@ -41,6 +41,7 @@ __all__ = [
     "check_file",
     "MAX_JSON_BYTES",
     "tensors_to_json",
+    "torch_to_numpy",
     "tensors_from_json",
     "WEIGHTS_FORMAT",
     "EXPERIMENT_FORMAT",
@@ -243,6 +244,23 @@ def as_float64(value: Any, key: str) -> np.ndarray:
     if not np.all(np.isfinite(array)):
         raise FormatError(f"tensor {key!r} contains NaN or infinite values")
     return array
+
+
+def torch_to_numpy(tensor: Any, key: str, source: str) -> np.ndarray:
+    """A torch tensor read from ``source`` as a host numpy array: bfloat16/float16 widened to
+    float32 (numpy has no bfloat16); meta, sparse, quantized and complex tensors refused."""
+    import torch  # the caller has torch: it holds a torch tensor
+
+    if tensor.is_meta:
+        raise FormatError(f"{source}: tensor {key!r} is a meta tensor (a shape without values)")
+    if tensor.layout != torch.strided or tensor.is_quantized:
+        raise FormatError(f"{source}: tensor {key!r} is {'quantized' if tensor.is_quantized else 'sparse'}; "
+                          "save a dense, unquantized state_dict")
+    if tensor.is_complex():
+        raise FormatError(f"{source}: tensor {key!r} holds complex numbers; weights must be real")
+    if tensor.dtype in (torch.bfloat16, torch.float16):
+        tensor = tensor.to(torch.float32)  # exact: float32 holds every bfloat16 and float16 value
+    return tensor.detach().cpu().numpy()
 
 
 def tensors_to_json(state: Mapping[str, np.ndarray]) -> dict[str, Any]:

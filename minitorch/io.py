@@ -52,6 +52,7 @@ from .fileio import (
     read_json,
     tensors_from_json,
     tensors_to_json,
+    torch_to_numpy,
 )
 
 __all__ = [
@@ -448,23 +449,13 @@ def _key_order(item: tuple[str, Any]) -> tuple:
 
 
 def _torch_values(tensor: Any, key: Any, path: str) -> np.ndarray:
-    """A torch tensor from a .pt file as a float64 array: half types widened, no-value kinds refused."""
-    torch = _torch()
+    """A torch tensor from a .pt file as a float64 array (see `fileio.torch_to_numpy`)."""
     if not isinstance(key, str):
         raise FormatError(f"{path}: state_dict keys must be strings, got {key!r} ({type(key).__name__})")
-    if tensor.is_meta:
-        raise FormatError(f"{path}: tensor {key!r} is a meta tensor (a shape without values)")
-    if tensor.layout != torch.strided or tensor.is_quantized:
-        raise FormatError(f"{path}: tensor {key!r} is {'quantized' if tensor.is_quantized else 'sparse'}; "
-                          "save a dense, unquantized state_dict")
-    if tensor.is_complex():
-        raise FormatError(f"{path}: tensor {key!r} holds complex numbers; weights must be real")
-    if tensor.dtype in (torch.bfloat16, torch.float16):  # numpy has no bfloat16: widen in torch
-        tensor = tensor.to(torch.float64)
     try:
-        return as_float64(tensor, key)
+        return as_float64(torch_to_numpy(tensor, key, path), key)
     except FormatError as exc:
-        raise FormatError(f"{path}: {exc}") from None
+        raise FormatError(exc.args[0] if path in str(exc) else f"{path}: {exc}") from None
 
 
 def _load_pt(path: str) -> Checkpoint:

@@ -375,3 +375,23 @@ def test_fuzz_weight_files(data):
             else:
                 event("experiment loaded")
                 assert all(np.all(np.isfinite(v)) for v in trainer.state_dict().values())
+
+
+def test_image_trainer_files_get_the_same_checks(tmp_path):
+    from minitorch.training import image_trainer
+    from minitorch.training.image_trainer import ImageConfigError, ImageTrainConfig
+
+    deep = "[" * 100_000 + "]" * 100_000
+    for name, text, message in [("huge.json", '{"seed": ' + "9" * 5000 + "}", "an integer with 5,000 digits"),
+                                ("deep.json", '{"layers": ' + deep + "}", "nested too deeply")]:
+        path = _write(tmp_path, name, text)
+        with pytest.raises(ImageConfigError, match=message):
+            ImageTrainConfig.load(path)
+    half = tmp_path / "half.pt"
+    torch.save({"0.weight": torch.ones(2, 2, dtype=torch.bfloat16) / 3}, half)
+    state, _ = image_trainer._read_weights(str(half))
+    np.testing.assert_array_equal(state["0.weight"], (torch.ones(2, 2, dtype=torch.bfloat16) / 3).float().numpy())
+    meta = tmp_path / "meta.pt"
+    torch.save({"0.weight": torch.empty(2, 2, device="meta")}, meta)
+    with pytest.raises(ImageConfigError, match="meta tensor"):
+        image_trainer._read_weights(str(meta))

@@ -456,6 +456,8 @@ class ImagePlayground(QWidget):
     def _on_running(self, running: bool) -> None:
         self.running = running
         self.play_button.setText("❚❚ Pause" if running else "▶ Play")
+        if running:
+            self._status("Training: every view updates as the network learns.")
 
     def _gallery_clicked(self, _section: int, tile: int) -> None:
         frame = self.last_frame

@@ -349,9 +349,11 @@ class LinePlot(QWidget):
     about a millisecond, which matters because training waits while a frame is painted.
     """
 
-    def __init__(self, ylabel: str, parent: QWidget | None = None, y_range: tuple[float, float] | None = None):
+    def __init__(self, ylabel: str, parent: QWidget | None = None, y_range: tuple[float, float] | None = None,
+                 legend_at_bottom: bool = False):
         super().__init__(parent)
         self.ylabel = ylabel
+        self.legend_at_bottom = legend_at_bottom  # where the curves are not (accuracy rises to the top)
         self.fixed_y = y_range
         self.series: list[tuple[str, QColor, float, np.ndarray, np.ndarray]] = []
         self.setMinimumSize(200, 120)
@@ -408,8 +410,9 @@ class LinePlot(QWidget):
         painter.drawText(QRect(-50, -8, 100, 14), Qt.AlignmentFlag.AlignCenter, self.ylabel)
         painter.restore()
         legend_x = right - 70
+        legend_top = bottom - 8 - 14 * len(self.series) if self.legend_at_bottom else top + 10
         for index, (name, color, width, _, _) in enumerate(self.series):
-            y = top + 10 + 14 * index
+            y = legend_top + 14 * index
             painter.setPen(QPen(color, max(2.0, width)))
             painter.drawLine(QPointF(legend_x, y), QPointF(legend_x + 16, y))
             painter.setPen(QColor(60, 60, 60))
@@ -453,7 +456,7 @@ class CurvePlots(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.loss_plot = LinePlot("loss")
-        self.accuracy_plot = LinePlot("accuracy", y_range=(0.0, 1.0))
+        self.accuracy_plot = LinePlot("accuracy", y_range=(0.0, 1.0), legend_at_bottom=True)
         layout.addWidget(self.loss_plot)
         layout.addWidget(self.accuracy_plot)
         self.points = 0

@@ -34,7 +34,7 @@ from ..autograd import no_grad
 from ..errors import MinitorchError, ShapeError
 from ..images import IMAGE_DATASETS, ImageData, load_image_data
 from ..ndtensor import Tensor
-from ..nn import tensor_functional as TF
+from ..nn import functional as F
 
 __all__ = [
     "ImageTrainConfig", "ImageTrainer", "ImageSnapshot", "ImageConfigError", "PRESETS", "preset_layers",
@@ -231,17 +231,12 @@ def _read_json(path: str | os.PathLike) -> Any:
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise ImageConfigError(f"no such file: {path}")
+    from ..fileio import FormatError, read_json
+
     try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle, parse_constant=_reject_constant)
-    except UnicodeDecodeError:
-        raise ImageConfigError(f"{path} is not a text JSON file") from None
-    except json.JSONDecodeError as exc:
-        raise ImageConfigError(f"{path} is truncated or not valid JSON ({exc.msg} at line {exc.lineno})") from None
-
-
-def _reject_constant(name: str) -> float:
-    raise ImageConfigError(f"the file contains {name}, which is not a finite number")
+        return read_json(path, "image config")  # size, digit and nesting limits; no NaN
+    except FormatError as exc:
+        raise ImageConfigError(str(exc)) from None
 
 
 def is_image_document(data: Any) -> bool:
@@ -362,7 +357,7 @@ class ImageTrainer:
         self.optimizer.zero_grad()
         logits = self.model(self._tensor(self._x_train[batch]))
         labels = self.data.y_train[batch]
-        loss = TF.cross_entropy(logits, self._tensor(labels))
+        loss = F.cross_entropy(logits, self._tensor(labels))
         loss.backward()
         loss_value = float(loss.item())
         if not math.isfinite(loss_value):
@@ -555,6 +550,14 @@ def _read_weights(path: str) -> tuple[dict[str, np.ndarray], dict[str, Any] | No
         if not isinstance(data, dict) or data.get("format") not in (IMAGE_WEIGHTS_FORMAT, IMAGE_EXPERIMENT_FORMAT):
             raise ImageConfigError(f"{path} is not an image-net weights file (no 'format': '{IMAGE_WEIGHTS_FORMAT}')")
         return _state_from_document(data, path), data.get("model")
+    from ..fileio import FormatError, check_file, parse_json, torch_to_numpy
+    from ..io import MAX_WEIGHTS_BYTES
+
+    if ext != ".json":
+        try:
+            check_file(path, "weights", MAX_WEIGHTS_BYTES)  # before reading it all
+        except FormatError as exc:
+            raise ImageConfigError(str(exc)) from None
     if ext == ".safetensors":
         try:
             import safetensors.numpy as stnp
@@ -570,9 +573,9 @@ def _read_weights(path: str) -> tuple[dict[str, np.ndarray], dict[str, Any] | No
         if meta.get("format") != IMAGE_WEIGHTS_FORMAT:
             raise ImageConfigError(f"{path} is a safetensors file but not image-net weights from minitorch")
         try:
-            model = json.loads(meta.get("model", "null"))
-        except json.JSONDecodeError:
-            raise ImageConfigError(f"{path}: its model description is not valid JSON") from None
+            model = parse_json(meta.get("model", "null"), f"{path} (model description)")
+        except FormatError as exc:
+            raise ImageConfigError(str(exc)) from None
         return {k: np.asarray(v) for k, v in tensors.items()}, model
     try:
         import torch
@@ -584,7 +587,10 @@ def _read_weights(path: str) -> tuple[dict[str, np.ndarray], dict[str, Any] | No
         raise ImageConfigError(f"{path} is corrupt or not a PyTorch weights file ({type(exc).__name__})") from None
     if not isinstance(obj, Mapping) or not all(hasattr(v, "detach") for v in obj.values()):
         raise ImageConfigError(f"{path} does not hold a state_dict (a dict of tensors)")
-    return {str(k): v.detach().cpu().numpy() for k, v in obj.items()}, None
+    try:
+        return {str(k): torch_to_numpy(v, str(k), path) for k, v in obj.items()}, None
+    except FormatError as exc:
+        raise ImageConfigError(str(exc)) from None
 
 
 def _state_from_document(data: Mapping[str, Any], path: str) -> dict[str, np.ndarray]:

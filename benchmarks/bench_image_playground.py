@@ -1,0 +1,128 @@
+"""The image playground's speed: headless epoch time, in-window speed ratio, seconds to 97 %.
+
+    QT_QPA_PLATFORM=offscreen python benchmarks/bench_image_playground.py [--rounds 3] [--seconds 12]
+
+Each round trains the default network (the "tiny LeNet" preset on scikit-learn's 8x8
+digits, Adam, lr 0.01, batch 32, float32, CPU) twice, side by side under the same load:
+
+- headless: `ImageTrainer.step()` in a loop, as ``minitorch-train`` runs it;
+- in the window: the Images tab (offscreen), Play pressed, every view updating.
+
+Reported (medians over rounds): seconds per epoch headless; steps per second both ways and
+their ratio; seconds from the first step (headless) or from pressing Play (window) until the
+test accuracy first reaches 97 %; the GUI thread's longest stall while training (a 5 ms
+timer in the GUI thread measures the gaps between its ticks). The test set is evaluated
+every 20 steps in both, so both do the same work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+TARGET = 0.97
+
+
+def headless(seconds: float, data) -> dict[str, float]:
+    from minitorch.training.image_trainer import ImageTrainConfig, ImageTrainer
+
+    trainer = ImageTrainer(ImageTrainConfig(), data=data)
+    per_epoch = len(data.y_train) // trainer.config.batch_size
+    started = time.perf_counter()
+    reached = None
+    while time.perf_counter() - started < seconds:
+        metrics = trainer.step()
+        if reached is None and metrics.get("test_acc", 0.0) >= TARGET:
+            reached = time.perf_counter() - started
+    elapsed = time.perf_counter() - started
+    rate = trainer.step_count / elapsed
+    return {"steps_per_second": rate, "epoch_seconds": per_epoch / rate, "seconds_to_97": reached or float("nan"),
+            "final_acc": trainer.last_metrics.get("test_acc", 0.0)}
+
+
+def in_window(app, seconds: float) -> dict[str, float]:
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    from gui.image_playground import ImagePlayground
+
+    def wait(ms: int) -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(ms, loop.quit)
+        loop.exec()
+
+    tab = ImagePlayground()
+    tab.resize(1600, 1000)
+    tab.show()
+    while tab.last_frame is None or not tab.play_button.isEnabled():
+        wait(50)
+    wait(300)
+    ticks: list[float] = []
+    ticker = QTimer()
+    ticker.setInterval(5)
+    ticker.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    reached: list[float] = []
+    started = time.perf_counter()
+    tab.frameShown.connect(lambda frame: reached.append(time.perf_counter() - started)
+                           if not reached and frame.snapshot.metrics.get("test_acc", 0.0) >= TARGET else None)
+    ticker.start()
+    tab.toggle_play()
+    wait(int(seconds * 1000))
+    steps = tab.last_frame.snapshot.step
+    elapsed = time.perf_counter() - started
+    ticker.stop()
+    tab.toggle_play()
+    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+    assert tab.shutdown()
+    tab.deleteLater()
+    wait(100)
+    return {"steps_per_second": steps / elapsed, "seconds_to_97": reached[0] if reached else float("nan"),
+            "max_stall_ms": 1000 * max(gaps, default=0.0), "frames": float(tab.frames_shown)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=12.0, help="training time per run")
+    args = parser.parse_args()
+    from PySide6.QtWidgets import QApplication
+
+    from minitorch.images import load_digits
+    from minitorch.training.image_trainer import limit_blas_threads
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    limit_blas_threads()
+    data = load_digits()
+    rows = []
+    for round_number in range(1, args.rounds + 1):
+        quiet = headless(args.seconds, data)
+        window = in_window(app, args.seconds)
+        rows.append((quiet, window))
+        print(f"round {round_number}: headless {quiet['steps_per_second']:.1f} steps/s "
+              f"({quiet['epoch_seconds']:.2f} s/epoch, 97% after {quiet['seconds_to_97']:.2f} s); "
+              f"window {window['steps_per_second']:.1f} steps/s (97% after {window['seconds_to_97']:.2f} s, "
+              f"max GUI stall {window['max_stall_ms']:.0f} ms, {window['frames']:.0f} frames)", flush=True)
+
+    def median(side: int, key: str) -> float:
+        return statistics.median(row[side][key] for row in rows)
+
+    ratio = statistics.median(w["steps_per_second"] / q["steps_per_second"] for q, w in rows)
+    print()
+    print("| headless epoch | headless steps/s | window steps/s | in-window ratio | 97% headless | 97% in window "
+          "| max GUI stall |")
+    print("|---|---|---|---|---|---|---|")
+    print(f"| {median(0, 'epoch_seconds'):.2f} s | {median(0, 'steps_per_second'):.0f} | "
+          f"{median(1, 'steps_per_second'):.0f} | {ratio:.2f} | {median(0, 'seconds_to_97'):.1f} s | "
+          f"{median(1, 'seconds_to_97'):.1f} s | {median(1, 'max_stall_ms'):.0f} ms |")
+    print(f"(medians of {args.rounds} rounds of {args.seconds:g} s; load average {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} cores)")
+
+
+if __name__ == "__main__":
+    main()
