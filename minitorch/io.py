@@ -41,6 +41,7 @@ from .architecture import ArchitectureError, LayerSpec, ModelSpec
 from .errors import MinitorchError, ShapeError
 from .fileio import (
     EXPERIMENT_FORMAT,
+    MAX_WEIGHTS_BYTES,
     WEIGHTS_FORMAT,
     FormatError,
     as_float64,
@@ -71,9 +72,6 @@ __all__ = [
 
 FORMAT_VERSION = 1
 FORMATS = (".json", ".safetensors", ".pt")
-# .safetensors and .pt files are refused above this size, and a file whose tensors would take
-# more than this as float64; JSON files have fileio.MAX_JSON_BYTES (docs/training.md).
-MAX_WEIGHTS_BYTES = 1024**3
 _KEY = re.compile(r"^(\d+)\.(weight|bias)$")
 
 

@@ -550,8 +550,7 @@ def _read_weights(path: str) -> tuple[dict[str, np.ndarray], dict[str, Any] | No
         if not isinstance(data, dict) or data.get("format") not in (IMAGE_WEIGHTS_FORMAT, IMAGE_EXPERIMENT_FORMAT):
             raise ImageConfigError(f"{path} is not an image-net weights file (no 'format': '{IMAGE_WEIGHTS_FORMAT}')")
         return _state_from_document(data, path), data.get("model")
-    from ..fileio import FormatError, check_file, parse_json, torch_to_numpy
-    from ..io import MAX_WEIGHTS_BYTES
+    from ..fileio import MAX_WEIGHTS_BYTES, FormatError, check_file, parse_json, torch_to_numpy
 
     if ext != ".json":
         try:
