@@ -737,3 +737,12 @@ def test_mixing_a_scalar_engine_value_with_an_nd_tensor_is_a_clear_type_error(op
 
     with pytest.raises(TensorTypeError, match="minitorch.tensor"):
         op(tensor([1.0]), engine.Scalar(2.0))
+
+
+@pytest.mark.parametrize("make", [lambda s: tensor(s), lambda s: tensor([s, s]), lambda s: cat([tensor([1.0]), s]),
+                                  lambda s: stack([s])])
+def test_building_an_nd_tensor_from_scalar_engine_values_says_how_to_convert(make):
+    from minitorch import engine
+
+    with pytest.raises(TensorTypeError, match=r"Scalar.*minitorch\.tensor\(s\.data\)"):
+        make(engine.Scalar(2.0))

@@ -253,6 +253,16 @@ def test_results_and_dtypes_match_torch(name):
     np.testing.assert_allclose(_numpy(got).astype(np.float64), expected.double().numpy(), rtol=1e-6)
 
 
+@pytest.mark.parametrize("mode", ["floor", "trunc"])
+@pytest.mark.parametrize("divisor", [3, -3, 7])
+def test_rounded_integer_division_is_exact_like_torch(mode, divisor):
+    values = [2**40 + 1, -(2**40) - 1, 7, -7, 0]
+    ours = mt.tensor(values).div(divisor, rounding_mode=mode)
+    theirs = torch.tensor(values).div(divisor, rounding_mode=mode)
+    assert ours.dtype == np.int64 and ours.tolist() == theirs.tolist()
+    assert mt.tensor(values).div(mt.tensor([divisor] * 5), rounding_mode=mode).tolist() == theirs.tolist()
+
+
 def test_allclose_like_torch():
     a, b = mt.tensor([1.0, 2.0]), mt.tensor([1.0, 2.0 + 1e-6])
     assert a.allclose(b) is True and mt.allclose(a, b) is True

@@ -112,6 +112,25 @@ def _power(base: Any, exponent: Any) -> Any:
         return base**exponent
 
 
+def _floor_divide(a: Any, b: Any) -> Any:
+    if a.dtype.kind == "f":
+        return array_module_of(a).floor(a / b)
+    with np.errstate(divide="ignore"):
+        return a // b
+
+
+def _trunc_divide(a: Any, b: Any) -> Any:
+    xp = array_module_of(a)
+    if a.dtype.kind == "f":
+        return xp.trunc(a / b)
+    with np.errstate(divide="ignore"):
+        quotient = abs(a) // abs(b)
+    return xp.where((a < 0) != (b < 0), -quotient, quotient)  # integer division rounding toward zero
+
+
+_ROUNDED_DIVISION = {"floor": _floor_divide, "trunc": _trunc_divide}
+
+
 def _pow_exponent_grad(base: Any, exponent: Any, out: Any) -> Any:
     """d(base ** exponent)/d(exponent) = out * log(base), with PyTorch's 0 where base == 0 and exponent >= 0."""
     if isinstance(base, (int, float)):
@@ -1039,19 +1058,19 @@ class Tensor:
         return self * other
 
     def div(self, other: Any, rounding_mode: str | None = None) -> Tensor:
-        """``self / other``; ``rounding_mode`` "floor" or "trunc" rounds the quotient (no gradient)."""
-        out = self / other
+        """``self / other``; ``rounding_mode`` "floor" or "trunc" rounds the quotient (gradient 0, as in PyTorch).
+
+        Rounded division of integers stays exact and integer, as ``torch.div``.
+        """
         if rounding_mode is None:
-            return out
+            return self / other
         if rounding_mode not in ("floor", "trunc"):
             raise TensorTypeError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
-        xp = array_module_of(out.data)
-        rounded = xp.floor(out.data) if rounding_mode == "floor" else xp.trunc(out.data)
-        dtype = self.dtype if not isinstance(other, Tensor) else result_dtype(self.dtype, self.ndim, other.dtype,
-                                                                               other.ndim)
-        if self.dtype.kind in "iub" and (not isinstance(other, float)) and dtype.kind in "iub":
-            rounded = rounded.astype(dtype)
-        return make_result(rounded, (out,), _zero_backward, f"div({rounding_mode})")
+        other, a, b, out = self._broadcasted(other, _ROUNDED_DIVISION[rounding_mode], "div")
+        parents = (self, other) if isinstance(other, Tensor) else (self,)
+        shapes = tuple(p.shape for p in parents)
+        return make_result(out, parents, lambda g: tuple(array_module_of(g).zeros(s, dtype=g.dtype) for s in shapes),
+                           f"div({rounding_mode})")
 
     def neg(self) -> Tensor:
         return -self
@@ -1528,6 +1547,8 @@ def _to_array(data: Any, dtype: np.dtype | None, device: Any) -> Any:
             dtype = array.dtype if from_array and array.dtype in SUPPORTED_DTYPES else int64
         elif kind == "b":
             dtype = np.dtype(np.bool_)
+        elif isinstance(data, engine.Scalar) or any(isinstance(v, engine.Scalar) for v in array.reshape(-1)):
+            raise mixed_engines_error("tensor data")
         else:
             raise TensorTypeError(f"tensor data must be numeric, got values of dtype {array.dtype}")
     elif kind not in "fiub":

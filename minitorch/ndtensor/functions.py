@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from .. import backend
+from .. import backend, engine
 from ..backend import array_module_of
-from ..errors import DeviceError, ShapeError, TensorTypeError
+from ..errors import DeviceError, ShapeError, TensorTypeError, mixed_engines_error
 from .core import Tensor, is_number, make_result
 from .dtypes import number_dtype, result_dtype
 from .shapes import normalize_dim, unbroadcast
@@ -25,6 +25,8 @@ def _check_same_device(tensors: Sequence[Tensor], what: str) -> None:
     if not tensors:
         raise ShapeError(f"{what}: expected a non-empty sequence of tensors")
     for t in tensors:
+        if isinstance(t, engine.Scalar):
+            raise mixed_engines_error(f"{what} input")
         if not isinstance(t, Tensor):
             raise TensorTypeError(f"{what}: expected tensors, got {type(t).__name__}")
         if t.data.__class__ is not tensors[0].data.__class__:
