@@ -17,6 +17,7 @@ from pathlib import Path
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 STYLE_SHEET = Path(__file__).with_name("style.qss")
+RESOURCES = Path(__file__).with_name("resources")  # arrows, the application icon, bundled examples
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -32,10 +33,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def load_style_sheet() -> str:
+    """The shipped style sheet, its image URLs pointing into the installed package."""
     try:
-        return STYLE_SHEET.read_text(encoding="utf-8")
+        text = STYLE_SHEET.read_text(encoding="utf-8")
     except OSError:
         return ""  # the app still works, only plainer
+    return text.replace("@RESOURCES@", RESOURCES.as_posix())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -51,14 +54,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setOrganizationName("PyTorchMini")
     app.setStyle("Fusion")
     app.setStyleSheet(load_style_sheet())
+    from PySide6.QtGui import QIcon
+
+    app.setWindowIcon(QIcon(str(RESOURCES / "icon.svg")))
 
     from .main_window import MainWindow
 
     window = MainWindow()
     window.show()
     if args.file:
-        window.open_path(args.file)
-    if args.train:
+        window.open_path(args.file, play=args.train)  # a file that cannot be opened never trains
+    elif args.train:
         window.playground.play()
     if args.exit_when_shown:
         from PySide6.QtCore import QTimer

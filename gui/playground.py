@@ -15,7 +15,6 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
-    QHBoxLayout,
     QLabel,
     QScrollArea,
     QSplitter,
@@ -25,10 +24,11 @@ from PySide6.QtWidgets import (
 
 from .history import HistoryColumns
 from .panels import DataPanel, NetworkBuilder, NetworkView, TrainingControls
-from .panels._widgets import section_title
+from .panels._widgets import FlowLayout, section_title
 from .worker import Frame, TrainingController
 
 NETWORK_HZ = 6  # refresh rate of the network drawing (and the accuracy plot) while training
+STARVED_SECONDS = 0.5  # a view not redrawn for this long while training is redrawn with the next frame
 
 # What a first start shows: the TensorFlow Playground's classic small tanh network.
 DEFAULT_CONFIG: dict[str, Any] = {
@@ -37,6 +37,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "noise": 0.1,
     "test_fraction": 0.3,
     "seed": 0,
+    "init_seed": None,
     "csv_path": None,
     "label_column": None,
     "features": ["x1", "x2"],
@@ -48,9 +49,58 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "lr": 0.03,
     "momentum": 0.0,
     "batch_size": 16,
+    "l1": 0.0,
     "l2": 0.0,
     "engine": "tensor",  # fast; the scalar engine (the same numbers, one graph node per number) is one click away
 }
+
+
+# Config fields as the form labels them, and internal values as the form shows them.
+_FIELD_NAMES = {
+    "dataset": "Which dataset", "n_samples": "Points", "noise": "Noise", "test_fraction": "Test data",
+    "seed": "Seed", "csv_path": "CSV file", "label_column": "Label column", "features": "Features",
+    "hidden_layers": "Neurons", "activation": "Activation", "output_activation": "Output", "loss": "Loss",
+    "optimizer": "Optimizer", "lr": "Learning rate", "momentum": "Momentum", "batch_size": "Batch size",
+    "l1": "L1 regularisation", "l2": "L2 regularisation", "engine": "Engine",
+}
+_VALUE_NAMES = {
+    "mse": "mean squared error", "l1": "mean absolute error", "bce_logits": "binary cross-entropy",
+    "cross_entropy": "cross-entropy", "hinge": "hinge", "sgd": "SGD", "adam": "Adam", "adamw": "AdamW",
+    "rmsprop": "RMSprop", "spiral3": "Spiral, 3 classes", "multi_gaussian": "Multi-Gaussian",
+}
+
+
+def screen_text(message: str) -> str:
+    """A worker or TrainConfig message in the words on screen.
+
+    ``TrainConfig.loss: 'spiral3' has 3 classes; use 'cross_entropy`` becomes
+    ``Loss: Spiral, 3 classes has 3 classes; use cross-entropy``.
+    """
+    import re
+
+    def field(match: re.Match[str]) -> str:
+        return _FIELD_NAMES.get(match.group(1), match.group(1).replace("_", " ")) + ":"
+
+    def value(match: re.Match[str]) -> str:
+        word = match.group(1)
+        return _VALUE_NAMES.get(word, word)
+
+    text = re.sub(r"TrainConfig\.(\w+):", field, message)
+    text = re.sub(r"TrainConfig: ?", "", text)
+    # Quoted internal names lose their quotes (also a quote left unbalanced by trimming).
+    text = re.sub(r"'([\w.\-]+)'?", value, text)
+    return text[:1].upper() + text[1:]
+
+
+def _scrolling(column: QWidget) -> QScrollArea:
+    """``column`` in a vertical scroll area: on a small screen it scrolls instead of forcing the window taller."""
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setWidget(column)
+    scroll.setMinimumWidth(column.minimumSizeHint().width())
+    return scroll
 
 
 class Playground(QWidget):
@@ -58,6 +108,7 @@ class Playground(QWidget):
 
     frameShown = Signal(object)
     configSent = Signal(object)
+    note = Signal(str)  # a one-line status note: what the form changed by itself, and why
 
     def __init__(self, controller: TrainingController, parent: QWidget | None = None):
         super().__init__(parent)
@@ -68,6 +119,7 @@ class Playground(QWidget):
         self._sent_config: dict[str, Any] | None = None
         self._input_dim = 2
         self._data_version = -1
+        self._shown_generation = -1
         self._history = HistoryColumns()
         self._extra_config: dict[str, Any] = {}
         self._network_generation = -1
@@ -89,11 +141,12 @@ class Playground(QWidget):
         root.setContentsMargins(0, 0, 0, 0)
         root.setSpacing(0)
         root.addWidget(self.controls)
-        self.error_label = QLabel("")
+        # The banner floats over the top of the columns (see resizeEvent): showing or hiding
+        # it never moves the rest of the layout.
+        self.error_label = QLabel("", self)
         self.error_label.setObjectName("errorBanner")
         self.error_label.setWordWrap(True)
         self.error_label.setVisible(False)
-        root.addWidget(self.error_label)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
@@ -124,7 +177,7 @@ class Playground(QWidget):
         middle_layout.addWidget(section_title("Network"))
         middle_layout.addWidget(self.builder)
         middle_layout.addWidget(self.network_view, 1)
-        self.splitter.addWidget(middle)
+        self.splitter.addWidget(_scrolling(middle))
 
         output = QWidget()
         output.setObjectName("column")
@@ -137,13 +190,18 @@ class Playground(QWidget):
         self.loss_text.setToolTip("The latest losses (and accuracy, for classification)")
         self.loss_text.setMinimumHeight(52)  # room for three lines: new text never re-lays out the column
         out_layout.addWidget(self.loss_text)
+        self.output_caption = QLabel("")
+        self.output_caption.setObjectName("hint")
+        self.output_caption.setWordWrap(True)
+        self.output_caption.setVisible(False)
+        out_layout.addWidget(self.output_caption)
         self._out_layout = out_layout
-        for placeholder, stretch in zip(self._placeholders, (2, 1, 5)):
+        for placeholder, stretch in zip(self._placeholders, (3, 2, 6)):
             out_layout.addWidget(placeholder, stretch)
-        self._placeholders[0].setMinimumHeight(110)
+        self._placeholders[0].setMinimumHeight(90)
         self._placeholders[1].setMinimumHeight(90)
-        self._placeholders[2].setMinimumSize(260, 240)
-        options = QHBoxLayout()
+        self._placeholders[2].setMinimumSize(240, 220)
+        options = FlowLayout(spacing=12, row_spacing=2)
         self.show_test = QCheckBox("Show test data")
         self.show_test.setChecked(True)
         self.show_test.setToolTip("Draw the held-out test points (black outline) on the output map")
@@ -153,9 +211,8 @@ class Playground(QWidget):
         self.log_scale.setToolTip("Show the loss curves on a logarithmic axis")
         for box in (self.show_test, self.discretize, self.log_scale):
             options.addWidget(box)
-        options.addStretch(1)
         out_layout.addLayout(options)
-        self.splitter.addWidget(output)
+        self.splitter.addWidget(_scrolling(output))
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 3)
@@ -166,14 +223,18 @@ class Playground(QWidget):
         self._config_timer.setSingleShot(True)
         self._config_timer.setInterval(150)
         self._config_timer.timeout.connect(self.apply_config)
-        self.data_panel.changed.connect(self._config_timer.start)
+        self.data_panel.changed.connect(self._on_data_changed)
         self.builder.changed.connect(self._config_timer.start)
         self.controls.changed.connect(self._config_timer.start)
         self.controls.stopConditionChanged.connect(self._send_stop_condition)
+        self.controls.lr.clamped.connect(self.note)
+        self.controls.reg_rate.clamped.connect(self.note)
         self.controls.playClicked.connect(self.toggle_play)
         self.controls.stepClicked.connect(self.step)
         self.controls.resetClicked.connect(self.reset)
         self.log_scale.toggled.connect(self._set_log_scale)
+        self.network_view.neuronClicked.connect(lambda node: self.select_neuron(*(node or (None,))))
+        self.network_view.edgeClicked.connect(self.edit_weight)
 
         worker = controller.worker
         worker.frameReady.connect(self.show_frame)
@@ -204,12 +265,69 @@ class Playground(QWidget):
         self.loss_plot.set_log_scale(self.log_scale.isChecked())
         self.output_view.set_show_test(self.show_test.isChecked())
         self.output_view.set_discretize(self.discretize.isChecked())
+        self.output_view.show_neuron(self.network_view.selected)
         self.show_test.toggled.connect(self.output_view.set_show_test)
         self.discretize.toggled.connect(self.output_view.set_discretize)
         if self.last_frame is not None:
             self._draw(self.last_frame)
 
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._place_banner()
+
+    def _place_banner(self) -> None:
+        top = self.controls.geometry().bottom() + 1
+        width = self.width()
+        self.error_label.setFixedWidth(width)
+        self.error_label.move(0, top)
+        self.error_label.adjustSize()
+        self.error_label.raise_()
+
+    def show_banner(self, text: str) -> None:
+        self.error_label.setText(text)
+        self.error_label.setVisible(bool(text))
+        if text:
+            self._place_banner()
+
     # --- config ------------------------------------------------------------------------------------
+    def _on_data_changed(self) -> None:
+        """Another data set: make the rest of the form fit it at once, then send the config."""
+        notes = self.fit_form_to_data()
+        if notes:
+            self.note.emit(" ".join(notes))
+        self._config_timer.start()
+
+    def fit_form_to_data(self) -> list[str]:
+        """Change the loss and features so that the form describes a model the data allows.
+
+        As in the TensorFlow Playground, no invalid combination can be reached: a data set with
+        three classes switches to cross-entropy, a regression set to mean squared error, 1-D
+        data unticks the features that need x2. Returns one note per change, in screen words.
+        """
+        from minitorch.datasets import DATASETS
+
+        info = DATASETS.get(self.data_panel.dataset.currentData())
+        if info is None or info.name == "csv":
+            self.builder.set_input_dim(None if info is not None else self.builder.input_dim)
+            return []  # a CSV file's shape is known once the worker has read it: see _draw
+        notes = []
+        task, classes = info.task, info.num_classes or 0
+        self.controls.set_task(task, classes)
+        loss = self.controls.loss.currentData()
+        wanted = None
+        if task == "regression" and loss not in ("mse", "l1"):
+            wanted = "mse"
+        elif classes > 2 and loss != "cross_entropy":
+            wanted = "cross_entropy"
+        if wanted is not None:
+            self.controls.show_loss(wanted)
+            reason = "regression data" if wanted == "mse" else f"this data has {classes} classes"
+            notes.append(f"Loss: {self.controls.loss.currentText()} ({reason}).")
+        note = self.builder.set_input_dim(info.input_dim)
+        if note:
+            notes.append(note)
+        return notes
+
     def current_config(self) -> dict[str, Any]:
         """The TrainConfig dict the form describes."""
         config = dict(DEFAULT_CONFIG)
@@ -251,20 +369,56 @@ class Playground(QWidget):
             self.configSent.emit(config)
 
     def _on_config_rejected(self, reason: str) -> None:
-        self._sent_config = None  # so the same config is re-checked after a fix elsewhere
-        kept = " The previous model is kept." if self.last_frame is not None else ""
-        self.error_label.setText(f"⚠ {reason}.{kept}".replace("..", "."))
-        self.error_label.setVisible(True)
-        if self.last_frame is None:  # nothing to show yet (e.g. a stale remembered config): use defaults
+        """The worker could not build the form's config: say why, and show the model that still trains."""
+        frame = self.last_frame
+        kept = " The previous model is kept." if frame is not None else ""
+        self.show_banner(f"⚠ {screen_text(reason).rstrip('.')}.{kept}")
+        self._config_timer.stop()
+        if frame is None:  # nothing to show yet (e.g. a stale remembered config): use defaults
             self.set_config(DEFAULT_CONFIG)
             self.apply_config()
+            return
+        # The form goes back to what is training, so it never shows a model that does not exist.
+        self.set_config(frame.config)
+        self.builder.set_input_dim(frame.data.input_dim)
+        self.controls.set_task(frame.data.task, frame.data.num_classes)
+        self._sent_config = self.current_config()
 
     def _on_config_accepted(self, config: Mapping[str, Any]) -> None:
         if dict(config) == self._sent_config:
-            self.error_label.setVisible(False)
+            self.show_banner("")
 
     def _send_stop_condition(self) -> None:
         self.controller.send("set_stop_condition", *self.controls.stop_condition())
+
+    # --- the big output view ---------------------------------------------------------------------------
+    def select_neuron(self, column: int | None, index: int = 0) -> None:
+        """Show one neuron's map in the big output view (as the drawing numbers it); None: the model's output."""
+        node = None if column is None else (int(column), int(index))
+        self.network_view.select(node)
+        if node is None:
+            self.output_caption.setVisible(False)
+        else:
+            last = len(self.network_view.layer_sizes) - 1
+            kind = "Input" if node[0] == 0 else ("Output" if node[0] == last else f"Hidden layer {node[0]}")
+            name = self.network_view.feature_names[node[1]] if node[0] == 0 and node[1] < len(
+                self.network_view.feature_names) else f"neuron {node[1] + 1}"
+            self.output_caption.setText(f"Showing {kind.lower() if node[0] else kind}, {name}. "
+                                        "Click it again in the network for the model's output.")
+            self.output_caption.setVisible(True)
+        if self.plots_ready:
+            self.output_view.show_neuron(node)
+
+    def edit_weight(self, layer: int, target: int, source: int) -> None:
+        """Ask for a new value of the weight of a clicked edge, and set it (training pauses)."""
+        from PySide6.QtWidgets import QInputDialog
+
+        current = self.network_view.weight(layer, target, source)
+        where = self.network_view.describe_edge(layer, target, source).splitlines()[1]
+        value, ok = QInputDialog.getDouble(self, "Edit weight", f"Weight {where}:", current, -1e6, 1e6, 4)
+        if ok and value != current:
+            self.controller.send("pause")
+            self.controller.send("set_weight", layer, target, source, value)
 
     # --- commands ---------------------------------------------------------------------------------------
     def toggle_play(self) -> None:
@@ -289,9 +443,10 @@ class Playground(QWidget):
         self.controller.send("step", 1)
 
     def reset(self) -> None:
-        if self._config_timer.isActive():
-            self.apply_config()
-        self.controller.send("reset")
+        """New random weights for the same network and data, as the TensorFlow Playground's reset:
+        the weights seed moves on by one (shown in the form, so a run can be repeated)."""
+        self.data_panel.next_weights_seed()
+        self.apply_config()
 
     # --- drawing ------------------------------------------------------------------------------------------
     def _on_running(self, running: bool) -> None:
@@ -322,10 +477,16 @@ class Playground(QWidget):
     def _draw(self, frame: Frame) -> None:
         self.last_frame = frame
         snap = frame.snapshot
-        if frame.data.version != self._data_version:
-            self._data_version = frame.data.version
+        if frame.data.version != self._data_version or frame.generation != self._shown_generation:
+            self._data_version, self._shown_generation = frame.data.version, frame.generation
             self.builder.set_input_dim(frame.data.input_dim)
             self.controls.set_task(frame.data.task, frame.data.num_classes)
+            if frame.data.input_dim <= 2:  # tick exactly the features this model uses
+                self.builder.show_features(list(frame.feature_names))
+            chosen = self.network_view.selected
+            grids = frame.neuron_grids or ()
+            if chosen is not None and (chosen[0] >= len(grids) or chosen[1] >= len(grids[chosen[0]])):
+                self.select_neuron(None)  # that neuron is gone with the old network
         self.controls.show_progress(int(snap.step), int(snap.epoch), frame.steps_per_second)
         self.loss_text.setText(self._loss_summary(frame))
         now = time.perf_counter()
@@ -346,13 +507,19 @@ class Playground(QWidget):
                 self.accuracy_plot.setVisible(classification)
             if not heavy_drawn or not running:
                 heavy_drawn = self.output_view.show_frame(frame) and running
-        network_due = not running or (not heavy_drawn and now - self._network_drawn >= 1 / NETWORK_HZ)
+        network_age = now - self._network_drawn
+        network_due = not running or network_age >= STARVED_SECONDS or (
+            not heavy_drawn and network_age >= 1 / NETWORK_HZ)
         if network_due:
             self.network_view.show_frame(frame)
             self._network_generation, self._network_drawn = frame.generation, now
             heavy_drawn = running
+        # Drawn in its turn, or in any case after STARVED_SECONDS: with slow training every
+        # frame brings a new output map, and the plot would otherwise wait for a pause.
+        accuracy_age = now - self._accuracy_drawn
         if columns is not None and classification and (
-                not running or (not heavy_drawn and now - self._accuracy_drawn >= 1 / NETWORK_HZ)):
+                not running or accuracy_age >= STARVED_SECONDS
+                or (not heavy_drawn and accuracy_age >= 1 / NETWORK_HZ)):
             self.accuracy_plot.set_columns(columns)
             self._accuracy_drawn = now
 
@@ -363,8 +530,9 @@ class Playground(QWidget):
         metrics = getattr(frame.snapshot, "metrics", None) or {}
 
         def pick(key: str) -> Any:
-            value = last.get(key) if hasattr(last, "get") else None
-            return metrics.get(key) if value is None and hasattr(metrics, "get") else value
+            # The latest metrics first: after loading weights they are newer than the history.
+            value = metrics.get(key) if hasattr(metrics, "get") else None
+            return last.get(key) if value is None and hasattr(last, "get") else value
 
         def fmt(value: Any) -> str:
             return "—" if value is None else f"{float(value):.3f}"

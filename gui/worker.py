@@ -32,12 +32,12 @@ import numpy as np
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, QTimer, Signal, Slot
 
 # Config fields the trainer can change between two steps without starting over.
-LIVE_FIELDS = ("lr", "momentum", "weight_decay", "l2", "batch_size", "betas")
+LIVE_FIELDS = ("lr", "momentum", "weight_decay", "l1", "l2", "batch_size", "betas")
 
 # The worker methods a controller may call (through TrainingController.send).
 COMMANDS = frozenset({
     "configure", "set_hyperparameters", "set_stop_condition", "play", "pause", "toggle", "step", "reset",
-    "export_weights", "import_weights", "save_experiment", "open_experiment", "shutdown",
+    "export_weights", "import_weights", "save_experiment", "open_experiment", "shutdown", "set_weight",
 })
 
 
@@ -62,21 +62,33 @@ class Handshake:
         self._sent = 0  # written by the GUI thread only
         self._taken = 0  # written by the worker thread only
         self._closing = False
-        self._painted = threading.Event()
-        self._painted.set()
+        self._painted = True
+        # Wakes a resting worker; held only for a flag change (the worker's wait releases it).
+        self._wake = threading.Condition()
         self.gui_paints_frames = False
 
     # --- GUI side ---------------------------------------------------------------------------
     def command_sent(self) -> None:
-        self._sent += 1
+        """A command is about to be queued: a resting worker wakes up to run it."""
+        with self._wake:
+            self._sent += 1
+            self._wake.notify_all()
 
     def frame_painted(self) -> None:
-        self._painted.set()
+        with self._wake:
+            self._painted = True
+            self._wake.notify_all()
 
     def close(self) -> None:
         """From now on the worker stops whatever it does and never waits for a frame."""
-        self._closing = True
-        self._painted.set()
+        with self._wake:
+            self._closing = True
+            self._painted = True
+            self._wake.notify_all()
+
+    @property
+    def closing(self) -> bool:
+        return self._closing
 
     # --- worker side ------------------------------------------------------------------------
     def interrupted(self) -> bool:
@@ -88,15 +100,19 @@ class Handshake:
 
     def ready_for_frame(self) -> bool:
         """The last frame has been painted (always True when no GUI paints frames)."""
-        return self._painted.is_set()
+        return self._painted
 
     def frame_sent(self) -> None:
-        if self.gui_paints_frames and not self._closing:
-            self._painted.clear()
+        if self.gui_paints_frames:
+            with self._wake:
+                self._painted = self._closing
 
     def wait_until_painted(self, limit: float) -> bool:
-        """Rest (GIL released) until the GUI painted the frame just sent, or ``limit`` seconds."""
-        return self._painted.wait(limit)
+        """Rest (GIL released) until the GUI painted the frame just sent, a command comes, or
+        ``limit`` seconds pass; True when the frame has been painted."""
+        with self._wake:
+            self._wake.wait_for(lambda: self._painted or self.interrupted(), limit)
+            return self._painted
 
 
 @dataclass(frozen=True)
@@ -165,7 +181,7 @@ class TrainingWorker(QObject):
         *,
         drawing_share: float = 0.2,
         min_train_seconds: float = 0.035,
-        max_train_seconds: float = 0.25,
+        max_train_seconds: float = 0.1,
         grid_interval: float = 0.09,
         neuron_interval: float = 0.2,
         grid_resolution: int = 100,
@@ -233,6 +249,8 @@ class TrainingWorker(QObject):
     def run_command(self, name: str, args: tuple[Any, ...]) -> None:
         """Run one queued command (worker thread); see `TrainingController.send`."""
         self.handshake.command_taken()
+        if self.handshake.closing and name != "shutdown":
+            return  # the window is closing: nothing else is worth doing
         if name not in COMMANDS:
             self.failed.emit("A command", f"unknown command {name!r}")
             return
@@ -307,7 +325,7 @@ class TrainingWorker(QObject):
         was_running = self._running
         self.pause()
         if self._config:
-            self._guard("Resetting the model", self._rebuild, self._config, keep_data=True)
+            self._guard("Resetting the model", self._rebuild, self._config, keep_data=True, keep_weights=False)
         if was_running:
             self.message.emit("Model reset; press Play to train again.")
 
@@ -409,11 +427,16 @@ class TrainingWorker(QObject):
                 break
 
     # --- building, live changes, files -----------------------------------------------------------
-    def _rebuild(self, config: Mapping[str, Any], keep_data: bool = False) -> None:
+    def _rebuild(self, config: Mapping[str, Any], keep_data: bool = False, keep_weights: bool = True) -> None:
+        from minitorch.training.carry_over import carry_over
+
         trainer = self._trainer_factory(config)  # may raise: the old trainer stays
+        # Another engine or optimizer keeps the trained weights, step counter and history.
+        kept = carry_over(self._trainer, trainer) if keep_weights else None
         self._install(trainer, dict(config), new_data=not keep_data or self._data is None)
         self.configAccepted.emit(dict(config))
-        self.message.emit("Model ready: press Play (Space) to train.")
+        fresh = "New model: training goes on." if self._running else "Model ready: press Play (Space) to train."
+        self.message.emit(kept or fresh)
 
     def _install(self, trainer: Any, config: dict[str, Any], new_data: bool = True) -> None:
         self._trainer = trainer
@@ -473,6 +496,20 @@ class TrainingWorker(QObject):
         self._send_frame(force_grid=True)
         self.weightsLoaded.emit(path)
         self.message.emit(f"Loaded weights from {os.path.basename(path)}")
+
+    def set_weight(self, layer: int, target: int, source: int, value: float) -> None:
+        """Set one weight, as clicking an edge of the network drawing does: row ``target``,
+        column ``source`` of the ``layer``-th Linear layer (0-based)."""
+        self._guard("Setting a weight", self._set_weight, int(layer), int(target), int(source), float(value))
+
+    def _set_weight(self, layer: int, target: int, source: int, value: float) -> None:
+        state = self._trainer.state_dict()
+        keys = sorted((k for k in state if k.endswith(".weight")), key=lambda k: int(k.split(".")[0]))
+        weight = state[keys[layer]]
+        weight[target, source] = value  # an IndexError for an edge that is not there: nothing changes
+        self._trainer.load_state_dict(state)  # validated, and the shown losses are re-evaluated
+        self._send_frame(force_grid=True)
+        self.message.emit(f"Weight set to {value:g}.")
 
     def _save_experiment(self, path: str) -> None:
         from minitorch.training import save_experiment

@@ -39,7 +39,7 @@ from .activations import ACTIVATIONS, SCALAR_ACTIVATIONS
 from .backend import as_numpy
 from .errors import MinitorchError, ShapeError
 
-__all__ = ["ArchitectureError", "LayerSpec", "ModelSpec", "LAYER_KINDS", "linear_layers"]
+__all__ = ["ArchitectureError", "LayerSpec", "ModelSpec", "LAYER_KINDS", "mlp_layers"]
 
 
 class ArchitectureError(MinitorchError, ValueError):
@@ -495,7 +495,7 @@ class ModelSpec:
         return cls(tuple(shape), tuple(parsed))
 
 
-def linear_layers(state_dict: Mapping[str, Any]) -> list[tuple[str, np.ndarray, np.ndarray]]:
+def mlp_layers(state_dict: Mapping[str, Any]) -> list[tuple[str, np.ndarray, np.ndarray]]:
     """``[(prefix, weight (out, in), bias (out,)), ...]`` of a Sequential-of-Linear state_dict as
     float64 copies, in order ("0", "2", ...), validated as `ModelSpec.from_state_dict` does."""
     _mlp_sizes(state_dict)

@@ -27,7 +27,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from .architecture import ModelSpec, linear_layers
+from .architecture import ModelSpec, mlp_layers
 from .autograd import enable_grad, reverse_topological_order
 from .errors import ShapeError
 from .fileio import atomic_write
@@ -44,7 +44,6 @@ __all__ = [
     "BackwardStep",
     "BackwardStepper",
     "mlp_from_state_dict",
-    "mlp_layer_shapes",
     "model_graph",
     "describe_value",
 ]
@@ -421,7 +420,9 @@ def _plain_attributes(attrs: Mapping[str, Any]) -> dict[str, Any]:
     for key, value in attrs.items():
         if value is None or key in ("members", "output"):
             continue
-        if isinstance(value, bool) or isinstance(value, (int, float, str)):
+        if key in ("value", "grad", "local_grad") and isinstance(value, int) and not isinstance(value, bool):
+            out[key] = float(value)  # one GraphML type per attribute: 2 and 0.5 are both doubles
+        elif isinstance(value, bool) or isinstance(value, (int, float, str)):
             out[key] = value
         elif key == "shape":
             out[key] = "x".join(str(s) for s in value)
@@ -568,10 +569,6 @@ class BackwardStepper:
 # --- the model's own graph ----------------------------------------------------------------------
 
 
-# The layers of a Sequential-of-Linear state_dict, under the name the explorer has used.
-mlp_layer_shapes = linear_layers
-
-
 def mlp_from_state_dict(
     state_dict: Mapping[str, Any], activation: str = "tanh", output_activation: str | None = None
 ) -> tuple[Any, list[str]]:
@@ -580,7 +577,7 @@ def mlp_from_state_dict(
 
     Returns ``(model, layer_prefixes)``; the prefixes ("0", "2", ...) name the Linear layers.
     """
-    layers = linear_layers(state_dict)
+    layers = mlp_layers(state_dict)
     spec = ModelSpec.from_state_dict(state_dict, activation, output_activation or activation)
     model = spec.build_scalar(seed=0)  # seeded: leaves Python's global random alone
     model.load_state_dict({f"{prefix}.{kind}": array for prefix, weight, bias in layers

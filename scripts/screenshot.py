@@ -64,8 +64,7 @@ def main() -> int:
         config_path = os.path.join(settings_dir, "lesson.json")
         with open(config_path, "w", encoding="utf-8") as handle:
             json.dump(DEFAULT_CONFIG, handle)
-    window.open_path(config_path)
-    QTimer.singleShot(300, window.playground.play)
+    window.open_path(config_path, play=True)  # trains once the file is open
 
     def shoot() -> None:
         image = window.grab()

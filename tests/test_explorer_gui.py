@@ -31,6 +31,7 @@ def explorer(qtbot):
 def type_expression(qtbot, explorer: ExpressionExplorer, text: str) -> None:
     explorer.expression_edit.clear()
     qtbot.keyClicks(explorer.expression_edit, text)
+    qtbot.waitUntil(lambda: not explorer.typing, timeout=5000)  # the graph follows after a pause in typing
 
 
 def engine_gradients(text: str, values: dict[str, float]) -> dict[int, float]:
@@ -481,3 +482,110 @@ def test_an_input_used_twice_is_one_edge_marked_x2(qtbot, explorer) -> None:
     assert [text for _, text in explorer.canvas._edge_counts] == ["×2"]
     explorer.finish_backward()
     assert explorer.displayed_gradients()[1] == pytest.approx(2 * explorer.values["x"])
+
+
+# --- long input, extreme values, half-typed words ------------------------------------------------------------
+def test_a_long_syntax_error_never_widens_the_window(qtbot, explorer) -> None:
+    width = explorer.window().width()
+    bad = "x + " * 100 + "*"  # 401 characters, a syntax error at the end
+    explorer.set_expression(bad)
+    qtbot.wait(50)
+    assert explorer.error_text
+    assert explorer.window().width() == width
+    assert explorer.window().minimumSizeHint().width() < 1200
+    shown = explorer.error_text.splitlines()
+    assert max(len(line) for line in shown[1:]) <= 61  # the echo is a window around the error, elided
+    assert "…" in shown[-2] and shown[-1].strip() == "^"
+    explorer.set_expression("x + 1")
+    qtbot.wait(50)
+    assert explorer.window().width() == width and explorer.error_text == ""
+
+
+def test_echo_window_keeps_the_caret_under_the_error() -> None:
+    from gui.explorer.expression_explorer import echo_window
+
+    assert echo_window("x + * y", 5) == ("x + * y", 4)
+    source = "a" * 50 + "#" + "b" * 100
+    piece, caret = echo_window(source, 51, width=20)
+    assert len(piece) == 20 and piece[caret] == "#" and piece[0] == piece[-1] == "…"
+
+
+@pytest.mark.parametrize("text, values", [("x / y", {"y": 1e-170, "x": 1e170}), ("(-x) ** exp(y)", {"y": 1000.0})])
+def test_engine_errors_on_extreme_values_are_shown_in_the_view(qtbot, explorer, text, values, monkeypatch) -> None:
+    import sys
+
+    hooked = []
+    monkeypatch.setattr(sys, "excepthook", lambda *args: hooked.append(args))
+    explorer.set_expression(text)
+    for name, value in values.items():
+        explorer.set_variable(name, value)
+    assert hooked == []
+    # The engine raises (a math error) or gives inf (a warning over the drawn graph): either way it is shown.
+    assert "math error" in explorer.error_text or "math warning: f = inf" in explorer.error_text
+    explorer.set_expression("x + 1")  # a good expression clears the message
+    assert explorer.error_text == ""
+
+
+def test_half_typed_function_names_do_not_replace_the_graph(qtbot, explorer) -> None:
+    type_expression(qtbot, explorer, "x * y")
+    good = set(explorer.graph.nodes(data="op"))
+    explorer.expression_edit.clear()
+    qtbot.keyClicks(explorer.expression_edit, "tan")  # on the way to tanh(...)
+    assert explorer.typing  # nothing rebuilt while typing
+    assert set(explorer.graph.nodes(data="op")) == good
+    qtbot.keyClicks(explorer.expression_edit, "h(x)")
+    qtbot.waitUntil(lambda: not explorer.typing, timeout=5000)
+    assert "tanh" in {op for _, op in explorer.graph.nodes(data="op")}
+
+
+def test_dot_and_graphml_exports_carry_the_computed_gradients(qtbot, explorer, tmp_path) -> None:
+    import networkx as nx
+
+    text = "x * x + 2 * y"
+    type_expression(qtbot, explorer, text)
+    explorer.finish_backward()
+    expected = engine_gradients(text, explorer.values)
+    graphml, dot = tmp_path / "g.graphml", tmp_path / "g.dot"
+    explorer.export_graphml(graphml)
+    explorer.export_dot(dot)
+    loaded = nx.read_graphml(graphml)
+    assert {int(n): float(a["grad"]) for n, a in loaded.nodes(data=True)} == pytest.approx(expected)
+    assert any(g != 0 for g in expected.values())
+    source = graphml.read_text(encoding="utf-8")
+    assert source.count('attr.name="local_grad"') == 1 and source.count('attr.name="grad"') == 1
+    root_grad = f"grad {expected[0]:.4g}"
+    assert root_grad in dot.read_text(encoding="utf-8")
+
+
+def test_exports_before_backward_write_no_gradient(qtbot, explorer, tmp_path) -> None:
+    type_expression(qtbot, explorer, "x * y")
+    explorer.export_dot(tmp_path / "g.dot")
+    assert "grad 0" not in (tmp_path / "g.dot").read_text(encoding="utf-8")
+
+
+def test_model_graph_starts_readable_and_refits_on_resize(qtbot, panel) -> None:
+    from minitorch.training import TrainConfig, Trainer
+
+    trainer = Trainer(TrainConfig(dataset="moons", n_samples=40, hidden_layers=[16, 16], seed=1))
+    panel.resize(900, 500)
+    panel.update_model(trainer.config, trainer.state_dict(), [0.3, -0.8])
+    assert panel.wait_until_idle() and panel.error == ""
+    canvas = panel.canvas
+    assert canvas.zoom >= 0.8  # node text about 9 px or more, not 5
+    before = canvas.zoom
+    panel.resize(900, 2200)  # tall enough to fit everything: the view fits again by itself
+    qtbot.waitUntil(lambda: canvas.zoom != before, timeout=3000)
+    assert canvas.node_at(canvas.node_center_in_widget(canvas.nodes[0])) == canvas.nodes[0]
+    canvas.zoom_by(1.5)  # once the user zooms, a resize leaves the view alone
+    zoomed = canvas.zoom
+    panel.resize(900, 600)
+    qtbot.wait(50)
+    assert canvas.zoom == zoomed
+
+
+def test_model_graph_edges_are_coloured_by_weight(qtbot, panel) -> None:
+    model = small_model()
+    panel.update_model(config(), model.state_dict(), [0.3, -0.8])
+    assert panel.wait_until_idle() and panel.error == ""
+    pens = [pen.color() for pen, _ in panel.canvas._weighted_lines]
+    assert pens and {(c.red(), c.green(), c.blue()) for c in pens} <= {(8, 119, 189), (245, 147, 34)}

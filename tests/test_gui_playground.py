@@ -13,13 +13,14 @@ import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from gui.main_window import MainWindow
+from gui.playground import DEFAULT_CONFIG
 from minitorch import io as mio
-from minitorch.training import TrainConfig, Trainer
+from minitorch.training import TrainConfig, Trainer, save_experiment
 
 # A small, fast lesson: 120 moons points, a 2-4-2-1 tanh network.
 SMALL = {
@@ -149,20 +150,178 @@ def test_extra_features_become_network_inputs(qtbot, window):
     assert len(frame.neuron_grids[0]) == 4  # one small map per input feature
 
 
-def test_invalid_combination_is_explained_inline(qtbot, window):
+def choose(combo, value):
+    combo.setCurrentIndex(combo.findData(value))
+
+
+def test_a_three_class_dataset_switches_the_loss_to_cross_entropy(qtbot, window):
     pg = window.playground
-    pg.controls.loss.setCurrentIndex(pg.controls.loss.findData("hinge"))
-    wait_for(qtbot, window, lambda f: f.config["loss"] == "hinge")
-    pg.data_panel.dataset.setCurrentIndex(pg.data_panel.dataset.findData("plane"))  # regression + hinge
-    qtbot.waitUntil(lambda: pg.error_label.isVisible(), timeout=3000)
-    assert "loss" in pg.error_label.text() and "regression" in pg.error_label.text()
-    assert window.playground.last_frame.config["dataset"] == "moons"  # the invalid config was not sent
-    pg.controls.loss.setCurrentIndex(pg.controls.loss.findData("mse"))
-    wait_for(qtbot, window, lambda f: f.config["dataset"] == "plane")
+    choose(pg.data_panel.dataset, "spiral3")
+    assert pg.controls.loss.currentData() == "cross_entropy"  # at once: the form never shows an invalid pair
+    frame = wait_for(qtbot, window, lambda f: f.config["dataset"] == "spiral3")
+    assert frame.config["loss"] == "cross_entropy" and frame.data.num_classes == 3
+    assert "Loss: Cross-entropy" in window.status_label.text()
     assert not pg.error_label.isVisible()
-    # For regression data the classification losses are greyed out in the combo.
+    mse = pg.controls.loss.model().item(pg.controls.loss.findData("mse"))
+    assert not mse.isEnabled()  # mse cannot be picked for three classes
+
+
+def test_a_regression_dataset_switches_a_classification_loss_to_mse(qtbot, window):
+    pg = window.playground
+    choose(pg.controls.loss, "hinge")
+    wait_for(qtbot, window, lambda f: f.config["loss"] == "hinge")
+    choose(pg.data_panel.dataset, "plane")
+    assert pg.controls.loss.currentData() == "mse"
+    frame = wait_for(qtbot, window, lambda f: f.config["dataset"] == "plane")
+    assert frame.config["loss"] == "mse"
+    assert "Loss: Mean squared error" in window.status_label.text()
+    assert not pg.error_label.isVisible()
     hinge = pg.controls.loss.model().item(pg.controls.loss.findData("hinge"))
     assert not hinge.isEnabled()
+
+
+def test_one_input_data_unticks_and_disables_the_x2_features(qtbot, window):
+    pg = window.playground
+    pg.builder.feature_boxes["x1^2"].setChecked(True)
+    wait_for(qtbot, window, lambda f: "x1^2" in f.feature_names)
+    choose(pg.data_panel.dataset, "sine")
+    boxes = pg.builder.feature_boxes
+    assert not boxes["x2"].isChecked() and not boxes["x2"].isEnabled()
+    assert boxes["x1"].isChecked() and boxes["x1^2"].isChecked() and boxes["x1^2"].isEnabled()
+    frame = wait_for(qtbot, window, lambda f: f.config["dataset"] == "sine")
+    assert list(frame.feature_names) == ["x1", "x1^2"] == pg.builder.features
+    assert "x₂" in window.status_label.text()
+
+
+def test_the_features_shown_are_those_of_the_model_after_a_csv(qtbot, window, tmp_path, monkeypatch):
+    pg = window.playground
+    choose(pg.data_panel.dataset, "sine")
+    wait_for(qtbot, window, lambda f: f.config["dataset"] == "sine")
+    rng = np.random.default_rng(0)
+    rows = ["a,b,label"] + [f"{x:.3f},{y:.3f},{int(x * y > 0)}" for x, y in rng.uniform(-1, 1, (60, 2))]
+    path = tmp_path / "mine.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    pg.data_panel.set_csv_path(str(path))
+    frame = wait_for(qtbot, window, lambda f: f.config["dataset"] == "csv")
+    assert list(frame.feature_names) == ["x1", "x2"]
+    qtbot.waitUntil(lambda: pg.builder.features == ["x1", "x2"], timeout=3000)
+    assert all(box.isEnabled() for box in pg.builder.feature_boxes.values())
+
+
+def test_a_rejected_config_leaves_the_form_showing_the_model_that_trains(qtbot, window, tmp_path):
+    pg = window.playground
+    bad = tmp_path / "broken.csv"
+    bad.write_text("a,b\n1,x\n", encoding="utf-8")
+    pg.data_panel.set_csv_path(str(bad))
+    qtbot.waitUntil(lambda: pg.error_label.isVisible(), timeout=10000)
+    assert pg.data_panel.dataset.currentData() == "moons" == pg.last_frame.config["dataset"]
+    text = pg.error_label.text()
+    assert "TrainConfig" not in text and text.count("'") % 2 == 0
+    # The banner floats: the columns below did not move.
+    assert pg.splitter.geometry().top() == pg.controls.geometry().bottom() + 1
+
+
+def test_screen_text_uses_the_names_on_screen():
+    from gui.playground import screen_text
+
+    text = screen_text("TrainConfig.loss: 'spiral3' has 3 classes; use 'cross_entropy")
+    assert text == "Loss: Spiral, 3 classes has 3 classes; use cross-entropy"
+    assert screen_text("TrainConfig.hidden_layers: bad") == "Neurons: bad"
+
+
+# --- what carries over ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("field, value", [("engine", "scalar"), ("optimizer", "sgd")])
+def test_engine_or_optimizer_change_keeps_the_trained_weights(qtbot, window, field, value):
+    pg = window.playground
+    trained = press_step(qtbot, window, times=6)
+    combo = pg.controls.engine if field == "engine" else pg.controls.optimizer
+    choose(combo, value)
+    frame = wait_for(qtbot, window, lambda f: f.config[field] == value)
+    assert frame.generation != trained.generation  # a new trainer ...
+    assert frame.snapshot.step == 6  # ... that carries on from step 6
+    assert len(frame.snapshot.history) == len(trained.snapshot.history)
+    for key, weight in trained.snapshot.state_dict.items():
+        np.testing.assert_allclose(frame.snapshot.state_dict[key], weight, rtol=0, atol=1e-12)
+    qtbot.waitUntil(lambda: "kept the trained weights" in window.status_label.text(), timeout=5000)
+    after = press_step(qtbot, window, times=1)
+    assert after.snapshot.step == 7 and after.snapshot.history[-1]["step"] == 7
+
+
+def test_an_architecture_change_starts_from_new_weights_and_says_so(qtbot, window):
+    press_step(qtbot, window, times=3)
+    window.playground.builder.set_neurons(0, 5)
+    frame = wait_for(qtbot, window, lambda f: f.config["hidden_layers"] == [5, 2])
+    assert frame.snapshot.step == 0
+    assert "kept" not in window.status_label.text()
+
+
+def test_an_experiment_wider_than_the_form_keeps_its_weights_on_edits(qtbot, window, tmp_path):
+    trainer = Trainer(TrainConfig.from_dict({**SMALL, "hidden_layers": [64], "seed": 3_000_000_000}))
+    trainer.run(3)
+    path = str(tmp_path / "wide.json")
+    save_experiment(trainer, path)
+    with qtbot.waitSignal(window.controller.worker.configLoaded, timeout=10000):
+        window.open_path(path)
+    opened = wait_for(qtbot, window, lambda f: list(f.config["hidden_layers"]) == [64])
+    pg = window.playground
+    assert pg.builder.hidden_layers == [64]
+    assert pg.data_panel.seed.value() == 3_000_000_000
+    pg.controls.lr.setValue(0.02)  # a live edit: the same model trains on
+    frame = wait_for(qtbot, window, lambda f: f.config["lr"] == pytest.approx(0.02))
+    assert frame.generation == opened.generation and frame.config["hidden_layers"] == [64]
+    assert frame.config["seed"] == 3_000_000_000
+
+
+# --- start-up and opening edge cases ------------------------------------------------------------------------
+@pytest.mark.parametrize("stored", [{"seed": 3_000_000_000, "n_samples": 120}, {"hidden_layers": ["a"]},
+                                    {"hidden_layers": 5}, {"lr": "fast"}, "not json {", [1, 2]])
+def test_a_corrupt_remembered_config_is_ignored_with_a_note(qtbot, qsettings_file, boxes, stored):
+    qsettings_file.setValue("config/last", stored if isinstance(stored, str) else json.dumps(stored))
+    qsettings_file.setValue("window/geometry", "garbage")
+    qsettings_file.sync()
+    win = MainWindow(settings=qsettings_file, restore=True)
+    qtbot.addWidget(win)
+    win.show()
+    try:
+        frame = wait_for(qtbot, win, lambda f: True)
+        if isinstance(stored, dict) and "seed" in stored:
+            assert frame.config["seed"] == 3_000_000_000  # big but valid: kept
+        else:
+            assert frame.config["hidden_layers"] == DEFAULT_CONFIG["hidden_layers"]
+            assert "Ignored the remembered settings" in win.settings_note
+    finally:
+        win.close()
+    assert win.controller.stopped
+
+
+def test_train_flag_with_a_corrupt_file_does_not_start(qtbot, qsettings_file, boxes, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{ not json", encoding="utf-8")
+    win = MainWindow(settings=qsettings_file, restore=False)
+    qtbot.addWidget(win)
+    win.show()
+    try:
+        wait_for(qtbot, win, lambda f: True)
+        win.open_path(str(bad), play=True)
+        qtbot.waitUntil(lambda: win.last_error is not None, timeout=10000)
+        qtbot.wait(300)
+        assert not win.playground.running and win.playground.last_frame.snapshot.step == 0
+        assert "not started" in win.status_label.text()
+    finally:
+        win.close()
+
+
+def test_train_flag_with_a_good_file_trains_it(qtbot, qsettings_file, boxes, tmp_path):
+    path = tmp_path / "cfg.json"
+    TrainConfig.from_dict({**SMALL, "hidden_layers": [3]}).save(path)
+    win = MainWindow(settings=qsettings_file, restore=False)
+    qtbot.addWidget(win)
+    win.show()
+    try:
+        win.open_path(str(path), play=True)
+        wait_for(qtbot, win, lambda f: f.config["hidden_layers"] == [3] and f.snapshot.step > 0)
+    finally:
+        win.close()
 
 
 # --- training --------------------------------------------------------------------------------------------
@@ -445,3 +604,269 @@ def test_model_graph_tab_forwards_the_chosen_sample_with_its_features(qtbot, win
                     timeout=15000)
     qtbot.waitUntil(lambda: not panel.busy, timeout=15000)
     assert panel.error == ""
+
+
+# --- keys, plots and status while training ------------------------------------------------------------------
+def settled_step(qtbot, win):
+    """The step count once paused frames stop changing it (a slow machine draws the pause frame late)."""
+    previous = -1
+    for _ in range(50):
+        frame = wait_for(qtbot, win, lambda f: not f.running)
+        if frame.snapshot.step == previous:
+            return previous
+        previous = frame.snapshot.step
+        qtbot.wait(300)
+    return previous
+
+def test_space_plays_even_when_the_csv_button_has_the_focus(qtbot, window, tmp_path, monkeypatch):
+    pg = window.playground
+    path = tmp_path / "points.csv"
+    path.write_text("a,b,label\n" + "\n".join(f"{i % 7 - 3},{i % 5 - 2},{i % 2}" for i in range(40)) + "\n")
+    asked = []
+
+    def fake_dialog(*args, **kwargs):
+        asked.append(args)
+        return str(path), "CSV files (*.csv)"
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", fake_dialog)
+    qtbot.mouseClick(pg.data_panel.open_csv, Qt.MouseButton.LeftButton)
+    wait_for(qtbot, window, lambda f: f.config["dataset"] == "csv")
+    window.activateWindow()
+    pg.data_panel.open_csv.setFocus()
+    qtbot.keyClick(pg.data_panel.open_csv, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: pg.running, timeout=5000)
+    assert len(asked) == 1  # the dialog did not open again
+    qtbot.keyClick(pg.data_panel.open_csv, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: not pg.running, timeout=5000)
+    step = settled_step(qtbot, window)
+    # A text field keeps its keys: typing "s" in the label column does not step.
+    qtbot.keyClicks(pg.data_panel.label_column, "s r")
+    qtbot.wait(200)
+    assert pg.data_panel.label_column.text() == "s r" and pg.last_frame.snapshot.step == step
+    # S on a check box steps instead of doing nothing.
+    box = pg.show_test
+    qtbot.keyClick(box, Qt.Key.Key_S)
+    wait_for(qtbot, window, lambda f: f.snapshot.step == step + 1)
+
+
+def test_the_accuracy_plot_fills_while_slow_training_redraws_the_map_every_frame(qtbot, window):
+    import dataclasses
+
+    pg = window.playground
+    trained = press_step(qtbot, window, times=6)
+    rows = trained.snapshot.history
+
+    def frame_with(k, running, grid_version):
+        snapshot = dataclasses.replace(trained.snapshot, history=rows[:k], step=k)
+        return dataclasses.replace(trained, snapshot=snapshot, running=running, grid_version=grid_version)
+
+    pg._draw(frame_with(1, False, 1000))
+    assert len(pg.accuracy_plot.train_curve.getData()[0]) == 1
+    for k in range(2, 7):  # a slow run: a new output map in every frame, ~6 frames a second
+        qtbot.wait(150)
+        pg._draw(frame_with(k, True, 1000 + k))
+    assert len(pg.accuracy_plot.train_curve.getData()[0]) >= 4
+
+
+def test_a_typed_learning_rate_beyond_the_range_is_reported(qtbot, window):
+    pg = window.playground
+    window.activateWindow()
+    pg.controls.lr.setFocus()
+    pg.controls.lr.lineEdit().selectAll()
+    qtbot.keyClicks(pg.controls.lr.lineEdit(), "1000")
+    qtbot.keyClick(pg.controls.lr.lineEdit(), Qt.Key.Key_Return)
+    assert pg.controls.lr.value() == 10.0
+    qtbot.waitUntil(lambda: "is beyond the maximum; set to 10" in window.status_label.text(), timeout=5000)
+
+
+def test_losses_are_shown_at_once_after_importing_weights(qtbot, window, tmp_path):
+    trainer = Trainer(TrainConfig.from_dict(SMALL))
+    trainer.run(30)
+    path = str(tmp_path / "w.json")
+    mio.save(trainer, path)
+    with qtbot.waitSignal(window.controller.worker.weightsLoaded, timeout=10000):
+        window.import_weights(path)
+    qtbot.waitUntil(lambda: "—" not in window.playground.loss_text.text(), timeout=5000)
+    expected = trainer.evaluate()
+    assert f"Training loss {expected['train_loss']:.3f}" in window.playground.loss_text.text()
+
+
+def test_the_status_shows_the_current_state_not_an_old_hint(qtbot, window):
+    assert "press Play" in window.status_label.text()
+    play(qtbot, window)
+    qtbot.waitUntil(lambda: window.status_label.text().startswith("Training"), timeout=5000)
+    pause(qtbot, window)
+    window._show_state()  # what the status timer does once a message has been up long enough
+    assert window.status_label.text().startswith("Paused at step")
+
+
+def test_cross_entropy_output_map_shades_by_confidence_unless_discretized(qtbot, window):
+    pg = window.playground
+    choose(pg.data_panel.dataset, "spiral3")
+    wait_for(qtbot, window, lambda f: f.config["dataset"] == "spiral3")
+    press_step(qtbot, window, times=5)
+    image = pg.output_view.image.image
+    colours = {tuple(c) for c in image.reshape(-1, 3)}
+    assert len(colours) > 10  # shades of three class colours
+    pg.discretize.setChecked(True)
+    hard = {tuple(c) for c in pg.output_view.image.image.reshape(-1, 3)}
+    assert len(hard) <= 3
+
+
+# --- the network drawing: neurons and edges ---------------------------------------------------------------
+def click_neuron(qtbot, window, column, index):
+    view = window.playground.network_view
+    view.repaint()
+    centre = view._node_rects[column][index].center().toPoint()
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=centre)
+
+
+def test_clicking_a_neuron_shows_its_map_in_the_output_view_and_back(qtbot, window):
+    from gui.colors import diverging_rgb, symmetric_levels
+
+    pg = window.playground
+    frame = press_step(qtbot, window, times=2)
+    output_image = pg.output_view.image.image.copy()
+    click_neuron(qtbot, window, 1, 2)  # hidden layer 1, neuron 3
+    assert pg.network_view.selected == (1, 2) and pg.output_caption.isVisible()
+    assert "hidden layer 1, neuron 3" in pg.output_caption.text()
+    neuron_map = np.asarray(frame.neuron_grids[1][2])
+    expected = diverging_rgb(neuron_map, symmetric_levels(neuron_map))
+    np.testing.assert_array_equal(pg.output_view.image.image, expected)
+    click_neuron(qtbot, window, 1, 2)  # again: back to the model's output
+    assert pg.network_view.selected is None and not pg.output_caption.isVisible()
+    np.testing.assert_array_equal(pg.output_view.image.image, output_image)
+
+
+def test_hovering_an_edge_names_its_weight(qtbot, window):
+    from PySide6.QtCore import QPointF
+
+    view = window.playground.network_view
+    frame = press_step(qtbot, window, times=1)
+    view.repaint()
+    source, target = view._node_rects[1][3], view._node_rects[2][0]
+    (x0, y0), (x1, y1) = (source.right(), source.center().y()), (target.left(), target.center().y())
+    t = 0.3  # a point on the drawn curve (a cubic with horizontal ends), away from where edges cross
+    x = (1 - t) ** 3 * x0 + 3 * (1 - t) ** 2 * t * (x0 + (x1 - x0) / 2) + 3 * (1 - t) * t ** 2 * (x1 - (x1 - x0) / 2) \
+        + t ** 3 * x1
+    y = (1 - t) ** 3 * y0 + 3 * (1 - t) ** 2 * t * y0 + 3 * (1 - t) * t ** 2 * y1 + t ** 3 * y1
+    assert view.edge_at(QPointF(x, y), tolerance=2.5) == (1, 0, 3)
+    weight = frame.snapshot.state_dict["2.weight"][0, 3]
+    assert f"{weight:+.4f}" in view.describe_edge(1, 0, 3)
+    assert view.edge_at(QPointF(source.right() + 2, view.height() - 2)) is None
+
+
+# --- reset, help, examples, recent files -------------------------------------------------------------------
+def test_reset_draws_new_weights_and_the_weights_seed_repeats_a_run(qtbot, window):
+    pg = window.playground
+    first = press_step(qtbot, window, times=2).snapshot.state_dict["0.weight"].copy()
+    data = pg.last_frame.data.x_train.copy()
+    qtbot.keyClick(window, Qt.Key.Key_R)
+    second = wait_for(qtbot, window, lambda f: f.config.get("init_seed") == 1 and f.snapshot.step == 0)
+    assert pg.data_panel.init_seed.value() == 1 and pg.data_panel.seed.value() == 0
+    assert not np.array_equal(second.snapshot.state_dict["0.weight"], first)
+    np.testing.assert_array_equal(second.data.x_train, data)  # the same data
+    qtbot.keyClick(window, Qt.Key.Key_R)
+    third = wait_for(qtbot, window, lambda f: f.config.get("init_seed") == 2)
+    assert not np.array_equal(third.snapshot.state_dict["0.weight"], second.snapshot.state_dict["0.weight"])
+    pg.data_panel.init_seed.setValue(1)  # typed back: the run repeats
+    again = wait_for(qtbot, window, lambda f: f.config.get("init_seed") == 1)
+    np.testing.assert_array_equal(again.snapshot.state_dict["0.weight"], second.snapshot.state_dict["0.weight"])
+
+
+def test_help_menu_explains_keys_and_screen(qtbot, window, boxes):
+    titles = [a.text() for a in window.menuBar().actions()]
+    assert "&Help" in titles
+    window.show_shortcuts()
+    window.show_guide()
+    shown = dict(boxes.shown)
+    assert "Space" in shown["Keyboard shortcuts"] and "reset" in shown["Keyboard shortcuts"]
+    assert "blue positive" in shown["How to read this screen"]
+    assert not window.windowIcon().isNull()
+
+
+def test_examples_are_bundled_in_the_package_and_open(qtbot, window):
+    from pathlib import Path
+
+    from gui.main_window import example_files
+
+    files = example_files()
+    assert {p.name for p in files} >= {"moons.json", "spiral.json", "xor.json"}
+    assert all(Path(p).is_relative_to(Path(__file__).resolve().parent.parent / "gui") for p in files)
+    titles = [a.text() for a in window.examples_menu.actions()]
+    assert "Spiral" in titles
+    spiral = next(a for a in window.examples_menu.actions() if a.text() == "Spiral")
+    spiral.trigger()
+    wait_for(qtbot, window, lambda f: f.config["dataset"] == "spiral")
+    window._fill_recent_menu()
+    assert [a.text() for a in window.recent_menu.actions()][0] == "spiral.json"
+
+
+def test_bundled_examples_match_the_repository_examples():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    for path in (root / "assets" / "examples").glob("*.json"):
+        assert (root / "gui" / "resources" / "examples" / path.name).read_bytes() == path.read_bytes()
+
+
+def test_open_recent_lists_opened_files_newest_first(qtbot, window, tmp_path):
+    paths = []
+    for name, layers in (("a.json", [3]), ("b.json", [5])):
+        path = tmp_path / name
+        TrainConfig.from_dict({**SMALL, "hidden_layers": layers}).save(path)
+        window.open_path(str(path))
+        wait_for(qtbot, window, lambda f, layers=layers: f.config["hidden_layers"] == layers)
+        paths.append(str(path))
+    bad = tmp_path / "bad.json"
+    bad.write_text("{", encoding="utf-8")
+    window.open_path(str(bad))
+    qtbot.waitUntil(lambda: window.last_error is not None, timeout=10000)
+    assert window.recent_files() == [paths[1], paths[0]]  # a file that failed to open is not listed
+    window._fill_recent_menu()
+    first = window.recent_menu.actions()[1]
+    assert first.text() == "a.json"
+    first.trigger()
+    wait_for(qtbot, window, lambda f: f.config["hidden_layers"] == [3])
+
+
+def test_l1_or_l2_regularisation_with_a_rate_changes_live(qtbot, window):
+    pg = window.playground
+    trained = press_step(qtbot, window, times=2)
+    assert not pg.controls.reg_rate.isEnabled()  # "None": no rate to set
+    accepted = window.controller.worker.configAccepted
+    with qtbot.waitSignal(accepted, timeout=15000, check_params_cb=lambda c: c.get("l1") == pytest.approx(0.01)):
+        choose(pg.controls.regularisation, "l1")
+        pg.controls.reg_rate.setValue(0.01)
+    frame = press_step(qtbot, window)
+    assert frame.config["l1"] == pytest.approx(0.01) and frame.config["l2"] == 0.0
+    assert frame.generation == trained.generation and frame.snapshot.step == 3  # the same model trains on
+    with qtbot.waitSignal(accepted, timeout=15000, check_params_cb=lambda c: c.get("l2") == pytest.approx(0.01)):
+        choose(pg.controls.regularisation, "l2")
+    assert press_step(qtbot, window).config["l1"] == 0.0
+
+
+def test_clicking_an_edge_edits_its_weight(qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    view = window.playground.network_view
+    press_step(qtbot, window, times=1)
+    asked = []
+
+    def fake_get_double(parent, title, label, value, *args):
+        asked.append((title, label, value))
+        return 0.75, True
+
+    monkeypatch.setattr(QInputDialog, "getDouble", fake_get_double)
+    view.repaint()
+    source, target = view._node_rects[1][3], view._node_rects[2][0]
+    (x0, y0), (x1, y1) = (source.right(), source.center().y()), (target.left(), target.center().y())
+    t = 0.3
+    x = (1 - t) ** 3 * x0 + 3 * (1 - t) ** 2 * t * (x0 + (x1 - x0) / 2) + 3 * (1 - t) * t ** 2 * (x1 - (x1 - x0) / 2) \
+        + t ** 3 * x1
+    y = (1 - t) ** 3 * y0 + 3 * (1 - t) ** 2 * t * y0 + 3 * (1 - t) * t ** 2 * y1 + t ** 3 * y1
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))
+    assert asked and asked[0][0] == "Edit weight" and "hidden layer 2, neuron 1" in asked[0][1]
+    frame = wait_for(qtbot, window, lambda f: f.snapshot.state_dict["2.weight"][0, 3] == 0.75)
+    assert frame.snapshot.step == 1  # the same model, one weight changed
+    qtbot.waitUntil(lambda: "Weight set to 0.75" in window.status_label.text(), timeout=5000)

@@ -11,9 +11,6 @@ import numpy as np
 
 from gui import colors
 from gui.history import HistoryColumns
-from gui.main_window import history_csv
-from gui.panels.network_view import linear_layers
-from minitorch.fileio import atomic_write_bytes
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -44,20 +41,6 @@ def test_history_columns_grow_incrementally_and_restart():
     assert columns.update(history, generation=1)["test_loss"][-1] == 0.3
     restarted = columns.update(history[:1], generation=2)
     assert restarted["step"].tolist() == [1]
-
-
-def test_linear_layers_reads_sequential_keys_in_order():
-    state = {"2.weight": np.ones((1, 3)), "2.bias": np.zeros(1), "0.weight": np.ones((3, 2)), "0.bias": np.ones(3)}
-    layers = linear_layers(state)
-    assert [w.shape for w, _ in layers] == [(3, 2), (1, 3)]
-
-
-def test_history_csv_and_atomic_write(tmp_path):
-    text = history_csv([{"step": 1, "epoch": 0, "train_loss": 0.5, "test_loss": 0.6, "train_acc": None}])
-    assert text.splitlines() == ["step,epoch,train_loss,test_loss,train_acc,test_acc", "1,0,0.5,0.6,,"]
-    target = tmp_path / "out.csv"
-    atomic_write_bytes(str(target), text.encode())
-    assert target.read_text() == text and os.listdir(tmp_path) == ["out.csv"]
 
 
 def test_start_up_imports_nothing_heavy():
@@ -99,3 +82,28 @@ def test_loss_plot_reports_axis_rescales_only_when_they_happen(qapp):
     assert plot.set_columns(columns(5)) is True  # first data: both axes set
     assert plot.set_columns(columns(6)) is False  # same 0..10 step axis, loss inside its range
     assert plot.set_columns(columns(11)) is True  # past 10 steps: the step axis grows to 20
+
+
+def test_spin_box_arrows_are_drawn_with_the_shipped_style_sheet(qapp):
+    from PySide6.QtWidgets import QSpinBox
+
+    from gui.app import load_style_sheet
+
+    spin = QSpinBox()
+    spin.setStyleSheet(load_style_sheet())
+    spin.setRange(0, 10)
+    spin.setValue(5)
+    spin.resize(90, 28)
+    spin.show()
+    qapp.processEvents()
+    image = spin.grab().toImage()
+    width, height = image.width(), image.height()
+    ratio = image.devicePixelRatio()
+
+    def dark_pixels(top: int, bottom: int) -> int:
+        return sum(1 for x in range(int(width - 14 * ratio), int(width - 3 * ratio)) for y in range(top, bottom)
+                   if image.pixelColor(x, y).lightness() < 150)
+
+    assert dark_pixels(2, height // 2 - 1) >= 4  # the up arrow
+    assert dark_pixels(height // 2 + 1, height - 2) >= 4  # the down arrow
+    spin.close()

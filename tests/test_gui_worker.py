@@ -80,6 +80,9 @@ def test_the_worker_rests_until_the_gui_painted_its_frame_and_never_for_ever():
     thread.join(60)
     assert released.is_set() and handshake.ready_for_frame()
     handshake.frame_sent()
+    handshake.command_sent()  # a command wakes a resting worker (the frame is still unpainted)
+    assert handshake.wait_until_painted(60) is False and not handshake.ready_for_frame()
+    handshake.command_taken()
     handshake.close()  # closing releases a waiting worker too
     assert handshake.wait_until_painted(60) and handshake.ready_for_frame()
 

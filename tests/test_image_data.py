@@ -139,6 +139,16 @@ def test_folder_errors_name_the_problem(tmp_path):
         load_image_folder(tmp_path, size=8, decode=refuse)
 
 
+def test_headless_decoding_without_pillow_says_how_to_get_it(tmp_path, monkeypatch):
+    import sys
+
+    from minitorch.images import decode_with_pillow
+
+    monkeypatch.setitem(sys.modules, "PIL", None)  # as if Pillow were not installed
+    with pytest.raises(ImageDataError, match=r"needs Pillow: pip install 'pytorch-mini-playground\[images\]'"):
+        decode_with_pillow(str(tmp_path / "a.png"))
+
+
 # --- config and trainer ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("changes, message", [
     ({"lr": -1.0}, "lr"),

@@ -265,4 +265,14 @@ def test_main_window_has_an_images_tab(qtbot, qsettings_file):
     titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
     assert "Images" in titles
     assert window.image_tab.playground is None  # nothing loads until the tab is shown
+    window.show()
+    window.tabs.setCurrentWidget(window.image_tab)
+    qtbot.waitUntil(lambda: window.image_tab.playground is not None, timeout=WAIT)
+    images = window.image_tab.playground
+    qtbot.waitUntil(lambda: images.last_frame is not None and images.play_button.isEnabled(), timeout=WAIT)
+    window.play_action.trigger()  # Space acts on the tab shown
+    qtbot.waitUntil(lambda: images.running, timeout=WAIT)
+    assert not window.playground.last_frame or not window.playground.last_frame.running
+    window.play_action.trigger()
+    qtbot.waitUntil(lambda: not images.running, timeout=WAIT)
     assert window.shutdown()

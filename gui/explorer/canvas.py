@@ -33,11 +33,15 @@ from PySide6.QtWidgets import QMenu, QSizePolicy, QToolButton, QToolTip, QWidget
 from minitorch.fileio import atomic_write
 from minitorch.graph import describe_value, node_caption
 
+from ..colors import BLUE, ORANGE
+
 NODE_WIDTH = 150.0
 NODE_HEIGHT = 58.0
 LAYER_GAP = 215.0  # scene units between layers (left to right)
 ROW_GAP = 78.0  # scene units between rows inside a layer
 ARROW_SIZE = 7.0
+WEIGHT_LEVELS = 6  # edge strengths drawn for weighted edges
+READABLE_SCALE = 0.8  # the smallest zoom a first view uses: node text stays about 9 px or more
 TEXT_MIN_PIXELS = 22.0  # below this on-screen node height, text is not drawn (level of detail)
 
 # Colours: calm for the graph, warm for what backward is doing right now.
@@ -81,6 +85,7 @@ class GraphCanvas(QWidget):
         self.centers = np.zeros((0, 2))
         self._index: dict[Hashable, int] = {}
         self._edge_lines = _LineArray(np.zeros((0, 4)))
+        self._weighted_lines: list[tuple[QPen, _LineArray]] = []  # edges coloured by their weight
         self._arrow_lines = _LineArray(np.zeros((0, 4)))
         self._routes: dict[tuple[Hashable, Hashable], list[tuple[float, float]]] = {}
         self._edge_counts: list[tuple[QPointF, str]] = []
@@ -91,6 +96,8 @@ class GraphCanvas(QWidget):
         self._scale = 1.0
         self._offset = QPointF(0, 0)
         self._drag_start: QPointF | None = None
+        self._auto_fit = True  # fit again on resize, until the user zooms or pans
+        self._fit_readable = False
         self._drag_moved = False
         self._bounds = QRectF()
         self._message = ""
@@ -139,7 +146,7 @@ class GraphCanvas(QWidget):
         else:
             self._bounds = QRectF()
         if fit:
-            self.fit_view()
+            self.fit_view(readable=True)
         self.update()
 
     def set_message(self, text: str) -> None:
@@ -226,10 +233,12 @@ class GraphCanvas(QWidget):
             curve_targets = np.concatenate([targets[plain], np.array(curve_ends).reshape(-1, 2)])
         else:
             curve_sources, curve_targets = sources, targets
-        segments = _bezier_segments(curve_sources, curve_targets, 12 if len(edges) < 500 else 8)
+        pieces = 12 if len(edges) < 500 else 8
+        segments = _bezier_segments(curve_sources, curve_targets, pieces)
         if straight:
             segments = np.concatenate([segments, np.array(straight)])
         self._edge_lines = _LineArray(segments)
+        self._weighted_lines = self._weight_buckets(edges, sources, targets, pieces)
         # an input used more than once (x * x) is one edge labelled with the count
         self._edge_counts = [
             (QPointF(targets[k][0] - 30, targets[k][1] - 8), f"×{count}")
@@ -241,6 +250,29 @@ class GraphCanvas(QWidget):
         upper = np.concatenate([tip + (-ARROW_SIZE * 1.4, -ARROW_SIZE * 0.7), tip], axis=1)
         lower = np.concatenate([tip + (-ARROW_SIZE * 1.4, ARROW_SIZE * 0.7), tip], axis=1)
         self._arrow_lines = _LineArray(np.concatenate([upper, lower]))
+
+    def _weight_buckets(self, edges: list, sources: np.ndarray, targets: np.ndarray,
+                        pieces: int) -> list[tuple[QPen, _LineArray]]:
+        """With a "weight" on every edge (the model graph): blue for positive, orange for negative,
+        wider and stronger for a larger magnitude, as in the playground's network drawing."""
+        weights = [self.graph.edges[a, b].get("weight") for a, b in edges]
+        if self._routes or not weights or any(w is None for w in weights):
+            return []
+        values = np.array(weights, dtype=float)
+        largest = float(np.max(np.abs(values[np.isfinite(values)]), initial=0.0)) or 1.0
+        strength = np.clip(np.abs(np.nan_to_num(values)) / largest, 0, 1)
+        level = np.round(strength * (WEIGHT_LEVELS - 1)).astype(int)
+        buckets = []
+        for positive in (True, False):
+            for k in range(WEIGHT_LEVELS):
+                chosen = np.flatnonzero((level == k) & ((values >= 0) == positive))
+                if not len(chosen):
+                    continue
+                colour = QColor(*(BLUE if positive else ORANGE), int(60 + 195 * k / (WEIGHT_LEVELS - 1)))
+                pen = QPen(colour, 1.0 + 3.0 * k / (WEIGHT_LEVELS - 1))
+                pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+                buckets.append((pen, _LineArray(_bezier_segments(sources[chosen], targets[chosen], pieces))))
+        return buckets
 
     # --- what a node shows (also read by the tests) -----------------------------------------
     def grad_of(self, node: Hashable) -> Any:
@@ -284,17 +316,34 @@ class GraphCanvas(QWidget):
         return "\n".join(lines)
 
     # --- view ------------------------------------------------------------------------------------
-    def fit_view(self) -> None:
-        """Zoom and pan so that the whole graph fits the widget (capped at 1:1 for small graphs)."""
+    def fit_view(self, readable: bool = False) -> None:
+        """Zoom and pan so that the whole graph fits the widget (capped at 1:1 for small graphs).
+
+        ``readable``: never so small that the text cannot be read; a bigger graph then starts at
+        its left (the inputs), vertically centred, and the rest is a drag away. Until the user
+        zooms or pans, the view fits again whenever the widget is resized.
+        """
+        self._auto_fit = True
+        self._fit_readable = readable
         if self._bounds.isEmpty():
             self._scale, self._offset = 1.0, QPointF(0, 0)
             return
         width, height = max(1, self.width()), max(1, self.height())
         scale = min(width / self._bounds.width(), height / self._bounds.height(), 1.25)
-        self._scale = scale
         center = self._bounds.center()
-        self._offset = QPointF(width / 2 - center.x() * scale, height / 2 - center.y() * scale)
+        if readable and scale < READABLE_SCALE:
+            scale = READABLE_SCALE
+            left = self._bounds.left() * scale
+            self._offset = QPointF(8 - left, height / 2 - center.y() * scale)
+        else:
+            self._offset = QPointF(width / 2 - center.x() * scale, height / 2 - center.y() * scale)
+        self._scale = scale
         self.update()
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if self._auto_fit:
+            self.fit_view(self._fit_readable)
 
     @property
     def zoom(self) -> float:
@@ -302,6 +351,7 @@ class GraphCanvas(QWidget):
 
     def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
         anchor = anchor or QPointF(self.width() / 2, self.height() / 2)
+        self._auto_fit = False
         new_scale = min(8.0, max(0.01, self._scale * factor))
         factor = new_scale / self._scale
         self._offset = anchor - (anchor - self._offset) * factor
@@ -309,6 +359,7 @@ class GraphCanvas(QWidget):
         self.update()
 
     def pan_by(self, dx: float, dy: float) -> None:
+        self._auto_fit = False
         self._offset += QPointF(dx, dy)
         self.update()
 
@@ -404,7 +455,14 @@ class GraphCanvas(QWidget):
         many = len(self.graph.edges) > 1500 and scale < 0.5
         if many:  # antialiasing thousands of tiny edges costs more than it shows
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        self._edge_lines.draw(painter)
+        if self._weighted_lines:
+            for pen, lines in self._weighted_lines:
+                pen.setCosmetic(scale < 1)
+                painter.setPen(pen)
+                lines.draw(painter)
+            painter.setPen(edge_pen)
+        else:
+            self._edge_lines.draw(painter)
         if ARROW_SIZE * scale >= 2.5:  # arrowheads only where they are big enough to see
             self._arrow_lines.draw(painter)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QSplitter,
     QTableWidget,
@@ -60,6 +61,23 @@ EXAMPLES = (
 DEFAULT_VALUES = {"x1": 2.0, "x2": 0.0, "w1": -3.0, "w2": 1.0, "b": 6.8813735870195432,
                   "x": 1.5, "y": -0.5, "z": 0.7, "a": 2.0, "c": 0.5}
 NEW_VARIABLE_VALUE = 1.0
+TYPING_PAUSE_MS = 350  # the graph is rebuilt once typing has paused this long
+ECHO_CHARS = 60  # at most this much of the expression is echoed under a syntax error
+
+
+def echo_window(source: str, column: int, width: int = ECHO_CHARS) -> tuple[str, int]:
+    """The part of ``source`` around 1-based ``column`` to echo (elided with …), and the caret's offset in it."""
+    index = max(0, column - 1)
+    if len(source) <= width:
+        return source, index
+    start = min(max(0, index - width // 2), len(source) - width)
+    piece = source[start:start + width]
+    caret = index - start
+    if start > 0:
+        piece, caret = "…" + piece[1:], caret
+    if start + width < len(source):
+        piece = piece[:-1] + "…"
+    return piece, caret
 DIFFERENCE_OK = 1e-9  # largest |ours - torch| still called "agrees"
 
 
@@ -93,7 +111,14 @@ class ExpressionExplorer(QWidget):
         font.setFamily("monospace")
         font.setStyleHint(font.StyleHint.Monospace)
         self.expression_edit.setFont(font)
-        self.expression_edit.textChanged.connect(self.rebuild)
+        # The graph follows the text after a pause in typing: half-typed words ("tan" on the
+        # way to "tanh(") never replace the last graph.
+        self._typing_timer = QTimer(self)
+        self._typing_timer.setSingleShot(True)
+        self._typing_timer.setInterval(TYPING_PAUSE_MS)
+        self._typing_timer.timeout.connect(self.rebuild)
+        self.expression_edit.textChanged.connect(self._typing_timer.start)
+        self.expression_edit.returnPressed.connect(self.rebuild)
         self.examples = QComboBox()
         self.examples.addItem("Examples…")
         self.examples.addItems(EXAMPLES)
@@ -105,6 +130,9 @@ class ExpressionExplorer(QWidget):
 
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
+        # However long the message, the label never asks for more width (the window keeps its size).
+        self.error_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.error_label.setMinimumWidth(1)
         self.error_label.setTextFormat(Qt.TextFormat.RichText)
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
@@ -204,6 +232,12 @@ class ExpressionExplorer(QWidget):
     def set_expression(self, text: str) -> None:
         """Type ``text`` into the expression field (the graph updates at once)."""
         self.expression_edit.setText(text)
+        self.rebuild()
+
+    @property
+    def typing(self) -> bool:
+        """True while the graph waits for a pause in typing."""
+        return self._typing_timer.isActive()
 
     def set_variable(self, name: str, value: float) -> None:
         """Set a variable's value as if typed into the table."""
@@ -221,8 +255,8 @@ class ExpressionExplorer(QWidget):
     def _show_error(self, message: str, column: int | None = None) -> None:
         text = html.escape(message)
         if column is not None:
-            source = self.expression_edit.text()
-            pointer = " " * max(0, column - 1) + "^"
+            source, caret = echo_window(self.expression_edit.text(), column)
+            pointer = " " * caret + "^"
             text += (f"<pre style='margin:0'>{html.escape(source)}\n{pointer}</pre>")
         self.error_label.setText(f"<span style='color:#c0392b'>⚠ {text}</span>")
         self.error_label.setVisible(True)
@@ -238,6 +272,7 @@ class ExpressionExplorer(QWidget):
 
     def rebuild(self) -> None:
         """Parse the text, evaluate with the table's values, lay out and show the graph."""
+        self._typing_timer.stop()
         self._set_playing(False)
         text = self.expression_edit.text()
         try:
@@ -286,7 +321,9 @@ class ExpressionExplorer(QWidget):
         assert self.expression is not None
         try:
             root, _, texts = self.expression.evaluate_traced(self.values)
-        except MinitorchError as err:  # DomainError (log(-1)), DivisionByZeroError, ...
+        # DomainError (log(-1)), DivisionByZeroError, ..., and the float errors of extreme
+        # values (1/1e-170 overflows, (-x)**exp(1000)): all become a message in the view.
+        except (MinitorchError, ArithmeticError, ValueError) as err:
             self._show_error(f"math error: {err}")
             self.graph = nx.DiGraph()
             self.stepper = None
@@ -294,7 +331,11 @@ class ExpressionExplorer(QWidget):
             self.canvas.set_message(f"math error: {err}")
             self._refresh_progress()
             return
-        self._clear_error()
+        value = getattr(root, "data", 0.0)
+        if isinstance(value, float) and not math.isfinite(value):  # the graph is drawn, with a warning
+            self._show_error(f"math warning: f = {value}: a value overflowed or is undefined")
+        else:
+            self._clear_error()
         self.graph = to_networkx(root, attributes={"expr": texts})
         self.stepper = BackwardStepper(self.graph)
         positions, routes = layered_layout_with_routes(self.graph)
@@ -458,10 +499,20 @@ class ExpressionExplorer(QWidget):
         self.canvas.export_svg(path)
 
     def export_graphml(self, path: str | os.PathLike) -> None:
-        _write_graphml(self.graph, path)
+        _write_graphml(self._graph_as_shown(), path)
 
     def export_dot(self, path: str | os.PathLike) -> None:
-        write_dot(self.graph, path)
+        write_dot(self._graph_as_shown(), path)
+
+    def _graph_as_shown(self) -> nx.DiGraph:
+        """The graph with the gradients the view shows: those the backward steps have computed
+        so far (none is written for a node not reached yet)."""
+        graph = self.graph.copy()
+        stepper = self.stepper
+        for node, attrs in graph.nodes(data=True):
+            done = stepper is not None and node in stepper.done
+            attrs["grad"] = float(stepper.grads[node]) if done else None
+        return graph
 
     def _export_dialog(self, kind: str) -> None:
         filters = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)",

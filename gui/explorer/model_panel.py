@@ -11,11 +11,9 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
-import numpy as np
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -27,147 +25,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from minitorch.activations import ACTIVATIONS, SCALAR_ACTIVATIONS
-from minitorch.architecture import linear_layers
-from minitorch.autograd import enable_grad
-from minitorch.backend import as_numpy
-from minitorch.graph import (
-    collapse_groups,
-    layered_layout_with_routes,
-    mlp_from_state_dict,
-    model_graph,
-    to_networkx,
-    write_dot,
-    write_graphml,
+from minitorch.graph import write_dot, write_graphml
+from minitorch.model_graph import (
+    MAX_SCALAR_NODES,
+    ModelRequest,
+    ModelView,
+    build_model_view,
+    model_request,
+    relayout,
 )
 
 from .canvas import GraphCanvas, make_export_button
 
-#: Beyond this many scalar operations the forward graph is not built at all (it would take seconds).
-MAX_SCALAR_NODES = 200_000
 #: Expanding or collapsing a graph bigger than this is done on the worker thread.
 SYNC_RELAYOUT_NODES = 3_000
-
-
-@dataclass(frozen=True)
-class ModelRequest:
-    """Everything a build needs, copied so the worker thread shares nothing mutable."""
-
-    token: int
-    engine: str
-    activation: str
-    output_activation: str
-    state_dict: dict[str, np.ndarray]
-    sample: tuple[float, ...]
-    input_names: tuple[str, ...] | None
-    expanded: frozenset[str] = field(default_factory=frozenset)
-
-
-@dataclass
-class ModelView:
-    """A finished build: the full graph, what is drawn (neurons collapsed) and where."""
-
-    token: int
-    full: nx.DiGraph
-    shown: nx.DiGraph
-    positions: dict[Hashable, tuple[float, float]]
-    description: str
-    routes: dict = field(default_factory=dict)  # waypoints of edges that skip layers
-
-
-def _config_value(config: Any, name: str, default: Any) -> Any:
-    """Read a TrainConfig field defensively (config may be None, a dict or a dataclass)."""
-    if config is None:
-        return default
-    if isinstance(config, dict):
-        value = config.get(name, default)
-    else:
-        value = getattr(config, name, default)
-    return default if value is None else value
-
-
-def resolve_output_activation(config: Any) -> str:
-    """The output layer's activation as the trainer uses it.
-
-    A `TrainConfig` knows (``resolved_output_activation()``: None means "chosen from the loss");
-    a plain dict is turned into one when possible; otherwise "linear" (the raw output).
-    """
-    method = getattr(config, "resolved_output_activation", None)
-    value: Any = None
-    if callable(method):
-        value = method()
-    elif isinstance(config, dict) and config.get("output_activation") is None:
-        try:
-            from minitorch.training import TrainConfig
-
-            value = TrainConfig.from_dict(config).resolved_output_activation()
-        except Exception:  # an incomplete or foreign dict: draw the raw output
-            value = "linear"
-    else:
-        value = _config_value(config, "output_activation", "linear")
-    return value if value in SCALAR_ACTIVATIONS else "linear"
-
-
-def build_model_view(request: ModelRequest) -> ModelView:
-    """Build, collapse and lay out the graph (runs on a worker thread; Qt-free).
-
-    Recording is switched on here: a drawing needs the whole graph, whatever the thread's
-    ``no_grad()`` state."""
-    with enable_grad():
-        return _build_model_view(request)
-
-
-def _build_model_view(request: ModelRequest) -> ModelView:
-    if request.engine == "tensor":
-        graph = tensor_model_graph(request)
-        shown = graph
-        description = (f"tensor-level graph: {graph.number_of_nodes()} nodes; grad = d(sum of outputs)/d(node) "
-                       "for this sample")
-    else:
-        layers = linear_layers(request.state_dict)
-        estimate = sum(w.shape[0] * (2 * w.shape[1] + 3) for _, w, _ in layers)
-        if estimate > MAX_SCALAR_NODES:
-            raise ValueError(
-                f"this network's scalar graph would have about {estimate:,} nodes, too many to draw "
-                f"(the limit is {MAX_SCALAR_NODES:,}); use a smaller network or the tensor engine"
-            )
-        model, prefixes = mlp_from_state_dict(request.state_dict, request.activation, request.output_activation)
-        graph = model_graph(model, request.sample, request.input_names, prefixes)
-        shown = collapse_groups(graph, request.expanded)
-        description = _scalar_description(graph, shown)
-    positions, routes = layered_layout_with_routes(shown)
-    return ModelView(request.token, graph, shown, positions, description, routes)
-
-
-def _scalar_description(full: nx.DiGraph, shown: nx.DiGraph) -> str:
-    root = full.nodes[full.graph.get("root", 0)]
-    output = "sum of outputs" if root.get("label") == "sum of outputs" else "output"
-    return (f"scalar graph: {full.number_of_nodes()} nodes, shown as {shown.number_of_nodes()} "
-            f"(click a neuron to expand or collapse it); grad = d({output})/d(node) for this sample")
-
-
-def tensor_model_graph(request: ModelRequest) -> nx.DiGraph:
-    """The tensor-level graph (matmul, add, activation, with shapes) of the n-d engine's forward pass."""
-    from minitorch.ndtensor import tensor
-
-    layers = linear_layers(request.state_dict)
-    x = tensor([list(request.sample)], dtype="float64")
-    x.label = "input"
-    names: dict[int, str] = {id(x): "input"}
-    params = []
-    for k, (prefix, weight, bias) in enumerate(layers):
-        w = tensor(weight, dtype="float64", requires_grad=True)
-        b = tensor(bias, dtype="float64", requires_grad=True)
-        params += [w, b]
-        names[id(w)] = f"{prefix}.weight"
-        names[id(b)] = f"{prefix}.bias"
-        x = x @ w.T + b
-        act = request.activation if k < len(layers) - 1 else request.output_activation
-        x = ACTIVATIONS[act].apply(x)
-    out = x.sum()
-    names[id(out)] = "sum of outputs"
-    out.backward()
-    return to_networkx(out, names=names)
 
 
 class _Signals(QObject):
@@ -271,34 +142,9 @@ class ModelGraphPanel(QWidget):
         self._start_next()
 
     def _make_request(self, config: Any, state_dict: Mapping[str, Any], sample: Sequence[float] | None) -> ModelRequest:
-        if not isinstance(state_dict, Mapping) or not state_dict:  # a snapshot's is a read-only mapping
-            raise ValueError("there is no state_dict (no network) to draw")
-        arrays = {}
-        for key, value in state_dict.items():
-            arrays[str(key)] = np.array(as_numpy(value), dtype=float)  # a copy: the caller may keep training
-        layers = linear_layers(arrays)
-        num_inputs = layers[0][1].shape[1]
-        if sample is None:
-            sample = [0.0] * num_inputs
-        sample = tuple(float(v) for v in np.asarray(sample, dtype=float).reshape(-1))
-        if len(sample) != num_inputs:
-            raise ValueError(f"the sample has {len(sample)} values but the network takes {num_inputs} inputs")
-        features = _config_value(config, "features", None)
-        names = tuple(str(f) for f in features) if features and len(features) == num_inputs else None
-        activation = _config_value(config, "activation", "tanh")
-        if activation not in SCALAR_ACTIVATIONS:
-            raise ValueError(f"unknown activation {activation!r} in the configuration")
+        request = model_request(config, state_dict, sample, token=self._token + 1, expanded=frozenset(self.expanded))
         self._token += 1
-        return ModelRequest(
-            token=self._token,
-            engine=str(_config_value(config, "engine", "scalar")),
-            activation=activation,
-            output_activation=resolve_output_activation(config),
-            state_dict=arrays,
-            sample=sample,
-            input_names=names,
-            expanded=frozenset(self.expanded),
-        )
+        return request
 
     def _start_next(self) -> None:
         if self._running or self._pending is None:
@@ -386,9 +232,7 @@ class ModelGraphPanel(QWidget):
             self.status_label.setText("laying out…")
             self._start_next()
             return
-        shown = collapse_groups(full, self.expanded) if any("group" in a for _, a in full.nodes(data=True)) else full
-        positions, routes = layered_layout_with_routes(shown)
-        view = ModelView(self.view.token, full, shown, positions, _scalar_description(full, shown), routes)
+        view = relayout(self.view, self.expanded)
         self.view = None  # force a fit: the set of boxes changed
         self._show(view)
 
@@ -417,5 +261,4 @@ class ModelGraphPanel(QWidget):
                 self.status_label.setText(f"could not export: {err}")
 
 
-__all__ = ["ModelGraphPanel", "ModelRequest", "ModelView", "build_model_view", "tensor_model_graph",
-           "resolve_output_activation", "MAX_SCALAR_NODES"]
+__all__ = ["ModelGraphPanel", "MAX_SCALAR_NODES"]

@@ -200,10 +200,10 @@ class ImagePlayground(QWidget):
         self.play_button.clicked.connect(self.toggle_play)
         self.step_button = QPushButton("Step")
         self.step_button.setToolTip("One minibatch")
-        self.step_button.clicked.connect(lambda: self.controller.step(1))
+        self.step_button.clicked.connect(self.step)
         self.reset_button = QPushButton("Reset")
         self.reset_button.setToolTip("Fresh random weights (the same seed gives the same start)")
-        self.reset_button.clicked.connect(self.controller.reset)
+        self.reset_button.clicked.connect(self.reset)
         for button in (self.play_button, self.step_button, self.reset_button):
             buttons.addWidget(button)
         grid.addLayout(buttons, 2, 0, 1, 6)
@@ -452,6 +452,14 @@ class ImagePlayground(QWidget):
         if self._config_timer.isActive():
             self.apply_config()  # pending edits first: Play trains what the form shows
         self.controller.toggle()
+
+    def step(self) -> None:
+        """One minibatch (the S key)."""
+        self.controller.step(1)
+
+    def reset(self) -> None:
+        """Fresh weights from the seed (the R key)."""
+        self.controller.reset()
 
     def _on_running(self, running: bool) -> None:
         self.running = running

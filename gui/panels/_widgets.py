@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QPoint, QRect, QSize, Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QLabel,
+    QLayout,
+    QLayoutItem,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 
 def caption(text: str) -> QLabel:
@@ -37,6 +46,18 @@ def labelled(text: str, widget: QWidget, tooltip: str) -> QWidget:
     return box
 
 
+def show_value(spin: QSpinBox | QDoubleSpinBox, value: float) -> None:
+    """Show ``value`` exactly, widening the box's range when a file holds a value beyond it.
+
+    A spin box would clamp it, and the next edit would then silently change the model.
+    """
+    if value < spin.minimum():
+        spin.setMinimum(value)
+    if value > spin.maximum():
+        spin.setMaximum(value)
+    spin.setValue(value)
+
+
 def fill_combo(combo: QComboBox, items: Iterable[tuple[str, str]]) -> None:
     """Fill a combo with (value, shown text) pairs; the value goes in the item data."""
     combo.clear()
@@ -63,3 +84,77 @@ def set_item_enabled(combo: QComboBox, value: object, enabled: bool, reason: str
         return
     item.setEnabled(enabled)
     item.setToolTip("" if enabled else reason)
+
+
+class FlowLayout(QLayout):
+    """Lays widgets out left to right and wraps to a new row when the width runs out.
+
+    A narrow window gets a taller top bar instead of clipped labels (Qt's flow-layout example).
+    """
+
+    def __init__(self, parent: QWidget | None = None, spacing: int = 12, row_spacing: int = 6):
+        super().__init__(parent)
+        self._items: list[QLayoutItem] = []
+        self._spacing = spacing
+        self._row_spacing = row_spacing
+
+    def addItem(self, item: QLayoutItem) -> None:  # noqa: N802 (Qt's name)
+        self._items.append(item)
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, index: int) -> QLayoutItem | None:  # noqa: N802 (Qt's name)
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int) -> QLayoutItem | None:  # noqa: N802 (Qt's name)
+        return self._items.pop(index) if 0 <= index < len(self._items) else None
+
+    def expandingDirections(self) -> Qt.Orientation:  # noqa: N802 (Qt's name)
+        return Qt.Orientation(0)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt's name)
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt's name)
+        return self._arrange(QRect(0, 0, width, 0), move=False)
+
+    def setGeometry(self, rect: QRect) -> None:  # noqa: N802 (Qt's name)
+        super().setGeometry(rect)
+        self._arrange(rect, move=True)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return self.minimumSize()
+
+    def minimumSize(self) -> QSize:  # noqa: N802 (Qt's name)
+        size = QSize()
+        for item in self._items:
+            size = size.expandedTo(item.minimumSize())
+        margins = self.contentsMargins()
+        return size + QSize(margins.left() + margins.right(), margins.top() + margins.bottom())
+
+    def _arrange(self, rect: QRect, move: bool) -> int:
+        margins = self.contentsMargins()
+        area = rect.adjusted(margins.left(), margins.top(), -margins.right(), -margins.bottom())
+        x, y, row_height = area.x(), area.y(), 0
+        rows: list[list[tuple[QLayoutItem, int]]] = [[]]
+        for item in self._items:
+            if item.widget() is not None and item.widget().isHidden():
+                continue
+            hint = item.sizeHint()
+            if x + hint.width() > area.right() + 1 and row_height > 0:
+                x, y, row_height = area.x(), y + row_height + self._row_spacing, 0
+                rows.append([])
+            rows[-1].append((item, y))
+            if move:
+                item.setGeometry(QRect(QPoint(x, y), hint))
+            x += hint.width() + self._spacing
+            row_height = max(row_height, hint.height())
+        if move:  # centre each item vertically in its row
+            for row in rows:
+                height = max((item.sizeHint().height() for item, _ in row), default=0)
+                for item, top in row:
+                    geometry = item.geometry()
+                    geometry.moveTop(top + (height - item.sizeHint().height()) // 2)
+                    item.setGeometry(geometry)
+        return y + row_height - rect.y() + margins.bottom()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRegularExpression, Qt, Signal
+from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ._widgets import labelled, section_title, select_data
+from ._widgets import labelled, section_title, select_data, show_value
 
 # Shown names of the data sets the training toolkit generates (minitorch.datasets.DATASETS).
 DATASET_TITLES = {
@@ -51,6 +52,42 @@ def available_datasets() -> list[str]:
     if "csv" not in names:
         names.append("csv")
     return names
+
+
+def _whole(value: Any) -> int:
+    """An integer field of a config; ValueError for anything else (a float, a bool, text)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"expected a whole number, got {value!r}")
+    return value
+
+
+class SeedEdit(QLineEdit):
+    """A non-negative whole number of any size (a seed from a file may exceed a spin box's 32 bits)."""
+
+    valueChanged = Signal(object)  # an int of any size (None: empty, where allowed)
+
+    def __init__(self, parent: QWidget | None = None, allow_empty: bool = False):
+        super().__init__("" if allow_empty else "0", parent)
+        self.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,30}"), self))
+        self.allow_empty = allow_empty
+        self._value: int | None = None if allow_empty else 0
+        self.editingFinished.connect(self._commit)
+
+    def value(self) -> int | None:
+        return self._value
+
+    def setValue(self, value: int | None) -> None:  # noqa: N802 (the spin box's name)
+        if value is None and not self.allow_empty:
+            value = 0
+        value = None if value is None else max(0, int(value))
+        self.setText("" if value is None else str(value))
+        if value != self._value:
+            self._value = value
+            self.valueChanged.emit(value)
+
+    def _commit(self) -> None:
+        text = self.text().strip()
+        self.setValue(int(text) if text else (None if self.allow_empty else self._value))
 
 
 class DataPanel(QWidget):
@@ -112,9 +149,8 @@ class DataPanel(QWidget):
         self.n_samples.setValue(200)
         layout.addWidget(labelled("Points", self.n_samples, "How many points to generate (train + test)"))
 
-        self.seed = QSpinBox()
-        self.seed.setRange(0, 2**31 - 1)
-        self.seed.setMaximumWidth(90)
+        self.seed = SeedEdit()
+        self.seed.setMaximumWidth(110)
         self.regenerate = QPushButton("Regenerate")
         self.regenerate.setToolTip("Draw new data and new initial weights (the seed goes up by one)")
         seed_row = QHBoxLayout()
@@ -122,15 +158,21 @@ class DataPanel(QWidget):
         seed_row.addWidget(labelled("Seed", self.seed, "Random seed: the same seed gives the same data and weights"))
         seed_row.addWidget(self.regenerate, 0, Qt.AlignmentFlag.AlignBottom)
         layout.addLayout(seed_row)
+        self.init_seed = SeedEdit(allow_empty=True)
+        self.init_seed.setPlaceholderText("as the seed")
+        self.init_seed.setMaximumWidth(110)
+        layout.addWidget(labelled("Weights seed", self.init_seed,
+                                  "Seed of the initial weights alone (empty: the seed above). Reset (R) draws "
+                                  "new weights by moving it on by one; type a number to repeat a run."))
 
         self._last_index = self.dataset.currentIndex()
         self.dataset.currentIndexChanged.connect(self._on_dataset)
         self.open_csv.clicked.connect(self.choose_csv)
         self.label_column.editingFinished.connect(self.changed)
-        for spin in (self.test_percent, self.n_samples, self.seed):
+        for spin in (self.test_percent, self.n_samples, self.seed, self.init_seed):
             spin.valueChanged.connect(self.changed)
         self.noise.valueChanged.connect(self.changed)
-        self.regenerate.clicked.connect(lambda: self.seed.setValue(self.seed.value() + 1))
+        self.regenerate.clicked.connect(self.regenerate_data)
         self._update_enabled()
 
     # --- values ------------------------------------------------------------------------------
@@ -142,13 +184,15 @@ class DataPanel(QWidget):
             "noise": round(self.noise.value(), 4),
             "test_fraction": self.test_percent.value() / 100.0,
             "seed": self.seed.value(),
+            "init_seed": self.init_seed.value(),
             "csv_path": self.csv_path if name == "csv" else None,
             "label_column": (self.label_column.text().strip() or None) if name == "csv" else None,
         }
 
     def set_values(self, config: dict[str, Any]) -> None:
         """Show a config's data fields (signals blocked: this is not a user edit)."""
-        widgets = (self.dataset, self.n_samples, self.noise, self.test_percent, self.seed, self.label_column)
+        widgets = (self.dataset, self.n_samples, self.noise, self.test_percent, self.seed, self.init_seed,
+                   self.label_column)
         for widget in widgets:
             widget.blockSignals(True)
         try:
@@ -157,10 +201,12 @@ class DataPanel(QWidget):
                 self.csv_label.setText(os.path.basename(self.csv_path))
             select_data(self.dataset, config.get("dataset", "moons"))
             self._last_index = self.dataset.currentIndex()
-            self.n_samples.setValue(int(config.get("n_samples", 200)))
-            self.noise.setValue(float(config.get("noise", 0.1)))
-            self.test_percent.setValue(round(float(config.get("test_fraction", 0.3)) * 100))
-            self.seed.setValue(int(config.get("seed", 0)))
+            show_value(self.n_samples, _whole(config.get("n_samples", 200)))
+            show_value(self.noise, float(config.get("noise", 0.1)))
+            show_value(self.test_percent, round(float(config.get("test_fraction", 0.3)) * 100))
+            self.seed.setValue(_whole(config.get("seed", 0)))
+            init_seed = config.get("init_seed")
+            self.init_seed.setValue(None if init_seed is None else _whole(init_seed))
             self.label_column.setText(str(config.get("label_column") or ""))
         finally:
             for widget in widgets:
@@ -168,6 +214,18 @@ class DataPanel(QWidget):
         self._update_enabled()
 
     # --- interaction ---------------------------------------------------------------------------
+    def regenerate_data(self) -> None:
+        """New data and new weights: the next seed, the weights following it."""
+        self.init_seed.blockSignals(True)
+        self.init_seed.setValue(None)
+        self.init_seed.blockSignals(False)
+        self.seed.setValue(self.seed.value() + 1)
+
+    def next_weights_seed(self) -> None:
+        """Reset's new random weights: the weights seed moves on by one (the data stays)."""
+        current = self.init_seed.value()
+        self.init_seed.setValue((self.seed.value() if current is None else current) + 1)
+
     def choose_csv(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open a CSV data file", "", "CSV files (*.csv);;All files (*)")
         if path:

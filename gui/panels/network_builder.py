@@ -17,8 +17,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from minitorch.activations import ACTIVATIONS
-
 from ._widgets import caption, labelled, select_data
 
 # The TensorFlow Playground's extra input features, in TrainConfig's spelling.
@@ -31,10 +29,16 @@ FEATURES = (
     ("sin(x1)", "sin x₁", "The sine of the first coordinate"),
     ("sin(x2)", "sin x₂", "The sine of the second coordinate"),
 )
-HIDDEN_ACTIVATIONS = tuple((name, ACTIVATIONS[name].label)
-                           for name in ("tanh", "relu", "leaky_relu", "sigmoid", "linear"))
-MAX_LAYERS = 8
-MAX_NEURONS = 32
+HIDDEN_ACTIVATIONS = (
+    ("tanh", "Tanh"),
+    ("relu", "ReLU"),
+    ("leaky_relu", "Leaky ReLU"),
+    ("sigmoid", "Sigmoid"),
+    ("linear", "Linear"),
+)
+USES_X2 = ("x2", "x2^2", "x1*x2", "sin(x2)")  # features that need a second input
+MAX_LAYERS = 8  # what + allows; a file may hold more, and the form then shows them all
+MAX_NEURONS = 32  # what a spin box steps up to; a wider layer from a file widens that box
 
 
 class NetworkBuilder(QWidget):
@@ -128,7 +132,7 @@ class NetworkBuilder(QWidget):
         self.layer_spins = []
         for k, size in enumerate(sizes):
             spin = QSpinBox()
-            spin.setRange(1, MAX_NEURONS)
+            spin.setRange(1, max(MAX_NEURONS, int(size)))
             spin.setValue(int(size))
             spin.setToolTip(f"Neurons in hidden layer {k + 1}")
             spin.setObjectName(f"layer{k + 1}Neurons")
@@ -160,23 +164,53 @@ class NetworkBuilder(QWidget):
         self.features_hint.setText("")
         self.changed.emit()
 
-    def set_input_dim(self, input_dim: int) -> None:
-        """Extra features exist for 2-D data only; other data uses its own columns as inputs."""
+    def set_input_dim(self, input_dim: int | None) -> str:
+        """Offer the features the data allows; returns a note when boxes had to be unticked.
+
+        2-D data: all seven. 1-D data: those of x1 only (x2's are unticked and disabled).
+        Wider data uses its own columns. None: not known yet (a CSV file not read yet).
+        """
         self.input_dim = input_dim
-        two_d = input_dim == 2
-        for box in self.feature_boxes.values():
-            box.setEnabled(two_d)
-        self.features_hint.setText(
-            "" if two_d else f"This data has {input_dim} input column{'s' if input_dim != 1 else ''}; "
-            "extra features apply to 2-D data only."
-        )
+        note = ""
+        if input_dim == 1:
+            dropped = [name for name in USES_X2 if self.feature_boxes[name].isChecked()]
+            if dropped:
+                shown = ", ".join(self.feature_boxes[name].text() for name in dropped)
+                note = f"Features: {shown} switched off (this data has one input)."
+        for name, box in self.feature_boxes.items():
+            usable = input_dim == 2 or input_dim is None or (input_dim == 1 and name not in USES_X2)
+            box.blockSignals(True)
+            if input_dim == 1 and name in USES_X2:
+                box.setChecked(False)
+            box.setEnabled(usable)
+            box.blockSignals(False)
+        if input_dim == 1 and not self.features:
+            self.feature_boxes["x1"].setChecked(True)
+        if input_dim is not None and input_dim > 2:
+            self.features_hint.setText(f"This data has {input_dim} input columns; extra features apply to "
+                                       "1-D and 2-D data only.")
+        elif input_dim == 1:
+            self.features_hint.setText("One input: the x₂ features need a second input.")
+        else:
+            self.features_hint.setText("")
+        return note
+
+    def show_features(self, names: list[str]) -> None:
+        """Tick exactly the features the network uses (signals blocked: not a user edit)."""
+        if not names or any(name not in self.feature_boxes for name in names):
+            return
+        for name, box in self.feature_boxes.items():
+            box.blockSignals(True)
+            box.setChecked(name in names)
+            box.blockSignals(False)
 
     # --- values -------------------------------------------------------------------------------------------
     def values(self) -> dict[str, Any]:
         return {
             "hidden_layers": self.hidden_layers,
             "activation": self.activation.currentData(),
-            "features": self.features if self.input_dim == 2 else None,
+            "features": self.features if self.input_dim in (1, 2) else (["x1", "x2"] if self.input_dim is None
+                                                                       else None),
         }
 
     def set_values(self, config: dict[str, Any]) -> None:

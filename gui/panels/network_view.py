@@ -8,15 +8,15 @@ Everything comes from the frame's snapshot; the view never runs the model.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from minitorch import architecture
+from minitorch.model_graph import linear_layers
 
 from ..colors import BLUE, NEUTRAL, ORANGE, TEXT, diverging_rgb, heatmap_image, qcolor, symmetric_levels
 
@@ -61,13 +61,26 @@ def _layer_images(grids: np.ndarray, bounded: bool) -> list[QImage | None]:
     return [QImage(pixels.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy() for pixels in rgb]
 
 
-def linear_layers(state_dict: Mapping[str, Any]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The (weight (out, in), bias (out,)) pairs of a Sequential's Linear layers, in order."""
-    return [(weight, bias) for _, weight, bias in architecture.linear_layers(state_dict)]
+def _distance_to_edge(point: QPointF, source: QRectF, target: QRectF, samples: int = 64) -> float:
+    """Distance from ``point`` to the curve drawn from ``source`` to ``target`` (sampled)."""
+    start = np.array([source.right(), source.center().y()])
+    end = np.array([target.left(), target.center().y()])
+    bend = np.array([(end[0] - start[0]) * 0.5, 0.0])
+    t = np.linspace(0.0, 1.0, samples)[:, None]
+    c1, c2 = start + bend, end - bend
+    curve = ((1 - t) ** 3) * start + 3 * ((1 - t) ** 2) * t * c1 + 3 * (1 - t) * t ** 2 * c2 + t ** 3 * end
+    return float(np.min(np.hypot(curve[:, 0] - point.x(), curve[:, 1] - point.y())))
 
 
 class NetworkView(QWidget):
-    """Paints inputs, hidden layers and outputs as columns of neuron heatmaps joined by edges."""
+    """Paints inputs, hidden layers and outputs as columns of neuron heatmaps joined by edges.
+
+    Click a neuron to show its map in the big output view (``neuronClicked``; clicking it
+    again, or the output neuron, goes back). Hover an edge to read its weight, click it to edit it.
+    """
+
+    neuronClicked = Signal(object)  # (column, index), or None for "the model's output"
+    edgeClicked = Signal(int, int, int)  # (layer, target neuron, source neuron): edit that weight
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -81,6 +94,7 @@ class NetworkView(QWidget):
         self._images: list[list[QImage | None]] = []
         self._neuron_version = -1
         self._node_rects: list[list[QRectF]] = []
+        self.selected: tuple[int, int] | None = None
         self.paint_count = 0
         # The edges drawn last, as an image, and what they showed: edges are drawn only by sign
         # and strength bucket, so while training most repaints find the same picture.
@@ -265,9 +279,11 @@ class NetworkView(QWidget):
                     painter.drawImage(rect, image)
                 else:
                     painter.fillRect(rect, qcolor(NEUTRAL))
-                painter.setPen(QPen(QColor(120, 120, 120), 1))
+                chosen = self.selected == (c, i)
+                painter.setPen(QPen(QColor(20, 20, 20) if chosen else QColor(120, 120, 120), 3 if chosen else 1))
                 painter.setBrush(Qt.BrushStyle.NoBrush)
                 painter.drawRect(rect)
+                painter.setPen(QPen(QColor(120, 120, 120), 1))
                 if biases is not None and i < len(biases) and np.isfinite(biases[i]):
                     # A small square at the node's lower left shows the bias' sign and size.
                     size = max(4.0, rect.width() * 0.22)
@@ -304,6 +320,55 @@ class NetworkView(QWidget):
                     return c, i
         return None
 
+    def edge_at(self, point: QPointF, tolerance: float = 4.0) -> tuple[int, int, int] | None:
+        """(layer, target neuron, source neuron) of the edge under ``point``, if any."""
+        rects = self._node_rects
+        best, found = tolerance, None
+        for c, (weight, _) in enumerate(self._layers):
+            if c + 1 >= len(rects):
+                break
+            sources, targets = rects[c], rects[c + 1]
+            if not sources or not targets or not sources[0].right() <= point.x() <= targets[0].left():
+                continue
+            if weight.size > MAX_CURVED_EDGES:  # drawn straight and thinned out: no picking
+                continue
+            for j in range(min(weight.shape[0], len(targets))):
+                for i in range(min(weight.shape[1], len(sources))):
+                    distance = _distance_to_edge(point, sources[i], targets[j])
+                    if distance < best:
+                        best, found = distance, (c, j, i)
+        return found
+
+    def describe_edge(self, layer: int, target: int, source: int) -> str:
+        weight = self._layers[layer][0][target, source]
+        source_name = (self.feature_names[source] if layer == 0 and source < len(self.feature_names)
+                       else f"neuron {source + 1}")
+        kind = "output" if layer == len(self._layers) - 1 else f"hidden layer {layer + 1}"
+        return (f"Weight {weight:+.4f}\nfrom {pretty_feature(source_name)} to {kind}, neuron {target + 1}"
+                "\n(click: edit it)")
+
+    def mousePressEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        hit = self.node_at(QPointF(event.position()))
+        if hit is None or event.button() != Qt.MouseButton.LeftButton:
+            edge = self.edge_at(QPointF(event.position())) if event.button() == Qt.MouseButton.LeftButton else None
+            if edge is not None:
+                self.edgeClicked.emit(*edge)
+                return
+            super().mousePressEvent(event)
+            return
+        last = len(self._node_rects) - 1
+        # The output neuron of a one-output model is the output view's own map: clicking it goes back.
+        back = hit == self.selected or (hit[0] == last and len(self._node_rects[last]) == 1)
+        self.select(None if back else hit)
+        self.neuronClicked.emit(self.selected)
+
+    def weight(self, layer: int, target: int, source: int) -> float:
+        return float(self._layers[layer][0][target, source])
+
+    def select(self, node: tuple[int, int] | None) -> None:
+        self.selected = node
+        self.update()
+
     def describe_node(self, column: int, index: int) -> str:
         if column == 0:
             name = self.feature_names[index] if index < len(self.feature_names) else f"x{index + 1}"
@@ -317,8 +382,11 @@ class NetworkView(QWidget):
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip:
             hit = self.node_at(QPointF(event.pos()))
+            edge = None if hit is not None else self.edge_at(QPointF(event.pos()))
             if hit is not None:
-                QToolTip.showText(event.globalPos(), self.describe_node(*hit), self)
+                QToolTip.showText(event.globalPos(), self.describe_node(*hit) + "\n(click: show it large)", self)
+            elif edge is not None:
+                QToolTip.showText(event.globalPos(), self.describe_edge(*edge), self)
             else:
                 QToolTip.hideText()
                 event.ignore()

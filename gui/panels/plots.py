@@ -23,6 +23,7 @@ from ..colors import (
     TRAIN_CURVE,
     diverging_lut,
     diverging_rgb,
+    symmetric_levels,
 )
 from ..history import HistoryColumns
 
@@ -221,6 +222,33 @@ class AccuracyPlot(_StepPlot):
         self.test_curve.setData(steps, test, connect="finite")
 
 
+def _class_index_grid(frame: Any) -> bool:
+    """Whether the frame's output grid holds class indices (a cross-entropy model)."""
+    return frame.config.get("loss") == "cross_entropy"
+
+
+def _confidence(frame: Any, shape: tuple[int, ...]) -> np.ndarray | None:
+    """How sure the model is at each pixel, from the output neurons' maps (softmax of the logits).
+
+    0 where all classes are equally likely, 1 where one class has all the probability; the
+    coarse neuron maps are stretched to ``shape``. None when the frame has no such maps.
+    """
+    layers = frame.neuron_grids
+    if not layers or len(layers[-1]) < 2:
+        return None
+    logits = np.stack([np.asarray(g, dtype=float) for g in layers[-1]])
+    if logits.ndim != 3:
+        return None
+    logits = logits - np.max(logits, axis=0, keepdims=True)
+    probabilities = np.exp(logits)
+    probabilities /= probabilities.sum(axis=0)
+    count = logits.shape[0]
+    sure = (probabilities.max(axis=0) - 1 / count) / (1 - 1 / count)
+    rows = np.arange(shape[0]) * sure.shape[0] // shape[0]
+    cols = np.arange(shape[1]) * sure.shape[1] // shape[1]
+    return sure[np.ix_(rows, cols)]
+
+
 class OutputView(pg.PlotWidget):
     """The model's output over the input plane (a heatmap) with the train and test points.
 
@@ -249,6 +277,7 @@ class OutputView(pg.PlotWidget):
         item.addItem(self.message)
         self.show_test = True
         self.discretize = False
+        self.neuron: tuple[int, int] | None = None  # a neuron whose map is shown instead of the output
         self.refresh_count = 0
         self._data_version = -1
         self._grid_version = -1
@@ -265,6 +294,13 @@ class OutputView(pg.PlotWidget):
 
     def set_discretize(self, enabled: bool) -> None:
         self.discretize = bool(enabled)
+        if self._last_frame is not None:
+            self._grid_version = -1
+            self.show_frame(self._last_frame)
+
+    def show_neuron(self, neuron: tuple[int, int] | None) -> None:
+        """Show one neuron's map (column, index in the network drawing), or None: the model's output."""
+        self.neuron = neuron
         if self._last_frame is not None:
             self._grid_version = -1
             self.show_frame(self._last_frame)
@@ -307,12 +343,23 @@ class OutputView(pg.PlotWidget):
         x0, x1, y0, y1 = frame.extent
         if self.message.toPlainText():
             self.message.setText("")
-        if frame.grid is not None:
+        neuron_map = self._neuron_map(frame)
+        if neuron_map is not None:
+            self.curve.setData([], [])
+            rect = QRectF(x0, y0, x1 - x0, y1 - y0)
+            self.image.setImage(diverging_rgb(neuron_map, symmetric_levels(neuron_map)), autoLevels=False,
+                                levels=(0, 255), lut=None, rect=rect)
+            self.image.setVisible(True)
+            self.getPlotItem().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+        elif frame.grid is not None:
             grid = np.asarray(frame.grid, dtype=float)
             self.curve.setData([], [])
             rect = QRectF(x0, y0, x1 - x0, y1 - y0)
-            if data.task == "classification" and data.num_classes > 2:  # the predicted class index
-                self.image.setImage(self._class_image(grid), autoLevels=False, levels=(0, 255), lut=None, rect=rect)
+            if data.task == "classification" and (data.num_classes > 2 or _class_index_grid(frame)):
+                # The grid holds the predicted class; unless discretized, paler where the model is less sure.
+                confidence = None if self.discretize else _confidence(frame, grid.shape)
+                image = self._class_image(grid, confidence)
+                self.image.setImage(image, autoLevels=False, levels=(0, 255), lut=None, rect=rect)
             else:
                 low, high = self._levels(frame)
                 if self.discretize:
@@ -333,15 +380,31 @@ class OutputView(pg.PlotWidget):
             self.message.setText(f"{data.input_dim}-D inputs: the output map is shown for 1-D and 2-D data")
             self.message.setPos((x0 + x1) / 2, (y0 + y1) / 2)
 
+    def _neuron_map(self, frame: Any) -> np.ndarray | None:
+        """The chosen neuron's output over the plane, or None (none chosen, or not in this model)."""
+        if self.neuron is None or not frame.neuron_grids or frame.data.input_dim != 2:
+            return None
+        column, index = self.neuron
+        layers = frame.neuron_grids
+        if column >= len(layers) or index >= len(layers[column]):
+            return None
+        grid = np.asarray(layers[column][index], dtype=float)
+        return grid if grid.ndim == 2 else None
+
     @staticmethod
-    def _class_image(classes: np.ndarray) -> np.ndarray:
-        """Pale class colours for a grid of predicted class indices (NaN: grey)."""
+    def _class_image(classes: np.ndarray, confidence: np.ndarray | None = None) -> np.ndarray:
+        """Class colours for a grid of predicted class indices (NaN: grey).
+
+        ``confidence`` (0 = a coin toss, 1 = certain) shades each pixel from white to its
+        class colour; without it every pixel gets the same pale colour.
+        """
         palette = np.array(CLASS_COLORS, dtype=float)
         finite = np.isfinite(classes)
         index = np.where(finite, classes, 0).astype(np.intp) % len(palette)
         colours = palette[index]
         white = np.full_like(colours, 245.0)
-        pale = white + (colours - white) * 0.55
+        strength = 0.55 if confidence is None else (0.08 + 0.72 * np.clip(confidence, 0, 1))[..., None]
+        pale = white + (colours - white) * strength
         pale[~finite] = 200.0
         return np.round(pale).astype(np.uint8)
 

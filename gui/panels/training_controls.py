@@ -20,12 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from minitorch.activations import ACTIVATIONS
-
-from ._widgets import caption, labelled, section_title, select_data, set_item_enabled
+from ._widgets import FlowLayout, caption, labelled, section_title, select_data, set_item_enabled, show_value
 
 OPTIMIZERS = (("sgd", "SGD"), ("adam", "Adam"), ("adamw", "AdamW"), ("rmsprop", "RMSprop"))
-# The names of minitorch.training.losses.LOSSES with their labels (that package loads after start-up).
 LOSSES = (
     ("mse", "Mean squared error"),
     ("l1", "Mean absolute error (L1)"),
@@ -33,14 +30,55 @@ LOSSES = (
     ("cross_entropy", "Cross-entropy"),
     ("hinge", "Hinge (max-margin)"),
 )
-OUTPUT_ACTIVATIONS = ((None, "Auto"), *((name, ACTIVATIONS[name].label)
-                                         for name in ("tanh", "linear", "sigmoid", "relu", "leaky_relu")))
+OUTPUT_ACTIVATIONS = (
+    (None, "Auto"),
+    ("tanh", "Tanh"),
+    ("linear", "Linear"),
+    ("sigmoid", "Sigmoid"),
+    ("relu", "ReLU"),
+    ("leaky_relu", "Leaky ReLU"),
+)
 ENGINES = (("tensor", "Tensor (fast)"), ("scalar", "Scalar graph"))
 ENGINE_TIP = ("Tensor: each minibatch as n-d arrays, one graph node per layer operation (fast, the default).\n"
               "Scalar graph: the seed's engine, one autograd node per number (slow; every value inspectable).\n"
               "Both compute the same numbers from the same starting weights.")
+REGULARISATIONS = ((None, "None"), ("l1", "L1"), ("l2", "L2"))
 # Losses that only make sense for classification targets.
 CLASSIFICATION_LOSSES = {"bce_logits", "cross_entropy", "hinge"}
+
+
+class BoundedSpinBox(QDoubleSpinBox):
+    """A QDoubleSpinBox that says when a typed value was beyond its range (Qt clamps it silently)."""
+
+    clamped = Signal(str)  # a sentence for the status bar
+
+    def __init__(self, name: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.name = name
+        self._typed: float | None = None
+        self.editingFinished.connect(self._report)
+
+    def validate(self, text: str, pos: int) -> object:
+        # Qt refuses a keystroke that leaves the range ("1000" stops at "100" with a maximum of 10):
+        # remember the refused number, to say so once editing ends.
+        try:
+            typed = float(text.strip().replace(self.suffix(), "").replace(",", ""))
+        except ValueError:
+            typed = None
+        if typed is not None and not self.minimum() <= typed <= self.maximum():
+            self._typed = typed
+        return super().validate(text, pos)
+
+    def focusInEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        self._typed = None
+        super().focusInEvent(event)
+
+    def _report(self) -> None:
+        if self._typed is None:
+            return
+        typed, self._typed = self._typed, None
+        bound = "maximum" if typed > self.maximum() else "minimum"
+        self.clamped.emit(f"{self.name} {typed:g} is beyond the {bound}; set to {self.value():g}.")
 
 
 def _vline() -> QFrame:
@@ -62,9 +100,9 @@ class TrainingControls(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("topBar")
-        outer = QHBoxLayout(self)
+        # A flow: on a narrow window the fields wrap to a second row instead of being clipped.
+        outer = FlowLayout(self, spacing=14, row_spacing=8)
         outer.setContentsMargins(16, 10, 16, 10)
-        outer.setSpacing(14)
 
         style = QApplication.style()
         self.reset_button = QPushButton()
@@ -78,9 +116,13 @@ class TrainingControls(QWidget):
         self.step_button.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipForward))
         self.step_button.setObjectName("smallRound")
         self.step_button.setToolTip("Step: one optimisation step on one minibatch (S)")
+        play_group = QWidget()
+        play_row = QHBoxLayout(play_group)
+        play_row.setContentsMargins(0, 0, 0, 0)
+        play_row.setSpacing(14)
         for button in (self.reset_button, self.play_button, self.step_button):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keep Space for the play shortcut
-            outer.addWidget(button, 0, Qt.AlignmentFlag.AlignVCenter)
+            play_row.addWidget(button, 0, Qt.AlignmentFlag.AlignVCenter)
 
         counters = QVBoxLayout()
         counters.setSpacing(0)
@@ -95,10 +137,11 @@ class TrainingControls(QWidget):
         self.step_label.setToolTip("Optimisation steps taken, and the current training speed")
         self.step_label.setFixedWidth(150)
         counters.addWidget(self.step_label)
-        outer.addLayout(counters)
-        outer.addWidget(_vline())
+        play_row.addLayout(counters)
+        play_row.addWidget(_vline())
+        outer.addWidget(play_group)
 
-        self.lr = QDoubleSpinBox()
+        self.lr = BoundedSpinBox("Learning rate")
         self.lr.setDecimals(5)
         self.lr.setRange(0.00001, 10.0)
         self.lr.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
@@ -116,11 +159,16 @@ class TrainingControls(QWidget):
         self.batch_size.setRange(1, 4096)
         self.batch_size.setValue(16)
         self.batch_size.setKeyboardTracking(False)
-        self.l2 = QDoubleSpinBox()
-        self.l2.setDecimals(5)
-        self.l2.setRange(0.0, 10.0)
-        self.l2.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
-        self.l2.setKeyboardTracking(False)
+        # As in the TensorFlow Playground: which penalty, and its rate.
+        self.regularisation = QComboBox()
+        for value, text in REGULARISATIONS:
+            self.regularisation.addItem(text, value)
+        self.reg_rate = BoundedSpinBox("Regularisation rate")
+        self.reg_rate.setDecimals(5)
+        self.reg_rate.setRange(0.0, 10.0)
+        self.reg_rate.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+        self.reg_rate.setValue(0.001)
+        self.reg_rate.setKeyboardTracking(False)
         self.loss = QComboBox()
         for value, text in LOSSES:
             self.loss.addItem(text, value)
@@ -136,15 +184,20 @@ class TrainingControls(QWidget):
             ("Optimizer", self.optimizer, "The update rule: SGD, Adam, AdamW or RMSprop"),
             ("Momentum", self.momentum, "SGD and RMSprop momentum (0: none)"),
             ("Batch size", self.batch_size, "Training points per optimisation step"),
-            ("L2 regularisation", self.l2, "Penalty on the squared weights, added to the loss"),
+            ("Regularisation", self.regularisation,
+             "A penalty on the weights added to the loss: L1 = rate * sum |w|, L2 = rate * sum w²"),
+            ("Rate", self.reg_rate, "How strongly the regularisation penalty counts"),
             ("Loss", self.loss, "What the network minimises"),
             ("Output", self.output_activation, "Activation of the output layer; Auto picks the one the loss expects"),
             ("Engine", self.engine, ENGINE_TIP),
         )
-        widths = {self.lr: 92, self.optimizer: 88, self.momentum: 70, self.batch_size: 64, self.l2: 86,
-                  self.loss: 170, self.output_activation: 150, self.engine: 140}
+        # Spin boxes get a fixed width; combos fit their longest item (nothing is clipped).
+        widths = {self.lr: 96, self.momentum: 76, self.batch_size: 70, self.reg_rate: 92}
         for text, widget, tip in form:
-            widget.setFixedWidth(widths[widget])
+            if widget in widths:
+                widget.setFixedWidth(widths[widget])
+            else:
+                widget.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             outer.addWidget(labelled(text, widget, tip))
 
         # The stop condition lives in its own small box (the playground puts it in the left column).
@@ -165,16 +218,16 @@ class TrainingControls(QWidget):
         stop_layout.addWidget(section_title("Stop"))
         stop_layout.addWidget(labelled("After epochs", self.max_epochs, "Pause training after this many epochs"))
         stop_layout.addWidget(labelled("At loss", self.target_loss, "Pause once the training loss reaches this value"))
-        outer.addStretch(1)
 
         self.play_button.clicked.connect(self.playClicked)
         self.step_button.clicked.connect(self.stepClicked)
         self.reset_button.clicked.connect(self.resetClicked)
-        for spin in (self.lr, self.momentum, self.l2):
+        for spin in (self.lr, self.momentum, self.reg_rate):
             spin.valueChanged.connect(self.changed)
         self.batch_size.valueChanged.connect(self.changed)
-        for combo in (self.optimizer, self.loss, self.output_activation, self.engine):
+        for combo in (self.optimizer, self.loss, self.output_activation, self.engine, self.regularisation):
             combo.currentIndexChanged.connect(self.changed)
+        self.regularisation.currentIndexChanged.connect(self._update_enabled)
         self.optimizer.currentIndexChanged.connect(self._update_enabled)
         self.max_epochs.valueChanged.connect(self.stopConditionChanged)
         self.target_loss.valueChanged.connect(self.stopConditionChanged)
@@ -201,9 +254,19 @@ class TrainingControls(QWidget):
                 self.loss, "bce_logits", num_classes <= 2, "Binary cross-entropy needs two classes; use Cross-entropy"
             )
             set_item_enabled(self.loss, "hinge", num_classes <= 2, "Hinge loss needs two classes")
+        for value in ("mse", "l1"):
+            set_item_enabled(self.loss, value, regression or num_classes <= 2,
+                             "More than two classes need Cross-entropy")
+
+    def show_loss(self, value: str) -> None:
+        """Select a loss without it counting as an edit (the caller sends the config)."""
+        self.loss.blockSignals(True)
+        select_data(self.loss, value)
+        self.loss.blockSignals(False)
 
     def _update_enabled(self) -> None:
         self.momentum.setEnabled(self.optimizer.currentData() in ("sgd", "rmsprop"))
+        self.reg_rate.setEnabled(self.regularisation.currentData() is not None)
 
     # --- values -------------------------------------------------------------------------------------
     def values(self) -> dict[str, Any]:
@@ -212,7 +275,8 @@ class TrainingControls(QWidget):
             "optimizer": self.optimizer.currentData(),
             "momentum": self.momentum.value(),
             "batch_size": self.batch_size.value(),
-            "l2": self.l2.value(),
+            "l1": self.reg_rate.value() if self.regularisation.currentData() == "l1" else 0.0,
+            "l2": self.reg_rate.value() if self.regularisation.currentData() == "l2" else 0.0,
             "loss": self.loss.currentData(),
             "output_activation": self.output_activation.currentData(),
             "engine": self.engine.currentData(),
@@ -223,17 +287,21 @@ class TrainingControls(QWidget):
 
     def set_values(self, config: dict[str, Any]) -> None:
         widgets = (
-            self.lr, self.optimizer, self.momentum, self.batch_size, self.l2, self.loss,
+            self.lr, self.optimizer, self.momentum, self.batch_size, self.regularisation, self.reg_rate, self.loss,
             self.output_activation, self.engine,
         )
         for widget in widgets:
             widget.blockSignals(True)
         try:
-            self.lr.setValue(float(config.get("lr", 0.03)))
+            show_value(self.lr, float(config.get("lr", 0.03)))
             select_data(self.optimizer, config.get("optimizer", "adam"))
-            self.momentum.setValue(float(config.get("momentum", 0.0)))
-            self.batch_size.setValue(int(config.get("batch_size", 16)))
-            self.l2.setValue(float(config.get("l2", 0.0)))
+            show_value(self.momentum, float(config.get("momentum", 0.0)))
+            show_value(self.batch_size, int(config.get("batch_size", 16)))
+            l1, l2 = float(config.get("l1", 0.0)), float(config.get("l2", 0.0))
+            kind = "l1" if l1 > 0 else "l2" if l2 > 0 else None
+            select_data(self.regularisation, kind)
+            if kind is not None:
+                show_value(self.reg_rate, l1 if kind == "l1" else l2)
             select_data(self.loss, config.get("loss", "mse"))
             select_data(self.output_activation, config.get("output_activation"))
             select_data(self.engine, config.get("engine", "tensor"))

@@ -35,6 +35,7 @@ class TrainingSpec:
     architecture: ModelSpec
     loss: str  # a key of training.losses.LOSSES
     l2: float = 0.0
+    l1: float = 0.0
     seed: int = 0
     dtype: str = "float64"
     device: str = "cpu"
@@ -111,8 +112,8 @@ class ModelBackend:
 
 
 # A scalar minibatch whose graph would have more nodes than this is built and back-propagated
-# in chunks of rows (~0.1 s each), with a should_stop() check between chunks.
-CHUNK_NODES = 30_000
+# in chunks of rows (~0.05 s each), with a should_stop() check between chunks.
+CHUNK_NODES = 15_000
 
 
 class ScalarBackend(ModelBackend):
@@ -140,8 +141,9 @@ class ScalarBackend(ModelBackend):
         if len(rows) <= chunk:  # one graph for the whole minibatch
             predictions = [model(row) for row in rows]  # a Scalar per sample, or a row of logits
             loss = loss_fn.graph(predictions, targets)
-            if self.spec.l2:
-                loss = loss + F.l2_penalty(self._params, self.spec.l2)
+            penalty = self._penalty()
+            if penalty is not None:
+                loss = loss + penalty
             loss.backward()
             return float(loss.data)
         # A large minibatch: one graph per chunk of rows, each back-propagated on its own
@@ -156,11 +158,19 @@ class ScalarBackend(ModelBackend):
             part = loss_fn.graph(predictions, targets[start:start + chunk], reduction="sum") * scale
             part.backward()
             total += part.data
-        if self.spec.l2:
-            penalty = F.l2_penalty(self._params, self.spec.l2)
+        penalty = self._penalty()
+        if penalty is not None:
             penalty.backward()
             total += penalty.data
         return float(total)
+
+    def _penalty(self) -> Any:
+        """The regularisation terms as one graph (l2 * sum w^2 + l1 * sum |w|), or None."""
+        penalty = F.l2_penalty(self._params, self.spec.l2) if self.spec.l2 else None
+        if self.spec.l1:  # |p| as relu(p) + relu(-p): its gradient at 0 is 0, as torch's abs
+            l1 = self.spec.l1 * sum(p.relu() + (-p).relu() for p in self._params)
+            penalty = l1 if penalty is None else penalty + l1
+        return penalty
 
     def weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """(W (out, in), b (out,)) per layer, read from the live Scalars."""

@@ -137,6 +137,7 @@ class TrainConfig:
     noise: float = 0.1
     test_fraction: float = 0.3
     seed: int = 0
+    init_seed: int | None = None  # seed of the initial weights alone; None: ``seed``
     csv_path: str | None = None
     label_column: str | int | None = None
     features: list[str] = field(default_factory=lambda: ["x1", "x2"])
@@ -152,6 +153,7 @@ class TrainConfig:
     weight_decay: float = 0.0
     betas: tuple[float, float] = (0.9, 0.999)
     batch_size: int = 32
+    l1: float = 0.0  # weight of sum(|w|) in the objective (L1 regularisation)
     l2: float = 0.0
     lr_schedule: str | None = None  # None, "step" (StepLR) or "cosine" (CosineAnnealingLR), per step
     lr_step_size: int = 100
@@ -175,6 +177,10 @@ class TrainConfig:
         _check_int("seed", self.seed, 0)
         if self.seed > MAX_SEED:
             _fail("seed", f"must be at most 2**63 - 1, got {self.seed}")
+        if self.init_seed is not None:
+            _check_int("init_seed", self.init_seed, 0)
+            if self.init_seed > MAX_SEED:
+                _fail("init_seed", f"must be at most 2**63 - 1, got {self.init_seed}")
         if self.dataset == "csv" and not self.csv_path:
             _fail("csv_path", "dataset 'csv' needs the path of a CSV file")
         if self.csv_path is not None and not isinstance(self.csv_path, str):
@@ -213,6 +219,7 @@ class TrainConfig:
         for beta in self.betas:
             _check_float("betas", beta, 0.0, 1.0, high_open=True)
         _check_int("batch_size", self.batch_size, 1)
+        _check_float("l1", self.l1, 0.0, 10.0)
         _check_float("l2", self.l2, 0.0, 10.0)
         _check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
         _check_int("lr_step_size", self.lr_step_size, 1)

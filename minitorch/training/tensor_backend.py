@@ -52,6 +52,8 @@ class TensorBackend(ModelBackend):
             value = loss.graph(out.reshape(-1), self._input(np.asarray(y).reshape(-1)))
         if self.spec.l2:
             value = value + F.l2_penalty(self._params, self.spec.l2)
+        if self.spec.l1:
+            value = value + sum(p.abs().sum() for p in self._params) * self.spec.l1
         value.backward()
         return float(value.item())
 

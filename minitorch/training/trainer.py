@@ -5,9 +5,9 @@
     t.evaluate()          # {"train_loss": ..., "test_loss": ..., "train_acc": ..., "test_acc": ...}
     t.predict_grid((-2, 2), (-2, 2), 100)
 
-Deterministic: the data, the initial weights (Python's ``random`` seeded by ``config.seed``)
-and the minibatch order (``numpy.random.default_rng``) all come from the seed, so the same
-config gives the same loss sequence, bit for bit.
+Deterministic: the data, the initial weights (Python's ``random`` seeded by ``config.seed``,
+or ``config.init_seed`` when set) and the minibatch order (``numpy.random.default_rng``) all
+come from the seeds, so the same config gives the same loss sequence, bit for bit.
 
 Divergence: a NaN or infinite loss stops training. The weights go back to the last good
 step, ``diverged`` holds the reason and the history never records a NaN.
@@ -107,7 +107,8 @@ class Trainer:
                                        cfg.activation, cfg.resolved_output_activation(self.data.task)),
             loss=cfg.loss,
             l2=cfg.l2,
-            seed=cfg.seed,
+            l1=cfg.l1,
+            seed=cfg.seed if cfg.init_seed is None else cfg.init_seed,  # the initial weights
             dtype=cfg.dtype,
             device=cfg.device,
         )
@@ -159,11 +160,11 @@ class Trainer:
         self.set_hyperparameters(lr=lr)
 
     def set_hyperparameters(self, **changes: Any) -> None:
-        """Change live settings between steps: lr, momentum, weight_decay, betas, l2, batch_size.
+        """Change live settings between steps: lr, momentum, weight_decay, betas, l1, l2, batch_size.
 
         Everything is validated first (ValueError naming the field); nothing changes on error.
         """
-        live = {"lr", "momentum", "weight_decay", "betas", "l2", "batch_size"}
+        live = {"lr", "momentum", "weight_decay", "betas", "l1", "l2", "batch_size"}
         unknown = sorted(set(changes) - live)
         if unknown:
             raise ValueError(f"cannot change {', '.join(unknown)} during training (live: {', '.join(sorted(live))}); "
@@ -181,8 +182,8 @@ class Trainer:
                 group["momentum"] = new_config.momentum
             if "betas" in changes and "betas" in group:
                 group["betas"] = tuple(new_config.betas)
-        if "l2" in changes:
-            self.spec = dataclasses.replace(self.spec, l2=new_config.l2)
+        if "l1" in changes or "l2" in changes:
+            self.spec = dataclasses.replace(self.spec, l1=new_config.l1, l2=new_config.l2)
             self.backend.spec = self.spec
 
     # --- training ---------------------------------------------------------------------------------------
@@ -198,7 +199,7 @@ class Trainer:
     def step(self, should_stop: Callable[[], bool] | None = None) -> dict[str, Any] | None:
         """One minibatch update. Returns {"step", "epoch", "loss"} (plus "diverged" if it just did).
 
-        ``loss`` is the minibatch objective that was minimised (data loss + l2 penalty).
+        ``loss`` is the minibatch objective that was minimised (data loss + l1 and l2 penalties).
         ``should_stop`` is asked while a long step runs (between chunks of a large
         minibatch); once it returns True the step is abandoned and ``None`` returned, with
         nothing changed: the weights, the optimizer and the batch order are as before.
@@ -370,10 +371,12 @@ class Trainer:
         return self.backend.state_dict()
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Load weights (validated, all-or-nothing); clears ``diverged`` so training can go on."""
+        """Load weights (validated, all-or-nothing); clears ``diverged`` and re-evaluates ``last_metrics``."""
         self.backend.load_state_dict(state_dict)
         self._good_state = self.backend.state_dict()
         self.diverged = None
+        # The losses shown next are those of the loaded weights, not of the ones they replaced.
+        self.last_metrics = {"step": self.step_count, "epoch": self.epoch, **self.evaluate()}
 
     def architecture(self) -> dict[str, Any]:
         """What `minitorch.io` writes next to the weights."""
