@@ -71,7 +71,7 @@ def _check_param(kind: str, name: str, value: Any) -> Any:
     """The validated, JSON-friendly value (ints, or [h, w] for a non-square pair)."""
     where = f"{kind} layer: {name}"
     if name == "name":
-        if value not in ACTIVATIONS:
+        if not isinstance(value, str) or value not in ACTIVATIONS:  # a list from a file is unhashable
             raise ArchitectureError(f"{where} {value!r} is not one of {', '.join(ACTIVATIONS)}")
         return value
     if name == "p":

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -474,9 +475,12 @@ MAX_CSV_ROWS = 100_000
 def _read_rows(path: str) -> list[tuple[int, list[str]]]:
     """(line number, stripped cells) of every non-blank row, within the size limits."""
     try:
-        size = os.stat(path).st_size
-        if os.path.isdir(path):
+        info = os.stat(path)
+        size = info.st_size
+        if stat.S_ISDIR(info.st_mode):
             raise CSVFormatError(f"{path} is a folder, not a CSV file")
+        if not stat.S_ISREG(info.st_mode):  # a device or a pipe could be endless
+            raise CSVFormatError(f"{path} is not a regular file")
         if size > MAX_CSV_BYTES:
             raise CSVFormatError(f"{path} is {size:,} bytes; CSV files of at most {MAX_CSV_BYTES:,} bytes are read")
         rows = []

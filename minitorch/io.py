@@ -190,7 +190,7 @@ def _validate_architecture(arch: Any) -> dict[str, Any] | None:
         raise FormatError(f"architecture sizes must be a list of at least two positive integers, got {sizes!r}")
     for name in ("activation", "output_activation"):
         value = arch.get(name)
-        if value is not None and value not in SCALAR_ACTIVATIONS:
+        if value is not None and (not isinstance(value, str) or value not in SCALAR_ACTIVATIONS):
             raise FormatError(f"architecture {name} {value!r} is not one of {', '.join(SCALAR_ACTIVATIONS)}")
     return {"type": "mlp", "sizes": list(sizes), "activation": arch.get("activation"),
             "output_activation": arch.get("output_activation")}
@@ -378,7 +378,8 @@ def _safetensors_entries(header: dict[str, Any], body_size: int, path: str) -> l
     for key, entry in header.items():
         if key == "__metadata__":
             continue
-        if not isinstance(entry, dict) or entry.get("dtype") not in _SAFETENSORS_DTYPES:
+        if not isinstance(entry, dict) or not isinstance(entry.get("dtype"), str) \
+                or entry["dtype"] not in _SAFETENSORS_DTYPES:
             dtype = entry.get("dtype") if isinstance(entry, dict) else None
             raise FormatError(f"{path}: tensor {key!r} has an unsupported or missing dtype {dtype!r}")
         shape, offsets = entry.get("shape"), entry.get("data_offsets")

@@ -237,11 +237,60 @@ def relayout(view: ModelView, expanded: frozenset[str] | set[str]) -> ModelView:
     if grouped:
         _group_weights(shown, full)
         _name_as_the_playground(shown, full)
-    positions, routes = layered_layout_with_routes(shown)
+    if grouped and expanded:
+        positions, routes = _expanded_in_place(full, shown, set(expanded)), {}
+    else:
+        positions, routes = layered_layout_with_routes(shown)
     # The playground draws the first neuron (and x1) at the top: the layout counts rows upwards.
     positions = {node: (x, -y) for node, (x, y) in positions.items()}
     routes = {edge: [(x, -y) for x, y in points] for edge, points in routes.items()}
     return ModelView(view.token, full, shown, positions, scalar_description(full, shown), routes)
+
+
+def _expanded_in_place(full: nx.DiGraph, shown: nx.DiGraph, expanded: set[str]) -> dict[Hashable, tuple[float, float]]:
+    """Positions where every collapsed neuron keeps its place, and an expanded one opens in place.
+
+    The layout of the fully collapsed network is the frame. An expanded neuron becomes a small
+    block (its weights, products, sums and activation laid out left to right) where its box was:
+    the columns after it move right to make room, and the boxes below it in its column move
+    down. So expanding one neuron never scatters it over the whole graph.
+    """
+    from .graph import collapse_groups, layered_layout_with_routes
+
+    base, _ = layered_layout_with_routes(collapse_groups(full, set()))
+    blocks: dict[str, dict[Hashable, tuple[float, float]]] = {}
+    for group in expanded:
+        members = [n for n, g in full.nodes(data="group") if g == group and n in shown]
+        key = f"group:{group}"
+        if not members or key not in base:
+            continue
+        local, _ = layered_layout_with_routes(full.subgraph(members))
+        low_x = min(x for x, _ in local.values())
+        low_y = min(y for _, y in local.values())
+        blocks[key] = {n: (x - low_x, y - low_y) for n, (x, y) in local.items()}
+    # Extra width after each column (the widest block in it), then where each column starts.
+    widths: dict[float, float] = {}
+    for key, block in blocks.items():
+        column = base[key][0]
+        widths[column] = max(widths.get(column, 0.0), max(x for x, _ in block.values()))
+    columns = sorted({x for x, _ in base.values()})
+    start, shift = {}, 0.0
+    for column in columns:
+        start[column] = column + shift
+        shift += widths.get(column, 0.0)
+    positions: dict[Hashable, tuple[float, float]] = {}
+    for column in columns:
+        boxes = sorted((n for n, (x, _) in base.items() if x == column), key=lambda n: base[n][1])
+        heights = {n: (max(y for _, y in blocks[n].values()) + 1 if n in blocks else 1.0) for n in boxes}
+        top = -sum(heights.values()) / 2
+        for node in boxes:
+            if node in blocks:
+                for member, (x, y) in blocks[node].items():
+                    positions[member] = (start[column] + x, top + y)
+            else:
+                positions[node] = (start[column], top + 0.5)
+            top += heights[node]
+    return {node: positions[node] for node in shown.nodes if node in positions}
 
 
 def scalar_description(full: nx.DiGraph, shown: nx.DiGraph) -> str:

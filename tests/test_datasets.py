@@ -181,6 +181,8 @@ def test_csv_path_that_is_a_folder_or_unreadable(tmp_path):
         load_csv(tmp_path)
     with pytest.raises(CSVFormatError, match="cannot read the CSV file"):
         load_csv(str(tmp_path / "a\0b.csv"))
+    with pytest.raises(CSVFormatError, match="not a regular file"):
+        load_csv("/dev/zero")
     with pytest.raises(CSVFormatError, match="is a folder"):
         load_dataset("csv", csv_path=str(tmp_path))
     from minitorch.training import TrainConfig, Trainer, load_experiment

@@ -395,3 +395,32 @@ def test_image_trainer_files_get_the_same_checks(tmp_path):
     torch.save({"0.weight": torch.empty(2, 2, device="meta")}, meta)
     with pytest.raises(ImageConfigError, match="meta tensor"):
         image_trainer._read_weights(str(meta))
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("dtype", [], "unsupported or missing dtype \\[\\]"),  # unhashable: once a TypeError
+    ("dtype", "C64", "unsupported or missing dtype 'C64'"),
+    ("shape", "4", "invalid shape '4'"),
+    ("shape", [4, -1], "invalid shape"),
+    ("data_offsets", [0, 10**12], "outside the file's"),
+    ("data_offsets", [0, 8], "needs 32 bytes, the file gives it 8"),
+])
+def test_safetensors_header_claims_are_checked(tmp_path, originals, field, value, message):
+    blob = originals["safetensors"]
+    (length,) = struct.unpack("<Q", blob[:8])
+    header = json.loads(blob[8:8 + length])
+    header["0.bias"][field] = value
+    path = _write(tmp_path, "claims.safetensors", _with_header(header, blob[8 + length:]))
+    with pytest.raises(FormatError, match=message):
+        io.load(path)
+
+
+def test_an_architecture_naming_a_list_as_activation_is_refused(tmp_path, originals):
+    from minitorch.architecture import ArchitectureError, ModelSpec
+
+    doc = _weights_doc(originals)
+    doc["architecture"]["activation"] = ["tanh"]
+    with pytest.raises(FormatError, match="activation \\['tanh'\\] is not one of"):
+        io.load(_write(tmp_path, "w.json", json.dumps(doc)))
+    with pytest.raises(ArchitectureError, match="is not one of"):
+        ModelSpec.from_dict({"input_shape": [3], "layers": [{"kind": "activation", "name": ["relu"]}]})

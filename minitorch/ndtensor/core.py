@@ -83,6 +83,7 @@ def make_result(data: Any, parents: tuple, backward: Callable[[Any], tuple], op:
 
 
 _new_tensor = object.__new__
+_PYTHON_NUMBERS = (float, int, bool)  # operands that act as weak scalars (see dtypes)
 
 
 def is_number(value: Any) -> bool:
@@ -368,7 +369,7 @@ class Tensor:
                 a, b = a.astype(dtype, copy=False), b.astype(dtype, copy=False)
             if floating and a.dtype.kind != "f":
                 a, b = a.astype(DEFAULT_FLOAT), b.astype(DEFAULT_FLOAT)
-        elif other.__class__ is float or other.__class__ is int or is_number(other):
+        elif other.__class__ in _PYTHON_NUMBERS or is_number(other) or isinstance(other, np.bool_):
             if isinstance(other, np.generic):  # acts like a Python number: float32 * np.float64(2) stays float32
                 other = other.item()
             b = other

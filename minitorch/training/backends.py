@@ -21,6 +21,7 @@ import numpy as np
 
 from ..activations import ACTIVATIONS
 from ..architecture import ModelSpec
+from ..autograd import gc_paused
 from ..backend import as_numpy
 from ..nn import functional as F
 from .losses import LOSSES
@@ -133,6 +134,13 @@ class ScalarBackend(ModelBackend):
 
     def loss_and_backward(self, x: np.ndarray, y: np.ndarray,
                           should_stop: Callable[[], bool] | None = None) -> float:
+        # A scalar graph holds no reference cycles, so reference counting frees it; the cyclic
+        # collector would only rescan every live node again and again while the graph grows.
+        with gc_paused():
+            return self._graph_loss_and_backward(x, y, should_stop)
+
+    def _graph_loss_and_backward(self, x: np.ndarray, y: np.ndarray,
+                                 should_stop: Callable[[], bool] | None) -> float:
         model = self.model
         loss_fn = LOSSES[self.spec.loss]
         rows = x.tolist()
