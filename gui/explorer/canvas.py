@@ -98,6 +98,8 @@ class GraphCanvas(QWidget):
         self._drag_start: QPointF | None = None
         self._auto_fit = True  # fit again on resize, until the user zooms or pans
         self._fit_readable = False
+        # A big graph's first view: zoomed for readable text (True) or showing everything (False).
+        self.readable_first_view = False
         self._drag_moved = False
         self._bounds = QRectF()
         self._message = ""
@@ -146,7 +148,7 @@ class GraphCanvas(QWidget):
         else:
             self._bounds = QRectF()
         if fit:
-            self.fit_view(readable=True)
+            self.fit_view(readable=self.readable_first_view)
         self.update()
 
     def set_message(self, text: str) -> None:
