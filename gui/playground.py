@@ -243,7 +243,6 @@ class Playground(QWidget):
         worker.configLoaded.connect(self._on_config_loaded)
         worker.configRejected.connect(self._on_config_rejected)
         worker.configAccepted.connect(self._on_config_accepted)
-        self._engine_check()
 
     # --- the plots, built after start-up ----------------------------------------------------------------
     @property
@@ -391,12 +390,6 @@ class Playground(QWidget):
 
     def _send_stop_condition(self) -> None:
         self.controller.send("set_stop_condition", *self.controls.stop_condition())
-
-    def _engine_check(self) -> None:
-        try:
-            import minitorch.ndtensor  # noqa: F401  (light: numpy only)
-        except ImportError:
-            self.controls.set_engine_available("tensor", False, "The vectorised tensor engine is not installed")
 
     # --- the big output view ---------------------------------------------------------------------------
     def select_neuron(self, column: int | None, index: int = 0) -> None:

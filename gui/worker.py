@@ -617,7 +617,7 @@ def output_map(trainer: Any, extent: tuple[float, float, float, float], resoluti
     The picture is the same (to ~1e-6), and it is several times cheaper: float64 tanh over a
     100 x 100 grid was most of the worker's drawing time (numpy's float32 tanh is vectorised).
     """
-    from minitorch.training.backends import activate_inplace
+    from minitorch.activations import ACTIVATIONS
 
     x0, x1, y0, y1 = extent
     inputs = np.stack([g.ravel() for g in trainer.feature_grids((x0, x1), (y0, y1), resolution)], axis=1)
@@ -628,7 +628,7 @@ def output_map(trainer: Any, extent: tuple[float, float, float, float], resoluti
         for (weight, bias), activation in zip(layers, trainer.spec.activations()):
             z = h @ weight.T.astype(np.float32)
             z += bias.astype(np.float32)
-            h = activate_inplace(z, activation)
+            h = ACTIVATIONS[activation].apply_numpy_inplace(z)
     values = h[:, 0] if h.shape[1] == 1 else np.argmax(h, axis=1).astype(np.float32)
     return values.reshape(resolution, resolution)
 

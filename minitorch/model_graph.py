@@ -19,7 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .activations import ACTIVATIONS, SCALAR_ACTIVATIONS
+from .architecture import mlp_layers
 from .autograd import enable_grad
+from .backend import as_numpy
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -38,7 +41,6 @@ __all__ = [
 
 #: Beyond this many scalar operations the forward graph is not built at all (it would take seconds).
 MAX_SCALAR_NODES = 200_000
-ACTIVATIONS = ("tanh", "relu", "sigmoid", "leaky_relu", "linear")
 _LINEAR_KEY = re.compile(r"^(?:(.*)\.)?(\d+)\.weight$")
 
 
@@ -116,7 +118,7 @@ def resolve_output_activation(config: Any) -> str:
             value = "linear"
     else:
         value = _config_value(config, "output_activation", "linear")
-    return value if value in ACTIVATIONS else "linear"
+    return value if value in SCALAR_ACTIVATIONS else "linear"
 
 
 def model_request(config: Any, state_dict: Mapping[str, Any], sample: Sequence[float] | None = None,
@@ -126,12 +128,8 @@ def model_request(config: Any, state_dict: Mapping[str, Any], sample: Sequence[f
         raise ValueError("there is no state_dict (no network) to draw")
     arrays = {}
     for key, value in state_dict.items():
-        if hasattr(value, "detach"):
-            value = value.detach().cpu().numpy()
-        arrays[str(key)] = np.array(value, dtype=float)  # a copy: the caller may keep training
-    from .graph import mlp_layer_shapes
-
-    layers = mlp_layer_shapes(arrays)
+        arrays[str(key)] = np.array(as_numpy(value), dtype=float)  # a copy: the caller may keep training
+    layers = mlp_layers(arrays)
     num_inputs = layers[0][1].shape[1]
     if sample is None:
         sample = [0.0] * num_inputs
@@ -141,7 +139,7 @@ def model_request(config: Any, state_dict: Mapping[str, Any], sample: Sequence[f
     features = _config_value(config, "features", None)
     names = tuple(str(f) for f in features) if features and len(features) == num_inputs else None
     activation = _config_value(config, "activation", "tanh")
-    if activation not in ACTIVATIONS:
+    if activation not in SCALAR_ACTIVATIONS:
         raise ValueError(f"unknown activation {activation!r} in the configuration")
     return ModelRequest(
         token=token,
@@ -166,7 +164,7 @@ def build_model_view(request: ModelRequest) -> ModelView:
 
 
 def _build_model_view(request: ModelRequest) -> ModelView:
-    from .graph import layered_layout_with_routes, mlp_from_state_dict, mlp_layer_shapes, model_graph
+    from .graph import layered_layout_with_routes, mlp_from_state_dict, model_graph
 
     if request.engine == "tensor":
         graph = tensor_model_graph(request)
@@ -174,7 +172,7 @@ def _build_model_view(request: ModelRequest) -> ModelView:
         description = (f"tensor-level graph: {graph.number_of_nodes()} nodes; grad = d(sum of outputs)/d(node) "
                        "for this sample")
         return ModelView(request.token, graph, graph, positions, description, routes)
-    layers = mlp_layer_shapes(request.state_dict)
+    layers = mlp_layers(request.state_dict)
     estimate = sum(w.shape[0] * (2 * w.shape[1] + 3) for _, w, _ in layers)
     if estimate > MAX_SCALAR_NODES:
         raise ValueError(
@@ -304,10 +302,10 @@ def scalar_description(full: nx.DiGraph, shown: nx.DiGraph) -> str:
 
 def tensor_model_graph(request: ModelRequest) -> nx.DiGraph:
     """The tensor-level graph (matmul, add, activation, with shapes) of the n-d engine's forward pass."""
-    from .graph import mlp_layer_shapes, to_networkx
+    from .graph import to_networkx
     from .ndtensor import tensor
 
-    layers = mlp_layer_shapes(request.state_dict)
+    layers = mlp_layers(request.state_dict)
     x = tensor([list(request.sample)], dtype="float64")
     names: dict[int, str] = {id(x): "input"}
     params = []
@@ -319,8 +317,7 @@ def tensor_model_graph(request: ModelRequest) -> nx.DiGraph:
         names[id(b)] = f"{prefix}.bias"
         x = x @ w.T + b
         act = request.activation if k < len(layers) - 1 else request.output_activation
-        if act != "linear":
-            x = getattr(x, act)()
+        x = ACTIVATIONS[act].apply(x)
     out = x.sum()
     names[id(out)] = "sum of outputs"
     out.backward()

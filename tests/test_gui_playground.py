@@ -13,18 +13,14 @@ import time
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-pytest.importorskip("PySide6")
-pytest.importorskip("pyqtgraph")
-
-from PySide6.QtCore import QPoint, Qt  # noqa: E402
-from PySide6.QtGui import QImage  # noqa: E402
-from PySide6.QtWidgets import QFileDialog, QMessageBox  # noqa: E402
-
-from gui.main_window import MainWindow  # noqa: E402
-from gui.playground import DEFAULT_CONFIG  # noqa: E402
-from minitorch import io as mio  # noqa: E402
-from minitorch.training import TrainConfig, Trainer, save_experiment  # noqa: E402
+from gui.main_window import MainWindow
+from gui.playground import DEFAULT_CONFIG
+from minitorch import io as mio
+from minitorch.training import TrainConfig, Trainer, save_experiment
 
 # A small, fast lesson: 120 moons points, a 2-4-2-1 tanh network.
 SMALL = {
@@ -420,10 +416,6 @@ def test_regression_1d_draws_the_predicted_curve(qtbot, window):
 # --- files ---------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("suffix", [".json", ".safetensors", ".pt"])
 def test_export_then_import_gives_identical_predictions(qtbot, window, tmp_path, suffix):
-    if suffix == ".safetensors":
-        pytest.importorskip("safetensors")
-    if suffix == ".pt":
-        pytest.importorskip("torch")
     trained = press_step(qtbot, window, times=5)
     path = str(tmp_path / f"weights{suffix}")
     with qtbot.waitSignal(window.controller.worker.fileSaved, timeout=10000):

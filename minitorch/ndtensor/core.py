@@ -27,7 +27,7 @@ import numpy as np
 from .. import backend, engine
 from ..autograd import GRAD_STATE, reverse_topological_order
 from ..backend import array_module_of
-from ..errors import DeviceError, DomainError, ShapeError, TensorTypeError, mixed_engines_error
+from ..errors import DeviceError, DimensionError, DomainError, ShapeError, TensorTypeError, mixed_engines_error
 from .dtypes import (
     DEFAULT_FLOAT,
     FLOAT_DTYPES,
@@ -222,6 +222,8 @@ class Tensor:
         """The shape, or one dimension's size (PyTorch's ``Tensor.size``)."""
         if dim is None:
             return self.data.shape
+        if self.ndim == 0:
+            raise DimensionError(f"size: dim {dim} given but a 0-d tensor has no dimensions")
         return self.data.shape[normalize_dim(dim, self.ndim, "size")]
 
     def dim(self) -> int:

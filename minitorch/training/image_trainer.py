@@ -217,7 +217,7 @@ class ImageTrainConfig:
                           indent=2)
 
     def save(self, path: str | os.PathLike) -> None:
-        from ..io import atomic_write_text
+        from ..fileio import atomic_write_text
 
         self.validate()
         atomic_write_text(path, self.to_json() + "\n")
@@ -509,7 +509,7 @@ def _extension(path: str | os.PathLike) -> str:
 
 def export_weights(trainer: ImageTrainer, path: str | os.PathLike) -> None:
     """Save the weights as .json / .safetensors (with the layer list) or a PyTorch .pt state dict."""
-    from ..io import atomic_write, atomic_write_bytes, atomic_write_text
+    from ..fileio import atomic_write, atomic_write_bytes, atomic_write_text
 
     ext = _extension(path)
     state = trainer.state_dict()
@@ -550,8 +550,7 @@ def _read_weights(path: str) -> tuple[dict[str, np.ndarray], dict[str, Any] | No
         if not isinstance(data, dict) or data.get("format") not in (IMAGE_WEIGHTS_FORMAT, IMAGE_EXPERIMENT_FORMAT):
             raise ImageConfigError(f"{path} is not an image-net weights file (no 'format': '{IMAGE_WEIGHTS_FORMAT}')")
         return _state_from_document(data, path), data.get("model")
-    from ..fileio import FormatError, check_file, parse_json, torch_to_numpy
-    from ..io import MAX_WEIGHTS_BYTES
+    from ..fileio import MAX_WEIGHTS_BYTES, FormatError, check_file, parse_json, torch_to_numpy
 
     if ext != ".json":
         try:
@@ -626,7 +625,7 @@ def load_weights_into(trainer: ImageTrainer, path: str | os.PathLike) -> None:
 
 def save_image_experiment(trainer: ImageTrainer, path: str | os.PathLike) -> None:
     """Config, weights, history and progress in one JSON file (optimizer momenta are not kept)."""
-    from ..io import atomic_write_text
+    from ..fileio import atomic_write_text
 
     state = trainer.state_dict()
     document = {
