@@ -384,7 +384,8 @@ class MainWindow(QMainWindow):
         else:
             self.speed_label.setText("paused")
             if self.status_label.text().startswith("Paused at step"):
-                self._show_state()  # the step count of this newest frame        self._refresh_model_graph()
+                self._show_state()  # the step count of this newest frame
+        self._refresh_model_graph()
 
     def _on_failure(self, what: str, reason: str) -> None:
         self.last_error = (what, reason)
