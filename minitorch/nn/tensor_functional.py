@@ -412,6 +412,55 @@ def max_pool2d(
     return make_result(out, (input,), backward, "max_pool2d")
 
 
+def _normalized(
+    input: Tensor,
+    centred: Any,
+    var: Any,
+    eps: float,
+    weight: Tensor | None,
+    bias: Tensor | None,
+    affine_shape: tuple,
+    stat_axes: tuple,
+    param_axes: tuple,
+    batch_stats: bool,
+    op: str,
+) -> Tensor:
+    """``(x - mean) / sqrt(var + eps) * weight + bias`` as one node: the shared core of batch and layer norm.
+
+    ``stat_axes`` are the axes the statistics were taken over (their gradient flows back
+    through them when ``batch_stats``); ``param_axes`` are summed for the weight and bias gradients.
+    """
+    inv_std = 1.0 / _xp(centred).sqrt(var + eps)
+    x_hat = centred * inv_std
+    out = x_hat
+    if weight is not None:
+        out = out * weight.data.reshape(affine_shape)
+    if bias is not None:
+        out = out + bias.data.reshape(affine_shape)
+    if out is x_hat:
+        out = x_hat.copy()
+    parents = tuple(t for t in (input, weight, bias) if t is not None)
+
+    def backward(g: Any) -> tuple:
+        grads: list[Any] = []
+        g_hat = g * weight.data.reshape(affine_shape) if weight is not None else g
+        if not input.requires_grad:
+            grads.append(None)
+        elif batch_stats:
+            mean_g = g_hat.mean(axis=stat_axes, keepdims=True)
+            mean_gx = (g_hat * x_hat).mean(axis=stat_axes, keepdims=True)
+            grads.append(inv_std * (g_hat - mean_g - x_hat * mean_gx))
+        else:  # fixed running statistics: a plain affine map
+            grads.append(g_hat * inv_std)
+        if weight is not None:
+            grads.append((g * x_hat).sum(axis=param_axes) if weight.requires_grad else None)
+        if bias is not None:
+            grads.append(g.sum(axis=param_axes) if bias.requires_grad else None)
+        return tuple(grads)
+
+    return make_result(out, parents, backward, op)
+
+
 def batch_norm(
     input: Tensor,
     running_mean: Any,
@@ -435,7 +484,6 @@ def batch_norm(
     axes = (0,) + tuple(range(2, x.ndim))
     stat_shape = (1, channels) + (1,) * (x.ndim - 2)
     count = x.size // channels
-    xp = _xp(x)
     if training or running_mean is None:
         if count <= 1:
             raise ShapeError(f"batch_norm: expected more than 1 value per channel when training, got input {x.shape}")
@@ -453,36 +501,7 @@ def batch_norm(
         var = running_var.reshape(stat_shape).astype(x.dtype, copy=False)
         centred = x - mean
         batch_stats = False
-    inv_std = 1.0 / xp.sqrt(var + eps)
-    x_hat = centred * inv_std
-    out = x_hat
-    if weight is not None:
-        out = out * weight.data.reshape(stat_shape)
-    if bias is not None:
-        out = out + bias.data.reshape(stat_shape)
-    if out is x_hat:
-        out = x_hat.copy()
-    parents = tuple(t for t in (input, weight, bias) if t is not None)
-
-    def backward(g: Any) -> tuple:
-        grads: list[Any] = []
-        g_hat = g * weight.data.reshape(stat_shape) if weight is not None else g
-        if input.requires_grad:
-            if batch_stats:
-                mean_g = g_hat.mean(axis=axes, keepdims=True)
-                mean_gx = (g_hat * x_hat).mean(axis=axes, keepdims=True)
-                grads.append(inv_std * (g_hat - mean_g - x_hat * mean_gx))
-            else:
-                grads.append(g_hat * inv_std)
-        else:
-            grads.append(None)
-        if weight is not None:
-            grads.append((g * x_hat).sum(axis=axes) if weight.requires_grad else None)
-        if bias is not None:
-            grads.append(g.sum(axis=axes) if bias.requires_grad else None)
-        return tuple(grads)
-
-    return make_result(out, parents, backward, "batch_norm")
+    return _normalized(input, centred, var, eps, weight, bias, stat_shape, axes, axes, batch_stats, "batch_norm")
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
@@ -594,38 +613,11 @@ def layer_norm(
             if param.data.__class__ is not x.__class__:
                 raise DeviceError(f"layer_norm: input is on {input.device} but {name} is on {param.device}")
             _check_same_float_dtype(input, param, "layer_norm")
-    xp = _xp(x)
     axes = tuple(range(x.ndim - len(shape), x.ndim))
     lead = tuple(range(x.ndim - len(shape)))
-    mean = x.mean(axis=axes, keepdims=True)
-    centred = x - mean
-    inv_std = 1.0 / xp.sqrt((centred * centred).mean(axis=axes, keepdims=True) + eps)
-    x_hat = centred * inv_std
-    out = x_hat
-    if weight is not None:
-        out = out * weight.data
-    if bias is not None:
-        out = out + bias.data
-    if out is x_hat:
-        out = x_hat.copy()
-    parents = tuple(t for t in (input, weight, bias) if t is not None)
-
-    def backward(g: Any) -> tuple:
-        grads: list[Any] = []
-        g_hat = g * weight.data if weight is not None else g
-        if input.requires_grad:
-            mean_g = g_hat.mean(axis=axes, keepdims=True)
-            mean_gx = (g_hat * x_hat).mean(axis=axes, keepdims=True)
-            grads.append(inv_std * (g_hat - mean_g - x_hat * mean_gx))
-        else:
-            grads.append(None)
-        if weight is not None:
-            grads.append((g * x_hat).sum(axis=lead) if weight.requires_grad else None)
-        if bias is not None:
-            grads.append(g.sum(axis=lead) if bias.requires_grad else None)
-        return tuple(grads)
-
-    return make_result(out, parents, backward, "layer_norm")
+    centred = x - x.mean(axis=axes, keepdims=True)
+    var = (centred * centred).mean(axis=axes, keepdims=True)
+    return _normalized(input, centred, var, eps, weight, bias, shape, axes, lead, True, "layer_norm")
 
 
 def _integer_indices(value: Any, like: Tensor, what: str) -> Any:
