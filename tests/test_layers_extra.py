@@ -472,3 +472,13 @@ def test_embedding_from_pretrained_like_torch(freeze):
     compare(lambda i: ours(i), lambda i: theirs(i), idx, grads=[False])
     with pytest.raises(ShapeError, match="2-d"):
         nn.Embedding.from_pretrained(minitorch.zeros(3))
+
+
+@pytest.mark.parametrize("pool", [F.max_pool2d, F.avg_pool2d])
+def test_pooling_checks_its_geometry(pool):
+    x = minitorch.zeros(1, 1, 4, 4)
+    for bad in ({"stride": 0}, {"padding": -1}, {"padding": 2}):
+        with pytest.raises(ValueError, match="kernel and stride >= 1"):
+            pool(x, 2, **bad)
+    with pytest.raises(ShapeError, match="larger than the padded input"):
+        pool(x, 5)

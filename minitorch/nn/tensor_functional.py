@@ -371,6 +371,30 @@ def conv2d(
     return make_result(out, parents, backward, "conv2d")
 
 
+def _pool_windows(
+    x: Any, kernel_size: Any, stride: Any, padding: Any, fill: float, what: str
+) -> tuple[Any, list[tuple[slice, slice]], tuple[int, int], tuple[int, int]]:
+    """The padded (N, C, H, W) input and, per kernel tap, the slices that pick that tap of every window.
+
+    Also returns the unpadded (H, W) and the (ph, pw) padding, to cut the gradient back out.
+    """
+    kh, kw = pair_of_ints(kernel_size, "kernel_size")
+    sh, sw = pair_of_ints(stride if stride is not None else kernel_size, "stride")
+    ph, pw = pair_of_ints(padding, "padding")
+    if min(kh, kw, sh, sw) < 1 or ph < 0 or pw < 0 or ph > kh // 2 or pw > kw // 2:
+        raise ValueError(f"{what}: need kernel and stride >= 1 and 0 <= padding <= kernel/2, got "
+                         f"kernel_size={kernel_size}, stride={stride}, padding={padding}")
+    h, wd = x.shape[2:]
+    oh = (h + 2 * ph - kh) // sh + 1
+    ow = (wd + 2 * pw - kw) // sw + 1
+    if oh < 1 or ow < 1:
+        raise ShapeError(f"{what}: kernel {kh}x{kw} is larger than the padded input {h + 2 * ph}x{wd + 2 * pw}")
+    padded = _xp(x).pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill) if ph or pw else x
+    slices = [(slice(ki, ki + sh * (oh - 1) + 1, sh), slice(kj, kj + sw * (ow - 1) + 1, sw))
+              for ki in range(kh) for kj in range(kw)]
+    return padded, slices, (h, wd), (ph, pw)
+
+
 def max_pool2d(
     input: Tensor,
     kernel_size: int | tuple[int, int],
@@ -383,22 +407,8 @@ def max_pool2d(
         return max_pool2d(input.unsqueeze(0), kernel_size, stride, padding).squeeze(0)
     if x.ndim != 4:
         raise ShapeError(f"max_pool2d expects input of shape (N, C, H, W), got {x.shape}")
-    kh, kw = pair_of_ints(kernel_size, "kernel_size")
-    sh, sw = pair_of_ints(stride if stride is not None else kernel_size, "stride")
-    ph, pw = pair_of_ints(padding, "padding")
-    if ph > kh // 2 or pw > kw // 2:
-        raise ValueError(f"max_pool2d: padding {padding} must be at most half the kernel size {kernel_size}")
-    n, c, h, wd = x.shape
-    oh = (h + 2 * ph - kh) // sh + 1
-    ow = (wd + 2 * pw - kw) // sw + 1
-    if oh < 1 or ow < 1:
-        raise ShapeError(f"max_pool2d: kernel {kh}x{kw} is larger than the padded input {h + 2 * ph}x{wd + 2 * pw}")
+    padded, slices, (h, wd), (ph, pw) = _pool_windows(x, kernel_size, stride, padding, -np.inf, "max_pool2d")
     xp = _xp(x)
-    padded = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf) if ph or pw else x
-    slices = [
-        (slice(ki, ki + sh * (oh - 1) + 1, sh), slice(kj, kj + sw * (ow - 1) + 1, sw))
-        for ki in range(kh) for kj in range(kw)
-    ]
     windows = xp.stack([padded[:, :, si, sj] for si, sj in slices])  # (kh*kw, N, C, OH, OW)
     winner = windows.argmax(axis=0)  # the first maximum in row-major window order, as PyTorch
     out = xp.take_along_axis(windows, winner[None], axis=0)[0]
@@ -544,30 +554,15 @@ def avg_pool2d(
         raise ShapeError(f"avg_pool2d expects input of shape (N, C, H, W), got {x.shape}")
     if x.dtype.kind != "f":
         raise TensorTypeError(f"avg_pool2d needs a floating-point tensor, got dtype {x.dtype}")
-    kh, kw = pair_of_ints(kernel_size, "kernel_size")
-    sh, sw = pair_of_ints(stride if stride is not None else kernel_size, "stride")
-    ph, pw = pair_of_ints(padding, "padding")
-    if min(kh, kw, sh, sw) < 1 or ph < 0 or pw < 0 or ph > kh // 2 or pw > kw // 2:
-        raise ValueError(f"avg_pool2d: need kernel and stride >= 1 and 0 <= padding <= kernel/2, got "
-                         f"kernel_size={kernel_size}, stride={stride}, padding={padding}")
     if divisor_override is not None and (isinstance(divisor_override, bool) or divisor_override < 1):
         raise ValueError(f"avg_pool2d: divisor_override must be a positive integer, got {divisor_override!r}")
-    n, c, h, wd = x.shape
-    oh = (h + 2 * ph - kh) // sh + 1
-    ow = (wd + 2 * pw - kw) // sw + 1
-    if oh < 1 or ow < 1:
-        raise ShapeError(f"avg_pool2d: kernel {kh}x{kw} is larger than the padded input {h + 2 * ph}x{wd + 2 * pw}")
+    padded, slices, (h, wd), (ph, pw) = _pool_windows(x, kernel_size, stride, padding, 0, "avg_pool2d")
     xp = _xp(x)
-    padded = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
-    slices = [(slice(ki, ki + sh * (oh - 1) + 1, sh), slice(kj, kj + sw * (ow - 1) + 1, sw))
-              for ki in range(kh) for kj in range(kw)]
-    total = xp.zeros((n, c, oh, ow), dtype=x.dtype)
-    for si, sj in slices:
-        total += padded[:, :, si, sj]
+    total = sum(padded[:, :, si, sj] for si, sj in slices)
     if divisor_override is not None:
         divisor: Any = float(divisor_override)
     elif count_include_pad or not (ph or pw):
-        divisor = float(kh * kw)
+        divisor = float(len(slices))
     else:  # count only the cells of each window that lie inside the input
         inside = xp.pad(xp.ones((h, wd), dtype=x.dtype), ((ph, ph), (pw, pw)))
         divisor = sum(inside[si, sj] for si, sj in slices)
