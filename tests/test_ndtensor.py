@@ -680,6 +680,14 @@ def test_zero_d_tensors_accept_dim_zero_like_torch(name):
     check_vs_torch(ZERO_D_OPS[name], ZERO_D_OPS[name], np.array(1.5))
 
 
+def test_size_of_a_zero_d_tensor_is_an_index_error_like_torch():
+    with pytest.raises(IndexError):
+        torch.tensor(2.0).size(0)
+    with pytest.raises(DimensionError, match="0-d"):
+        tensor(2.0).size(0)
+    assert tensor(2.0).size() == ()
+
+
 def test_zero_d_argmax_and_var():
     assert tensor(2.0).argmax(0).item() == 0 and tensor(2.0).max(0).indices.dtype == np.int64
     with np.errstate(invalid="ignore", divide="ignore"):

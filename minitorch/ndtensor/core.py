@@ -27,7 +27,7 @@ import numpy as np
 from .. import backend, engine
 from ..autograd import GRAD_STATE, reverse_topological_order
 from ..backend import array_module_of
-from ..errors import DeviceError, DomainError, ShapeError, TensorTypeError, mixed_engines_error
+from ..errors import DeviceError, DimensionError, DomainError, ShapeError, TensorTypeError, mixed_engines_error
 from .dtypes import (
     DEFAULT_FLOAT,
     FLOAT_DTYPES,
@@ -222,6 +222,8 @@ class Tensor:
         """The shape, or one dimension's size (PyTorch's ``Tensor.size``)."""
         if dim is None:
             return self.data.shape
+        if self.ndim == 0:
+            raise DimensionError(f"size: dim {dim} given but a 0-d tensor has no dimensions")
         return self.data.shape[normalize_dim(dim, self.ndim, "size")]
 
     def dim(self) -> int:
@@ -1185,9 +1187,9 @@ class Tensor:
                               Tensor(xp.zeros((), dtype=int64)))
         axis = normalize_dim(dim, self.ndim, name)
         if descending and a.dtype.kind in "fi":
-            index = xp.argsort(-a, axis=axis, kind="stable")  # ties keep their order, as a stable sort
+            index = backend.stable_argsort(-a, axis)  # ties keep their order, as a stable sort
         else:
-            index = xp.argsort(a, axis=axis, kind="stable")
+            index = backend.stable_argsort(a, axis)
             if descending:
                 index = xp.flip(index, axis)
         if k is not None:
