@@ -7,6 +7,7 @@ It never builds or runs a model itself.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -76,8 +77,6 @@ def screen_text(message: str) -> str:
     ``TrainConfig.loss: 'spiral3' has 3 classes; use 'cross_entropy`` becomes
     ``Loss: Spiral, 3 classes has 3 classes; use cross-entropy``.
     """
-    import re
-
     def field(match: re.Match[str]) -> str:
         return _FIELD_NAMES.get(match.group(1), match.group(1).replace("_", " ")) + ":"
 

@@ -870,3 +870,18 @@ def test_clicking_an_edge_edits_its_weight(qtbot, window, monkeypatch):
     frame = wait_for(qtbot, window, lambda f: f.snapshot.state_dict["2.weight"][0, 3] == 0.75)
     assert frame.snapshot.step == 1  # the same model, one weight changed
     qtbot.waitUntil(lambda: "Weight set to 0.75" in window.status_label.text(), timeout=5000)
+
+
+@pytest.mark.parametrize("width, height", [(1280, 720), (1024, 700)])
+def test_the_window_fits_small_screens_without_clipped_labels(qtbot, window, width, height):
+    from PySide6.QtWidgets import QLabel
+
+    window.resize(width, height)
+    qtbot.waitUntil(lambda: window.width() == width and window.height() == height, timeout=3000)
+    bar = window.playground.controls
+    for label in bar.findChildren(QLabel):
+        if label.isVisible() and label.objectName() == "caption":
+            assert label.width() >= label.sizeHint().width(), label.text()  # no "L2 REGULARISATIC"
+            assert bar.rect().contains(label.geometry().translated(label.parentWidget().pos()).center())
+    for combo in (bar.loss, bar.engine, bar.optimizer, bar.output_activation):
+        assert combo.width() >= combo.sizeHint().width()  # "Binary cross-entro" would not fit

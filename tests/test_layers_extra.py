@@ -459,3 +459,26 @@ def test_embedding_float32_weight_gradient():
     emb(minitorch.tensor([[0, 3, 3]])).sum().backward()
     assert emb.weight.grad.dtype == np.float32
     np.testing.assert_array_equal(emb.weight.grad, [[1, 1], [0, 0], [0, 0], [2, 2]])
+
+
+@pytest.mark.parametrize("freeze", [True, False])
+def test_embedding_from_pretrained_like_torch(freeze):
+    table = randn(5, 3)
+    ours = nn.Embedding.from_pretrained(minitorch.tensor(table), freeze=freeze, padding_idx=0)
+    theirs = torch.nn.Embedding.from_pretrained(torch.tensor(table), freeze=freeze, padding_idx=0)
+    assert ours.weight.dtype == np.float64 and ours.weight.requires_grad == theirs.weight.requires_grad
+    np.testing.assert_array_equal(ours.weight.numpy(), table)  # a copy of the values, padding row included
+    idx = np.array([[0, 4, 4]])
+    compare(lambda i: ours(i), lambda i: theirs(i), idx, grads=[False])
+    with pytest.raises(ShapeError, match="2-d"):
+        nn.Embedding.from_pretrained(minitorch.zeros(3))
+
+
+@pytest.mark.parametrize("pool", [F.max_pool2d, F.avg_pool2d])
+def test_pooling_checks_its_geometry(pool):
+    x = minitorch.zeros(1, 1, 4, 4)
+    for bad in ({"stride": 0}, {"padding": -1}, {"padding": 2}):
+        with pytest.raises(ValueError, match="kernel and stride >= 1"):
+            pool(x, 2, **bad)
+    with pytest.raises(ShapeError, match="larger than the padded input"):
+        pool(x, 5)

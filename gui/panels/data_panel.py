@@ -259,6 +259,9 @@ class DataPanel(QWidget):
 
     def _update_enabled(self) -> None:
         name = self.dataset.currentData()
+        # A narrow column may clip the name in the box: the tooltip always has it whole.
+        self.dataset.setToolTip(f"{self.dataset.currentText()}: the data set to learn. "
+                                "Pick 'Your CSV file…' to load your own.")
         fixed = name in FIXED_DATASETS
         self.noise.setEnabled(not fixed)
         self.n_samples.setEnabled(not fixed)

@@ -1187,9 +1187,9 @@ class Tensor:
                               Tensor(xp.zeros((), dtype=int64)))
         axis = normalize_dim(dim, self.ndim, name)
         if descending and a.dtype.kind in "fi":
-            index = xp.argsort(-a, axis=axis, kind="stable")  # ties keep their order, as a stable sort
+            index = backend.stable_argsort(-a, axis)  # ties keep their order, as a stable sort
         else:
-            index = xp.argsort(a, axis=axis, kind="stable")
+            index = backend.stable_argsort(a, axis)
             if descending:
                 index = xp.flip(index, axis)
         if k is not None:
