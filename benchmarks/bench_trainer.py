@@ -116,17 +116,13 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20)
     args = parser.parse_args()
     have = {name: importlib.util.find_spec(name) is not None for name in ("micrograd", "torch")}
-    tensor_engine = importlib.util.find_spec("minitorch.training.tensor_backend") is not None
 
     print(f"Trainer steps/s, two moons (200 points, all used for training), 2-16-16-1 relu, batch 32, SGD; "
           f"median of {args.repeats} x {args.steps} steps")
     micrograd = _micrograd_round() if have["micrograd"] else None
-    pairs = [("scalar engine", _trainer_round("scalar"), "micrograd", micrograd)]
-    if tensor_engine:
-        torch_loop = _torch_round() if have["torch"] else None
-        pairs.append(("tensor engine", _trainer_round("tensor"), "torch CPU", torch_loop))
-    else:
-        print("  (tensor engine not installed: minitorch/training/tensor_backend.py is missing)")
+    torch_loop = _torch_round() if have["torch"] else None
+    pairs = [("scalar engine", _trainer_round("scalar"), "micrograd", micrograd),
+             ("tensor engine", _trainer_round("tensor"), "torch CPU", torch_loop)]
     for ours_name, ours, peer_name, peer in pairs:
         ours_rates, peer_rates = [], []
         for _ in range(args.repeats):  # interleaved rounds

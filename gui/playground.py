@@ -7,6 +7,7 @@ It never builds or runs a model itself.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -76,8 +77,6 @@ def screen_text(message: str) -> str:
     ``TrainConfig.loss: 'spiral3' has 3 classes; use 'cross_entropy`` becomes
     ``Loss: Spiral, 3 classes has 3 classes; use cross-entropy``.
     """
-    import re
-
     def field(match: re.Match[str]) -> str:
         return _FIELD_NAMES.get(match.group(1), match.group(1).replace("_", " ")) + ":"
 
@@ -243,7 +242,6 @@ class Playground(QWidget):
         worker.configLoaded.connect(self._on_config_loaded)
         worker.configRejected.connect(self._on_config_rejected)
         worker.configAccepted.connect(self._on_config_accepted)
-        self._engine_check()
 
     # --- the plots, built after start-up ----------------------------------------------------------------
     @property
@@ -391,12 +389,6 @@ class Playground(QWidget):
 
     def _send_stop_condition(self) -> None:
         self.controller.send("set_stop_condition", *self.controls.stop_condition())
-
-    def _engine_check(self) -> None:
-        try:
-            import minitorch.ndtensor  # noqa: F401  (light: numpy only)
-        except ImportError:
-            self.controls.set_engine_available("tensor", False, "The vectorised tensor engine is not installed")
 
     # --- the big output view ---------------------------------------------------------------------------
     def select_neuron(self, column: int | None, index: int = 0) -> None:

@@ -199,8 +199,12 @@ class TrainingWorker(QObject):
         self.min_train_seconds = min_train_seconds
         self.max_train_seconds = max_train_seconds
         self.train_seconds = min_train_seconds
-        self.grid_interval = grid_interval  # the 100 x 100 output map, at most this often
-        self.neuron_interval = neuron_interval  # the small maps of every neuron, at most this often
+        # The 100 x 100 output map and the small maps of every neuron, at most this often, and
+        # never so often that they take more than a fifth (output map) or a tenth (neurons) of
+        # the time: a large network's maps cost tens of milliseconds.
+        self.grid_interval = grid_interval
+        self.neuron_interval = neuron_interval
+        self._map_seconds = {"grid": 0.0, "neurons": 0.0}  # what computing each took last time
         self.grid_resolution = grid_resolution
         self.neuron_resolution = neuron_resolution
         # How long training rests for the GUI to paint a frame (a GUI busy elsewhere, e.g. in
@@ -537,8 +541,9 @@ class TrainingWorker(QObject):
         if trainer is None or data is None or not (force_grid or handshake.ready_for_frame()):
             return
         now = time.perf_counter()
-        grid_due = force_grid or now - self._last_grid_time >= self.grid_interval
-        neurons_due = force_grid or now - self._last_neuron_time >= self.neuron_interval
+        cost = self._map_seconds
+        grid_due = force_grid or now - self._last_grid_time >= max(self.grid_interval, 5 * cost["grid"])
+        neurons_due = force_grid or now - self._last_neuron_time >= max(self.neuron_interval, 10 * cost["neurons"])
         if grid_due or neurons_due:
             self._guard("Drawing the model's output", self._compute_maps, grid_due, neurons_due)
             self._last_grid_time = now if grid_due else self._last_grid_time
@@ -567,6 +572,7 @@ class TrainingWorker(QObject):
     def _compute_maps(self, grid_due: bool = True, neurons_due: bool = True) -> None:
         trainer, data = self._trainer, self._data
         x0, x1, y0, y1 = self._extent
+        started = time.perf_counter()
         if neurons_due:
             neurons = None
             if data.input_dim <= 2:
@@ -577,6 +583,8 @@ class TrainingWorker(QObject):
                 neurons = tuple(tuple(_readonly(g) for g in layer) for layer in [inputs, *layers])
             self._neuron_grids = neurons
             self._neuron_version += 1
+            self._map_seconds["neurons"] = time.perf_counter() - started
+            started = time.perf_counter()
         if grid_due:
             grid = curve = None
             if data.input_dim == 2:
@@ -587,6 +595,7 @@ class TrainingWorker(QObject):
                 curve = (_readonly(xs), _readonly(ys))
             self._grid, self._curve = grid, curve
             self._grid_version += 1
+            self._map_seconds["grid"] = time.perf_counter() - started
 
     # --- plumbing ----------------------------------------------------------------------------------
     def _set_running(self, running: bool) -> None:
@@ -608,7 +617,7 @@ def output_map(trainer: Any, extent: tuple[float, float, float, float], resoluti
     The picture is the same (to ~1e-6), and it is several times cheaper: float64 tanh over a
     100 x 100 grid was most of the worker's drawing time (numpy's float32 tanh is vectorised).
     """
-    from minitorch.training.backends import activate_inplace
+    from minitorch.activations import ACTIVATIONS
 
     x0, x1, y0, y1 = extent
     inputs = np.stack([g.ravel() for g in trainer.feature_grids((x0, x1), (y0, y1), resolution)], axis=1)
@@ -619,7 +628,7 @@ def output_map(trainer: Any, extent: tuple[float, float, float, float], resoluti
         for (weight, bias), activation in zip(layers, trainer.spec.activations()):
             z = h @ weight.T.astype(np.float32)
             z += bias.astype(np.float32)
-            h = activate_inplace(z, activation)
+            h = ACTIVATIONS[activation].apply_numpy_inplace(z)
     values = h[:, 0] if h.shape[1] == 1 else np.argmax(h, axis=1).astype(np.float32)
     return values.reshape(resolution, resolution)
 

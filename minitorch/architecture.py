@@ -35,11 +35,11 @@ from typing import Any
 
 import numpy as np
 
-from .activations import ACTIVATIONS
+from .activations import ACTIVATIONS, SCALAR_ACTIVATIONS
 from .backend import as_numpy
-from .errors import MinitorchError
+from .errors import MinitorchError, ShapeError
 
-__all__ = ["ArchitectureError", "LayerSpec", "ModelSpec", "LAYER_KINDS"]
+__all__ = ["ArchitectureError", "LayerSpec", "ModelSpec", "LAYER_KINDS", "mlp_layers"]
 
 
 class ArchitectureError(MinitorchError, ValueError):
@@ -246,8 +246,9 @@ class ModelSpec:
                         output_activation: str = "linear") -> ModelSpec:
         """The MLP of a Sequential-of-Linear state_dict ("0.weight", "0.bias", "2.weight", ...).
 
-        Every Linear must have a weight (out, in) and a bias (out,), sit at index 0, 2, 4, ... and
-        take the previous layer's width; ArchitectureError says which key breaks the chain.
+        Every Linear must sit at index 0, 2, 4, ... with a weight and a bias (else ArchitectureError),
+        and have a weight (out, in) and bias (out,) that take the previous layer's width (else
+        ShapeError); the message names the layer that breaks the chain.
         """
         return cls.mlp(*_mlp_sizes(state_dict), activation=activation, output_activation=output_activation)
 
@@ -314,7 +315,7 @@ class ModelSpec:
                    if key.endswith((".weight", ".bias")))
 
     def check_state_dict(self, state_dict: Mapping[str, Any], source: str = "the state_dict") -> None:
-        """ArchitectureError unless ``state_dict`` has exactly this spec's keys and shapes."""
+        """Exactly this spec's keys (else ArchitectureError) and shapes (else ShapeError)."""
         expected = self.state_dict_shapes()
         missing = [k for k in expected if k not in state_dict]
         unexpected = [k for k in state_dict if k not in expected]
@@ -325,13 +326,14 @@ class ModelSpec:
         for key, shape in expected.items():
             got = tuple(np.shape(as_numpy(state_dict[key])))
             if got != shape:
-                raise ArchitectureError(f"{source}: {key!r} has shape {got}, {self.describe()} needs {shape}")
+                raise ShapeError(f"{source}: {key!r} has shape {got}, {self.describe()} needs {shape}")
 
     # --- MLP view -------------------------------------------------------------------------------------
     @property
     def is_mlp(self) -> bool:
         """True when the seed's scalar MLP can hold this spec: a 1-D input, then Linear/activation pairs
-        with one hidden activation, ending in a Linear with an optional output activation."""
+        with one hidden activation, ending in a Linear with an optional output activation, all of
+        them activations the scalar engine has (`SCALAR_ACTIVATIONS`)."""
         return self._mlp_view() is not None
 
     def _mlp_view(self) -> tuple[list[int], str, str] | None:
@@ -344,9 +346,9 @@ class ModelSpec:
                 body[1::2] != ["activation"] * len(body[1::2]):
             return None
         hidden = {self.layers[i].name for i in range(1, len(body), 2)}
-        if len(hidden) > 1:
-            return None
         output = self.layers[-1].name if kinds[-1] == "activation" else "linear"
+        if len(hidden) > 1 or not hidden | {output} <= set(SCALAR_ACTIVATIONS):
+            return None
         activation = hidden.pop() if hidden else output
         sizes = [self.input_shape[0]] + [self.layers[i].out_features for i in range(0, len(body), 2)]
         return sizes, activation, output
@@ -501,6 +503,15 @@ class ModelSpec:
         return cls(tuple(shape), tuple(parsed))
 
 
+def mlp_layers(state_dict: Mapping[str, Any]) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """``[(prefix, weight (out, in), bias (out,)), ...]`` of a Sequential-of-Linear state_dict as
+    float64 copies, in order ("0", "2", ...), validated as `ModelSpec.from_state_dict` does."""
+    _mlp_sizes(state_dict)
+    prefixes = sorted({str(key).rpartition(".")[0] for key in state_dict}, key=int)
+    return [(p, np.array(as_numpy(state_dict[f"{p}.weight"]), dtype=np.float64),
+             np.array(as_numpy(state_dict[f"{p}.bias"]), dtype=np.float64)) for p in prefixes]
+
+
 def _mlp_sizes(state_dict: Mapping[str, Any]) -> tuple[int, list[int], int]:
     """(inputs, hidden widths, outputs) of a Sequential-of-Linear state_dict, every shape checked."""
     if not isinstance(state_dict, Mapping) or not state_dict:
@@ -523,9 +534,9 @@ def _mlp_sizes(state_dict: Mapping[str, Any]) -> tuple[int, list[int], int]:
         weight = np.shape(as_numpy(state_dict[f"{i}.weight"]))
         bias = np.shape(as_numpy(state_dict[f"{i}.bias"]))
         if len(weight) != 2 or bias != weight[:1] or 0 in weight:
-            raise ArchitectureError(f"layer {i}: weight {weight} and bias {bias} do not form a Linear layer")
+            raise ShapeError(f"layer {i}: the shapes of weight {weight} and bias {bias} do not form a Linear layer")
         if widths and weight[1] != widths[-1]:
-            raise ArchitectureError(f"layer {i} takes {weight[1]} inputs but the previous layer gives {widths[-1]}")
+            raise ShapeError(f"layer {i} takes {weight[1]} inputs but the previous layer gives {widths[-1]}")
         if not widths:
             widths.append(int(weight[1]))
         widths.append(int(weight[0]))

@@ -7,7 +7,9 @@ for the backward pass and holds the global "record a graph?" switch (`no_grad`).
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -23,6 +25,34 @@ class _GradState(threading.local):
 # Both engines read ``GRAD_STATE.enabled`` directly: an attribute read is cheaper than a
 # function call on the hot path of every operation.
 GRAD_STATE = _GradState()
+
+
+class _ThreadsWithoutGrad:
+    """How many threads have recording switched off right now (a plain, process-wide count).
+
+    A thread-local attribute read costs several plain ones, and the scalar engine checks
+    the grad mode once per node: while ``count`` is 0, which is nearly always, it skips the
+    per-thread lookup (``if THREADS_WITHOUT_GRAD.count and not GRAD_STATE.enabled``).
+    """
+
+    count = 0
+
+
+THREADS_WITHOUT_GRAD = _ThreadsWithoutGrad()
+_COUNT_LOCK = threading.Lock()
+
+
+def _set_grad_enabled(enabled: bool) -> None:
+    """Set this thread's grad mode, keeping the count of threads without grad up to date."""
+    was = GRAD_STATE.enabled
+    if was and not enabled:
+        with _COUNT_LOCK:
+            THREADS_WITHOUT_GRAD.count += 1
+        GRAD_STATE.enabled = False
+    elif enabled and not was:
+        GRAD_STATE.enabled = True
+        with _COUNT_LOCK:
+            THREADS_WITHOUT_GRAD.count -= 1
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,10 +71,10 @@ class _GradMode:
 
     def __enter__(self) -> None:
         self._saved.append(GRAD_STATE.enabled)
-        GRAD_STATE.enabled = self.enabled
+        _set_grad_enabled(self.enabled)
 
     def __exit__(self, *exc: object) -> None:
-        GRAD_STATE.enabled = self._saved.pop()
+        _set_grad_enabled(self._saved.pop())
 
     def __call__(self, func: F) -> F:
         @functools.wraps(func)
@@ -63,6 +93,36 @@ def no_grad() -> _GradMode:
 def enable_grad() -> _GradMode:
     """``with enable_grad():`` records graphs again inside a ``no_grad`` block."""
     return _GradMode(True)
+
+
+_GC_LOCK = threading.Lock()
+_GC_PAUSES = 0  # how many gc_paused() blocks are open, in any thread
+_GC_WAS_ENABLED = False
+
+
+@contextlib.contextmanager
+def gc_paused() -> Any:
+    """Pause Python's cyclic garbage collector while building and differentiating a big graph.
+
+    A scalar graph holds no reference cycles, so reference counting frees it the moment the
+    step is done; the cyclic collector would only rescan every live node again and again while
+    the graph grows (a large share of a training step's time). Pausing is process-wide, so the
+    collector comes back when the last open ``gc_paused()`` block in any thread closes, and
+    only if it was on before.
+    """
+    global _GC_PAUSES, _GC_WAS_ENABLED
+    with _GC_LOCK:
+        if _GC_PAUSES == 0:
+            _GC_WAS_ENABLED = gc.isenabled()
+            gc.disable()
+        _GC_PAUSES += 1
+    try:
+        yield
+    finally:
+        with _GC_LOCK:
+            _GC_PAUSES -= 1
+            if _GC_PAUSES == 0 and _GC_WAS_ENABLED:
+                gc.enable()
 
 
 def reverse_topological_order(root: Any) -> list[Any]:

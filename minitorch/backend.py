@@ -27,6 +27,7 @@ __all__ = [
     "as_numpy",
     "to_numpy",
     "reshape_view",
+    "stable_argsort",
     "array_types",
     "array_module_of",
     "set_fused_kernels",
@@ -180,6 +181,17 @@ def reshape_view(array: Any, shape: tuple) -> Any:
     except (AttributeError, ValueError, TypeError):
         return None
     return view
+
+
+def stable_argsort(array: Any, axis: int) -> Any:
+    """Indices that sort ``array`` along ``axis``, equal values keeping their order.
+
+    numpy needs ``kind="stable"``; CuPy's argsort is always stable and (in some versions)
+    takes no ``kind`` argument.
+    """
+    if array.__class__ is np.ndarray:
+        return np.argsort(array, axis=axis, kind="stable")
+    return array.argsort(axis=axis)
 
 
 # --- fused GPU kernels -----------------------------------------------------------------------------

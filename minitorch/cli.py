@@ -60,8 +60,8 @@ def _finite(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .activations import SCALAR_ACTIVATIONS
     from .datasets import DATASETS
-    from .nn.scalar import ACTIVATIONS
     from .training.config import DTYPES, ENGINES, LOSSES, OPTIMIZERS
 
     parser = _Parser(prog=PROG, description="Train a minitorch network (the playground's trainer, headless).")
@@ -77,8 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--features", type=_name_list, help="e.g. x1,x2,x1^2,sin(x1)")
     net = parser.add_argument_group("network")
     net.add_argument("--layers", type=_int_list, dest="hidden_layers", help="hidden layer widths, e.g. 16,16")
-    net.add_argument("--activation", choices=list(ACTIVATIONS))
-    net.add_argument("--output-activation", choices=list(ACTIVATIONS), dest="output_activation")
+    net.add_argument("--activation", choices=list(SCALAR_ACTIVATIONS))
+    net.add_argument("--output-activation", choices=list(SCALAR_ACTIVATIONS), dest="output_activation")
     net.add_argument("--engine", choices=list(ENGINES))
     net.add_argument("--dtype", choices=list(DTYPES), help="the tensor engine's float type (default float64)")
     net.add_argument("--device", help="the tensor engine's device: cpu (default) or cuda (needs CuPy)")

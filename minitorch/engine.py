@@ -21,14 +21,12 @@ nodes. Compare values with ``a.data == b.data``.
 
 from __future__ import annotations
 
-import itertools
 import math
 import numbers
 from collections.abc import Callable
-from operator import attrgetter
 from typing import Any
 
-from .autograd import GRAD_STATE, enable_grad, is_grad_enabled, no_grad
+from .autograd import GRAD_STATE, THREADS_WITHOUT_GRAD, enable_grad, is_grad_enabled, no_grad
 from .errors import DivisionByZeroError, DomainError, TensorTypeError, mixed_engines_error
 
 __all__ = ["Scalar", "Tensor", "no_grad", "enable_grad", "is_grad_enabled"]
@@ -36,7 +34,6 @@ __all__ = ["Scalar", "Tensor", "no_grad", "enable_grad", "is_grad_enabled"]
 Number = int | float
 _INF = float("inf")
 _NAN = float("nan")
-_COUNTER = itertools.count()  # creation numbers: a node is always newer than its inputs
 
 
 def _as_number(value: object, what: str) -> Number:
@@ -65,9 +62,10 @@ def _as_number(value: object, what: str) -> Number:
 
 
 def _is_nd_tensor(value: object) -> bool:
-    """True for the n-d engine's tensor (checked by name: the engine never imports ndtensor)."""
-    kind = type(value)
-    return kind.__name__ == "Tensor" and kind.__module__.startswith("minitorch.")
+    """True for the n-d engine's tensor or a subclass such as ``nn.Parameter`` (checked by
+    name: the engine never imports ndtensor)."""
+    return any(kind.__name__ == "Tensor" and kind.__module__.startswith("minitorch.")
+               for kind in type(value).__mro__)
 
 
 def _compared(other: object, op: str) -> Number:
@@ -169,7 +167,7 @@ class Scalar:
 
     # Inputs and their local derivatives live in slots rather than tuples: one allocation per
     # node instead of three, which is most of the cost of building a graph in Python.
-    __slots__ = ("data", "grad", "_a", "_da", "_b", "_db", "_op", "_id", "label", "__weakref__")
+    __slots__ = ("data", "grad", "_a", "_da", "_b", "_db", "_op", "_consumers", "label", "__weakref__")
 
     def __init__(self, data: Number, label: str = ""):
         if type(data) is not float and type(data) is not int:
@@ -185,14 +183,18 @@ class Scalar:
         self._b: Scalar | None = None  # second input, for binary operations
         self._db: Number = 0
         self._op = ""
-        self._id = next(_COUNTER)
+        self._consumers = 0  # used only during backward()
         self.label = label
 
     # --- read-only views of the graph -------------------------------------------------
     @property
     def op(self) -> str:
         """The operation that produced this value ('' for a leaf), e.g. '+', '*', 'tanh', '** 2'."""
-        return self._op
+        op = self._op
+        if op.__class__ is tuple:  # (template, constant operand): formatted only when someone asks
+            template, c = op
+            return template.format(c=c, short=_fmt(c))
+        return op
 
     @property
     def inputs(self) -> tuple[Scalar, ...]:
@@ -235,32 +237,32 @@ class Scalar:
         if type(other) is Scalar:
             return _node(self.data + other.data, "+", self, 1, other, 1)
         other = _as_number(other, "operand of +")
-        return _node(self.data + other, f"+ {other!r}", self, 1)
+        return _node(self.data + other, ("+ {c!r}", other), self, 1)
 
     def __radd__(self, other: Number) -> Scalar:  # number + tensor (and sum() starting at 0)
         other = _as_number(other, "operand of +")
-        return _node(other + self.data, f"{other!r} +", self, 1)
+        return _node(other + self.data, ("{c!r} +", other), self, 1)
 
     def __sub__(self, other: Scalar | Number) -> Scalar:
         if type(other) is Scalar:
             return _node(self.data - other.data, "-", self, 1, other, -1)
         other = _as_number(other, "operand of -")
-        return _node(self.data - other, f"- {other!r}", self, 1)
+        return _node(self.data - other, ("- {c!r}", other), self, 1)
 
     def __rsub__(self, other: Number) -> Scalar:
         other = _as_number(other, "operand of -")
-        return _node(other - self.data, f"{other!r} -", self, -1)
+        return _node(other - self.data, ("{c!r} -", other), self, -1)
 
     def __mul__(self, other: Scalar | Number) -> Scalar:
         if type(other) is Scalar:
             # d(ab)/da = b, d(ab)/db = a
             return _node(self.data * other.data, "*", self, other.data, other, self.data)
         other = _as_number(other, "operand of *")
-        return _node(self.data * other, f"* {other!r}", self, other)
+        return _node(self.data * other, ("* {c!r}", other), self, other)
 
     def __rmul__(self, other: Number) -> Scalar:
         other = _as_number(other, "operand of *")
-        return _node(other * self.data, f"{other!r} *", self, other)
+        return _node(other * self.data, ("{c!r} *", other), self, other)
 
     def __truediv__(self, other: Scalar | Number) -> Scalar:
         if type(other) is Scalar:
@@ -273,7 +275,7 @@ class Scalar:
         other = _as_number(other, "divisor")
         if other == 0:
             raise DivisionByZeroError(f"division by zero: {self!r} / 0")
-        return _node(self.data / other, f"/ {other!r}", self, _reciprocal(other))
+        return _node(self.data / other, ("/ {c!r}", other), self, _reciprocal(other))
 
     def __rtruediv__(self, other: Number) -> Scalar:
         other = _as_number(other, "numerator")
@@ -281,7 +283,7 @@ class Scalar:
         if b == 0:
             raise DivisionByZeroError(f"division by zero: {_fmt(other)} / {self!r}")
         q = other / b
-        return _node(q, f"{other!r} /", self, -q / b)  # d(c/b)/db = -c/b^2, without b*b underflowing
+        return _node(q, ("{c!r} /", other), self, -q / b)  # d(c/b)/db = -c/b^2, without b*b underflowing
 
     def __neg__(self) -> Scalar:
         return _node(-self.data, "neg", self, -1)
@@ -301,12 +303,12 @@ class Scalar:
                 f"exponent must be a number or a Scalar, got {type(exponent).__name__} {exponent!r}"
             )
         n = _as_number(exponent, "exponent")
-        return _node(_pow_value(base, n), f"** {_fmt(n)}", self, _pow_base_grad(base, n))
+        return _node(_pow_value(base, n), ("** {short}", n), self, _pow_base_grad(base, n))
 
     def __rpow__(self, base: Number) -> Scalar:
         base = _as_number(base, "base of **")
         out = _pow_value(base, self.data)
-        return _node(out, f"{_fmt(base)} **", self, _pow_exponent_grad(base, self.data, out))
+        return _node(out, ("{short} **", base), self, _pow_exponent_grad(base, self.data, out))
 
     # --- functions and activations -------------------------------------------------------
     def exp(self) -> Scalar:
@@ -354,46 +356,69 @@ class Scalar:
         Leaf gradients accumulate across calls, as in PyTorch (zero them between steps);
         intermediate nodes are reset first, so a second ``backward()`` never double counts.
 
-        Every node gets a creation number, and a node is always created after its inputs,
-        so sorting the reachable nodes by that number, newest first, is a topological
-        order: no recursion, and no per-edge bookkeeping on the hot path.
+        The order comes from Kahn's algorithm on the reachable graph, without recursion:
+        pass 1 counts on each reachable non-leaf node how many reachable nodes consume it;
+        pass 2 applies the chain rule to a node once all of its consumers have passed their
+        gradient on (its count is back at 0, ready for the next backward).
         """
         if self._a is None:  # a leaf: d(self)/d(self) = 1, accumulated like any leaf gradient
             self.grad += 1
             return
-        # Pass 1: collect the reachable non-leaf nodes (the list doubles as the work queue).
-        seen = {self}
         nodes = [self]
-        for node in nodes:
-            a, b = node._a, node._b
-            if a._a is not None and a not in seen:
-                seen.add(a)
-                a.grad = 0
-                nodes.append(a)
-            if b is not None and b._a is not None and b not in seen:
-                seen.add(b)
-                b.grad = 0
-                nodes.append(b)
-        nodes.sort(key=_creation_order, reverse=True)
-        self.grad = 1
-        # Pass 2: the chain rule, each node after every node that consumes it.
-        for node in nodes:
-            g = node.grad
-            node._a.grad += node._da * g
-            if node._b is not None:
-                node._b.grad += node._db * g
+        found = nodes.append
+        try:
+            # Pass 1: find the reachable non-leaf nodes (the list doubles as the work queue).
+            for node in nodes:
+                a = node._a
+                if a._a is not None:
+                    count = a._consumers
+                    if not count:
+                        a.grad = 0
+                        found(a)
+                    a._consumers = count + 1
+                b = node._b
+                if b is not None and b._a is not None:
+                    count = b._consumers
+                    if not count:
+                        b.grad = 0
+                        found(b)
+                    b._consumers = count + 1
+            # Pass 2: the chain rule, each node after every node that consumes it.
+            self.grad = 1
+            ready = [self]
+            now_ready = ready.append
+            for node in ready:
+                g = node.grad
+                a = node._a
+                a.grad += node._da * g
+                if a._a is not None:
+                    count = a._consumers - 1
+                    a._consumers = count
+                    if not count:
+                        now_ready(a)
+                b = node._b
+                if b is not None:
+                    b.grad += node._db * g
+                    if b._a is not None:
+                        count = b._consumers - 1
+                        b._consumers = count
+                        if not count:
+                            now_ready(b)
+        except BaseException:  # interrupted (e.g. Ctrl+C): leave every count at 0 for the next call
+            for node in nodes:
+                node._consumers = 0
+            raise
 
 
 # The seed's name for the scalar class: ``from minitorch.engine import Tensor`` keeps working.
 # Inside the package it is called Scalar, so it is never confused with the n-d minitorch.Tensor.
 Tensor = Scalar
 
-_creation_order = attrgetter("_id")
 
 
 def _node(
     data: Number,
-    op: str,
+    op: str | tuple[str, Number],
     a: Scalar,
     da: Number,
     b: Scalar | None = None,
@@ -401,10 +426,12 @@ def _node(
     # bound once as locals: this function runs once per node of every graph
     _new: Callable = object.__new__,
     _grad_state: Any = GRAD_STATE,
-    _next_id: Callable = _COUNTER.__next__,
+    _threads_without_grad: Any = THREADS_WITHOUT_GRAD,
 ) -> Scalar:
     """The result ``data`` of operation ``op`` on input ``a`` (and ``b``), with the local
-    derivatives d(result)/da = ``da`` and d(result)/db = ``db``.
+    derivatives d(result)/da = ``da`` and d(result)/db = ``db``. ``op`` is the label, or
+    (template, constant operand) for operations with a number, formatted only when read
+    (`Scalar.op`): most graphs are never drawn.
 
     A plain function rather than ``Scalar.__init__``: the public constructor validates its
     argument, while operations produce numbers that are valid by construction, and this
@@ -413,17 +440,17 @@ def _node(
     out = _new(Scalar)
     out.data = data
     out.grad = 0
-    if _grad_state.enabled:
-        out._a = a
-        out._da = da
-        out._b = b
-        out._db = db
-    else:  # no_grad(): keep the value, forget how it was made
+    if _threads_without_grad.count and not _grad_state.enabled:  # no_grad(): keep only the value
         out._a = None
         out._da = 0
         out._b = None
         out._db = 0
+    else:
+        out._a = a
+        out._da = da
+        out._b = b
+        out._db = db
     out._op = op
-    out._id = _next_id()
+    out._consumers = 0
     out.label = ""
     return out

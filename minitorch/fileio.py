@@ -154,6 +154,9 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
 # --- reading -----------------------------------------------------------------------------------------------
 # Limits checked before a file is read or parsed in full; docs/training.md states them.
 MAX_JSON_BYTES = 256 * 1024**2  # a bigger model belongs in .safetensors or .pt
+# .safetensors and .pt files are refused above this size, and a file whose tensors would take
+# more than this as float64 (docs/training.md).
+MAX_WEIGHTS_BYTES = 1024**3
 MAX_INT_DIGITS = 300  # a longer integer literal cannot be a float64 (and Python refuses > 4300 digits)
 _BLANK = b" \t\r\n"
 _UTF8_BOM = b"\xef\xbb\xbf"

@@ -27,6 +27,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from .architecture import ModelSpec, mlp_layers
 from .autograd import enable_grad, reverse_topological_order
 from .errors import ShapeError
 from .fileio import atomic_write
@@ -568,60 +569,19 @@ class BackwardStepper:
 # --- the model's own graph ----------------------------------------------------------------------
 
 
-def _array(value: Any) -> Any:
-    import numpy as np
-
-    if hasattr(value, "detach"):
-        value = value.detach().cpu().numpy()
-    return np.asarray(value, dtype=float)
-
-
-def mlp_layer_shapes(state_dict: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
-    """Validate a torch-Sequential state_dict of Linear layers; returns [(prefix, weight, bias), ...]."""
-    prefixes = []
-    for key in state_dict:
-        prefix, _, kind = str(key).rpartition(".")
-        if kind not in ("weight", "bias") or not prefix.isdigit():
-            raise ValueError(f"state_dict key {key!r} is not a Linear layer's 'N.weight' or 'N.bias'")
-        if prefix not in prefixes:
-            prefixes.append(prefix)
-    if not prefixes:
-        raise ValueError("the state_dict is empty: there is no network to draw")
-    prefixes.sort(key=int)
-    layers = []
-    previous_out = None
-    for prefix in prefixes:
-        if f"{prefix}.weight" not in state_dict or f"{prefix}.bias" not in state_dict:
-            raise ValueError(f"layer {prefix} needs both '{prefix}.weight' and '{prefix}.bias'")
-        weight, bias = _array(state_dict[f"{prefix}.weight"]), _array(state_dict[f"{prefix}.bias"])
-        if weight.ndim != 2 or bias.ndim != 1 or bias.shape[0] != weight.shape[0]:
-            raise ShapeError(
-                f"layer {prefix}: weight {weight.shape} and bias {bias.shape} are not a Linear layer's shapes"
-            )
-        if previous_out is not None and weight.shape[1] != previous_out:
-            raise ShapeError(
-                f"layer {prefix} takes {weight.shape[1]} inputs but the layer before gives {previous_out}"
-            )
-        previous_out = weight.shape[0]
-        layers.append((prefix, weight, bias))
-    return layers
-
-
 def mlp_from_state_dict(
     state_dict: Mapping[str, Any], activation: str = "tanh", output_activation: str | None = None
 ) -> tuple[Any, list[str]]:
-    """A scalar `minitorch.nn.MLP` with the shapes and weights of a torch-Sequential state_dict.
+    """A scalar `minitorch.nn.MLP` with the shapes and weights of a torch-Sequential state_dict
+    (``output_activation`` defaults to ``activation``, as in the seed's MLP).
 
     Returns ``(model, layer_prefixes)``; the prefixes ("0", "2", ...) name the Linear layers.
     """
-    from .nn.scalar import MLP  # local import: minitorch.nn imports nothing from here, but keep it lazy
-
-    layers = mlp_layer_shapes(state_dict)
-    num_inputs = layers[0][1].shape[1]
-    model = MLP(num_inputs, [w.shape[0] for _, w, _ in layers], activation, output_activation)
-    model.load_state_dict(
-        {f"{2 * k}.{kind}": arr for k, (_, w, b) in enumerate(layers) for kind, arr in (("weight", w), ("bias", b))}
-    )
+    layers = mlp_layers(state_dict)
+    spec = ModelSpec.from_state_dict(state_dict, activation, output_activation or activation)
+    model = spec.build_scalar(seed=0)  # seeded: leaves Python's global random alone
+    model.load_state_dict({f"{prefix}.{kind}": array for prefix, weight, bias in layers
+                           for kind, array in (("weight", weight), ("bias", bias))})
     return model, [prefix for prefix, _, _ in layers]
 
 

@@ -36,9 +36,12 @@ from typing import Any
 import numpy as np
 
 from ._version import __version__
+from .activations import ACTIVATIONS, SCALAR_ACTIVATIONS
+from .architecture import ArchitectureError, LayerSpec, ModelSpec
 from .errors import MinitorchError, ShapeError
 from .fileio import (
     EXPERIMENT_FORMAT,
+    MAX_WEIGHTS_BYTES,
     WEIGHTS_FORMAT,
     FormatError,
     as_float64,
@@ -62,15 +65,13 @@ __all__ = [
     "load_model",
     "to_torch",
     "FORMATS",
+    "atomic_write",
+    "atomic_write_bytes",
+    "atomic_write_text",
 ]
 
 FORMAT_VERSION = 1
 FORMATS = (".json", ".safetensors", ".pt")
-# .safetensors and .pt files are refused above this size, and a file whose tensors would take
-# more than this as float64; JSON files have fileio.MAX_JSON_BYTES (docs/training.md).
-MAX_WEIGHTS_BYTES = 1024**3
-_TORCH_ACTIVATIONS = {"tanh": "Tanh", "relu": "ReLU", "sigmoid": "Sigmoid", "leaky_relu": "LeakyReLU",
-                      "linear": "Identity"}
 _KEY = re.compile(r"^(\d+)\.(weight|bias)$")
 
 
@@ -84,15 +85,31 @@ class Checkpoint:
     metadata: dict[str, Any] = field(default_factory=dict)
     format: str = ""
 
+    @property
+    def spec(self) -> ModelSpec:
+        """The `ModelSpec` of these weights (needs the architecture's activations)."""
+        return _mlp_spec(_require_activations(self.architecture, "describe the model"))
+
     def build_model(self) -> Any:
         """A new scalar `MLP` holding these weights (needs the architecture's activations)."""
-        from .nn.scalar import MLP
-
-        arch = _require_activations(self.architecture, "build a model")
-        sizes = arch["sizes"]
-        model = MLP(sizes[0], sizes[1:], arch["activation"], arch["output_activation"])
+        model = _mlp_spec(_require_activations(self.architecture, "build a model")).build_scalar()
         model.load_state_dict(self.state_dict)
         return model
+
+
+def _mlp_spec(arch: dict[str, Any]) -> ModelSpec:
+    """The `ModelSpec` of a file's MLP architecture. Activations a file does not record (a .pt
+    file) stand in as "linear": they take the same indices, so keys and shapes are the same."""
+    sizes = arch["sizes"]
+    return ModelSpec.mlp(sizes[0], sizes[1:-1], sizes[-1], arch.get("activation") or "linear",
+                         arch.get("output_activation") or "linear")
+
+
+def _architecture_dict(spec: ModelSpec, activations_known: bool = True) -> dict[str, Any]:
+    """What the files record for an MLP spec."""
+    return {"type": "mlp", "sizes": spec.sizes,
+            "activation": spec.activation if activations_known else None,
+            "output_activation": spec.output_activation if activations_known else None}
 
 
 def _architecture_of(obj: Any) -> dict[str, Any] | None:
@@ -103,25 +120,28 @@ def _architecture_of(obj: Any) -> dict[str, Any] | None:
         return {"type": "mlp", "sizes": list(obj.sizes), "activation": obj.activation,
                 "output_activation": obj.output_activation}
     if hasattr(obj, "named_children"):  # an n-d Sequential(Linear, act, Linear, ...)
-        names = {v: k for k, v in _TORCH_ACTIVATIONS.items()}
-        sizes: list[int] = []
-        acts: list[str] = []
-        for _, child in obj.named_children():
-            kind = type(child).__name__
-            if kind == "Linear":
-                weight = child.weight.data
-                if not sizes:
-                    sizes.append(int(weight.shape[1]))
-                sizes.append(int(weight.shape[0]))
-                acts.append("linear")
-            elif kind in names and acts:
-                acts[-1] = names[kind]
-            else:
-                return None
-        if len(sizes) >= 2 and len(set(acts[:-1])) <= 1:
-            return {"type": "mlp", "sizes": sizes, "activation": acts[0] if len(acts) > 1 else acts[-1],
-                    "output_activation": acts[-1]}
+        spec = _sequential_spec([child for _, child in obj.named_children()])
+        if spec is not None:
+            return _architecture_dict(spec)
     return None
+
+
+def _sequential_spec(children: list[Any]) -> ModelSpec | None:
+    """The MLP `ModelSpec` of a list of Linear and activation modules, else None."""
+    by_module = {a.module: name for name, a in ACTIVATIONS.items()}
+    layers = []
+    for child in children:
+        kind = type(child).__name__
+        if kind == "Linear":
+            layers.append(LayerSpec("linear", out_features=int(child.out_features)))
+        elif kind in by_module:
+            layers.append(LayerSpec("activation", name=by_module[kind]))
+        else:
+            return None
+    if not layers or layers[0].kind != "linear":
+        return None
+    spec = ModelSpec((int(children[0].in_features),), tuple(layers))
+    return spec if spec.is_mlp else None
 
 
 def _extract(obj: Any) -> tuple[OrderedDict[str, np.ndarray], dict[str, Any] | None]:
@@ -149,47 +169,17 @@ def _extract(obj: Any) -> tuple[OrderedDict[str, np.ndarray], dict[str, Any] | N
     return out, arch
 
 
-def _linear_layers(state: Mapping[str, np.ndarray]) -> list[int] | None:
-    """Indices of Linear layers if the keys are exactly a Sequential of Linears (0, 2, 4, ...)."""
-    indices = set()
-    for key in state:
-        match = _KEY.match(key)
-        if not match:
-            return None
-        indices.add(int(match.group(1)))
-    ordered = sorted(indices)
-    if not ordered or ordered != list(range(0, 2 * len(ordered), 2)):
-        return None
-    if any(f"{i}.weight" not in state or f"{i}.bias" not in state for i in ordered):
-        return None
-    return ordered
-
-
 def _infer_architecture(state: Mapping[str, np.ndarray]) -> dict[str, Any] | None:
-    """Layer sizes from the shapes of a Sequential-of-Linear state_dict (activations unknown)."""
-    layers = _linear_layers(state)
-    if layers is None:
+    """Layer sizes from the shapes of a Sequential-of-Linear state_dict (activations unknown),
+    None when the keys are not those of one; ShapeError when the shapes do not chain."""
+    try:
+        spec = ModelSpec.from_state_dict(state, "linear", "linear")
+    except ArchitectureError:
         return None
-    _check_chain(state, layers)
-    sizes = [int(state["0.weight"].shape[1])] + [int(state[f"{i}.weight"].shape[0]) for i in layers]
-    return {"type": "mlp", "sizes": sizes, "activation": None, "output_activation": None}
-
-
-def _check_chain(state: Mapping[str, np.ndarray], layers: list[int]) -> None:
-    """Every weight (out, in) and bias (out,), and each layer's input width the previous output width."""
-    previous = None
-    for i in layers:
-        weight, bias = state[f"{i}.weight"], state[f"{i}.bias"]
-        if weight.ndim != 2 or bias.ndim != 1 or bias.shape[0] != weight.shape[0] or 0 in weight.shape:
-            raise ShapeError(f"layer {i}: weight {weight.shape} and bias {bias.shape} do not form a Linear layer")
-        if previous is not None and weight.shape[1] != previous:
-            raise ShapeError(f"layer {i} takes {weight.shape[1]} inputs but the previous layer gives {previous}")
-        previous = weight.shape[0]
+    return _architecture_dict(spec, activations_known=False)
 
 
 def _validate_architecture(arch: Any) -> dict[str, Any] | None:
-    from .nn.scalar import ACTIVATIONS
-
     if arch is None:
         return None
     if not isinstance(arch, dict) or arch.get("type") != "mlp":
@@ -200,8 +190,8 @@ def _validate_architecture(arch: Any) -> dict[str, Any] | None:
         raise FormatError(f"architecture sizes must be a list of at least two positive integers, got {sizes!r}")
     for name in ("activation", "output_activation"):
         value = arch.get(name)
-        if value is not None and (not isinstance(value, str) or value not in ACTIVATIONS):
-            raise FormatError(f"architecture {name} {value!r} is not one of {', '.join(ACTIVATIONS)}")
+        if value is not None and (not isinstance(value, str) or value not in SCALAR_ACTIVATIONS):
+            raise FormatError(f"architecture {name} {value!r} is not one of {', '.join(SCALAR_ACTIVATIONS)}")
     return {"type": "mlp", "sizes": list(sizes), "activation": arch.get("activation"),
             "output_activation": arch.get("output_activation")}
 
@@ -215,21 +205,10 @@ def _validate_state(state: Mapping[str, np.ndarray], arch: dict[str, Any] | None
             raise FormatError(f"{source}: tensor {key!r} contains NaN or infinite values")
     if arch is None:
         return
-    sizes = arch["sizes"]
-    expected = OrderedDict()
-    for k in range(len(sizes) - 1):
-        expected[f"{2 * k}.weight"] = (sizes[k + 1], sizes[k])
-        expected[f"{2 * k}.bias"] = (sizes[k + 1],)
-    missing = [k for k in expected if k not in state]
-    unexpected = [k for k in state if k not in expected]
-    if missing or unexpected:
-        parts = ([f"missing keys: {', '.join(missing)}"] if missing else []) + (
-            [f"unexpected keys: {', '.join(unexpected)}"] if unexpected else [])
-        raise FormatError(f"{source} does not match the MLP{tuple(sizes)} it describes: " + "; ".join(parts))
-    for key, shape in expected.items():
-        if tuple(state[key].shape) != shape:
-            raise ShapeError(f"{source}: tensor {key!r} has shape {tuple(state[key].shape)}, "
-                             f"the architecture MLP{tuple(sizes)} needs {shape}")
+    try:
+        _mlp_spec(arch).check_state_dict(state, source)
+    except ArchitectureError as exc:
+        raise FormatError(str(exc)) from None
 
 
 def _require_activations(arch: dict[str, Any] | None, purpose: str) -> dict[str, Any]:
@@ -544,13 +523,6 @@ def to_torch(obj: Any, dtype: Any = None) -> Any:
     arch = _require_activations(_validate_architecture(arch), "build the PyTorch module")
     _validate_state(state, arch, "the model")
     dtype = dtype or torch.float64
-    sizes = arch["sizes"]
-    layers: list[Any] = []
-    for k in range(len(sizes) - 1):
-        layers.append(torch.nn.Linear(sizes[k], sizes[k + 1], dtype=dtype))
-        name = arch["activation"] if k < len(sizes) - 2 else arch["output_activation"]
-        if k < len(sizes) - 2 or name != "linear":
-            layers.append(getattr(torch.nn, _TORCH_ACTIVATIONS[name])())
-    net = torch.nn.Sequential(*layers)
+    net = _mlp_spec(arch).build_torch(dtype)
     net.load_state_dict({k: torch.from_numpy(v).to(dtype) for k, v in state.items()})
     return net

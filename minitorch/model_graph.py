@@ -19,7 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .activations import ACTIVATIONS, SCALAR_ACTIVATIONS
+from .architecture import mlp_layers
 from .autograd import enable_grad
+from .backend import as_numpy
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -38,7 +41,6 @@ __all__ = [
 
 #: Beyond this many scalar operations the forward graph is not built at all (it would take seconds).
 MAX_SCALAR_NODES = 200_000
-ACTIVATIONS = ("tanh", "relu", "sigmoid", "leaky_relu", "linear")
 _LINEAR_KEY = re.compile(r"^(?:(.*)\.)?(\d+)\.weight$")
 
 
@@ -116,7 +118,7 @@ def resolve_output_activation(config: Any) -> str:
             value = "linear"
     else:
         value = _config_value(config, "output_activation", "linear")
-    return value if value in ACTIVATIONS else "linear"
+    return value if value in SCALAR_ACTIVATIONS else "linear"
 
 
 def model_request(config: Any, state_dict: Mapping[str, Any], sample: Sequence[float] | None = None,
@@ -126,12 +128,8 @@ def model_request(config: Any, state_dict: Mapping[str, Any], sample: Sequence[f
         raise ValueError("there is no state_dict (no network) to draw")
     arrays = {}
     for key, value in state_dict.items():
-        if hasattr(value, "detach"):
-            value = value.detach().cpu().numpy()
-        arrays[str(key)] = np.array(value, dtype=float)  # a copy: the caller may keep training
-    from .graph import mlp_layer_shapes
-
-    layers = mlp_layer_shapes(arrays)
+        arrays[str(key)] = np.array(as_numpy(value), dtype=float)  # a copy: the caller may keep training
+    layers = mlp_layers(arrays)
     num_inputs = layers[0][1].shape[1]
     if sample is None:
         sample = [0.0] * num_inputs
@@ -141,7 +139,7 @@ def model_request(config: Any, state_dict: Mapping[str, Any], sample: Sequence[f
     features = _config_value(config, "features", None)
     names = tuple(str(f) for f in features) if features and len(features) == num_inputs else None
     activation = _config_value(config, "activation", "tanh")
-    if activation not in ACTIVATIONS:
+    if activation not in SCALAR_ACTIVATIONS:
         raise ValueError(f"unknown activation {activation!r} in the configuration")
     return ModelRequest(
         token=token,
@@ -166,7 +164,7 @@ def build_model_view(request: ModelRequest) -> ModelView:
 
 
 def _build_model_view(request: ModelRequest) -> ModelView:
-    from .graph import layered_layout_with_routes, mlp_from_state_dict, mlp_layer_shapes, model_graph
+    from .graph import layered_layout_with_routes, mlp_from_state_dict, model_graph
 
     if request.engine == "tensor":
         graph = tensor_model_graph(request)
@@ -174,7 +172,7 @@ def _build_model_view(request: ModelRequest) -> ModelView:
         description = (f"tensor-level graph: {graph.number_of_nodes()} nodes; grad = d(sum of outputs)/d(node) "
                        "for this sample")
         return ModelView(request.token, graph, graph, positions, description, routes)
-    layers = mlp_layer_shapes(request.state_dict)
+    layers = mlp_layers(request.state_dict)
     estimate = sum(w.shape[0] * (2 * w.shape[1] + 3) for _, w, _ in layers)
     if estimate > MAX_SCALAR_NODES:
         raise ValueError(
@@ -239,11 +237,60 @@ def relayout(view: ModelView, expanded: frozenset[str] | set[str]) -> ModelView:
     if grouped:
         _group_weights(shown, full)
         _name_as_the_playground(shown, full)
-    positions, routes = layered_layout_with_routes(shown)
+    if grouped and expanded:
+        positions, routes = _expanded_in_place(full, shown, set(expanded)), {}
+    else:
+        positions, routes = layered_layout_with_routes(shown)
     # The playground draws the first neuron (and x1) at the top: the layout counts rows upwards.
     positions = {node: (x, -y) for node, (x, y) in positions.items()}
     routes = {edge: [(x, -y) for x, y in points] for edge, points in routes.items()}
     return ModelView(view.token, full, shown, positions, scalar_description(full, shown), routes)
+
+
+def _expanded_in_place(full: nx.DiGraph, shown: nx.DiGraph, expanded: set[str]) -> dict[Hashable, tuple[float, float]]:
+    """Positions where every collapsed neuron keeps its place, and an expanded one opens in place.
+
+    The layout of the fully collapsed network is the frame. An expanded neuron becomes a small
+    block (its weights, products, sums and activation laid out left to right) where its box was:
+    the columns after it move right to make room, and the boxes below it in its column move
+    down. So expanding one neuron never scatters it over the whole graph.
+    """
+    from .graph import collapse_groups, layered_layout_with_routes
+
+    base, _ = layered_layout_with_routes(collapse_groups(full, set()))
+    blocks: dict[str, dict[Hashable, tuple[float, float]]] = {}
+    for group in expanded:
+        members = [n for n, g in full.nodes(data="group") if g == group and n in shown]
+        key = f"group:{group}"
+        if not members or key not in base:
+            continue
+        local, _ = layered_layout_with_routes(full.subgraph(members))
+        low_x = min(x for x, _ in local.values())
+        low_y = min(y for _, y in local.values())
+        blocks[key] = {n: (x - low_x, y - low_y) for n, (x, y) in local.items()}
+    # Extra width after each column (the widest block in it), then where each column starts.
+    widths: dict[float, float] = {}
+    for key, block in blocks.items():
+        column = base[key][0]
+        widths[column] = max(widths.get(column, 0.0), max(x for x, _ in block.values()))
+    columns = sorted({x for x, _ in base.values()})
+    start, shift = {}, 0.0
+    for column in columns:
+        start[column] = column + shift
+        shift += widths.get(column, 0.0)
+    positions: dict[Hashable, tuple[float, float]] = {}
+    for column in columns:
+        boxes = sorted((n for n, (x, _) in base.items() if x == column), key=lambda n: base[n][1])
+        heights = {n: (max(y for _, y in blocks[n].values()) + 1 if n in blocks else 1.0) for n in boxes}
+        top = -sum(heights.values()) / 2
+        for node in boxes:
+            if node in blocks:
+                for member, (x, y) in blocks[node].items():
+                    positions[member] = (start[column] + x, top + y)
+            else:
+                positions[node] = (start[column], top + 0.5)
+            top += heights[node]
+    return {node: positions[node] for node in shown.nodes if node in positions}
 
 
 def scalar_description(full: nx.DiGraph, shown: nx.DiGraph) -> str:
@@ -255,10 +302,10 @@ def scalar_description(full: nx.DiGraph, shown: nx.DiGraph) -> str:
 
 def tensor_model_graph(request: ModelRequest) -> nx.DiGraph:
     """The tensor-level graph (matmul, add, activation, with shapes) of the n-d engine's forward pass."""
-    from .graph import mlp_layer_shapes, to_networkx
+    from .graph import to_networkx
     from .ndtensor import tensor
 
-    layers = mlp_layer_shapes(request.state_dict)
+    layers = mlp_layers(request.state_dict)
     x = tensor([list(request.sample)], dtype="float64")
     names: dict[int, str] = {id(x): "input"}
     params = []
@@ -270,8 +317,7 @@ def tensor_model_graph(request: ModelRequest) -> nx.DiGraph:
         names[id(b)] = f"{prefix}.bias"
         x = x @ w.T + b
         act = request.activation if k < len(layers) - 1 else request.output_activation
-        if act != "linear":
-            x = getattr(x, act)()
+        x = ACTIVATIONS[act].apply(x)
     out = x.sum()
     names[id(out)] = "sum of outputs"
     out.backward()

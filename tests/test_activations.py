@@ -121,3 +121,18 @@ def test_activation_modules_like_torch(ours, theirs):
     check_like_torch(ours, theirs, RNG.standard_normal((3, 5)) * 4)
     assert ours.state_dict() == {}
     assert repr(ours) == repr(theirs)
+
+
+@pytest.mark.parametrize("dim", [0, -1])
+def test_softmax_of_a_0d_tensor_like_torch(dim):
+    check_like_torch(lambda a: F.softmax(a, dim), lambda a: torch.softmax(a, dim), np.array(0.7))
+    check_like_torch(lambda a: F.log_softmax(a, dim), lambda a: torch.log_softmax(a, dim), np.array(0.7))
+    empty = np.zeros((3, 0)) if dim == 0 else np.zeros((0, 3))  # empty, but not along dim
+    check_like_torch(lambda a: F.softmax(a, dim), lambda a: torch.softmax(a, dim), empty)
+
+
+def test_erf_in_float32_is_as_close_as_float32_allows():
+    x = np.linspace(-9, 9, 20001).astype(np.float32)
+    got = erf(x)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, [math.erf(v) for v in x.astype(np.float64)], atol=4e-7, rtol=0)

@@ -12,7 +12,7 @@ import torch
 
 import minitorch
 from minitorch.architecture import ArchitectureError, LayerSpec, ModelSpec
-from minitorch.errors import MinitorchError
+from minitorch.errors import MinitorchError, ShapeError
 from minitorch.nn import MLP
 
 
@@ -90,18 +90,18 @@ def test_from_state_dict_reads_a_sequential_of_linear():
     model.load_state_dict(net.state_dict())
 
 
-@pytest.mark.parametrize("state, message", [
-    ({}, "empty"),
+@pytest.mark.parametrize("state, error, message", [
+    ({}, ArchitectureError, "empty"),
     ({"0.weight": np.ones((2, 3)), "0.bias": np.ones(2), "1.weight": np.ones((1, 2)), "1.bias": np.ones(1)},
-     r"indices \[0, 1\]"),
+     ArchitectureError, r"indices \[0, 1\]"),
     ({"0.weight": np.ones((2, 3)), "0.bias": np.ones(2), "2.weight": np.ones((1, 5)), "2.bias": np.ones(1)},
-     "layer 2 takes 5 inputs but the previous layer gives 2"),
-    ({"0.weight": np.ones((2, 3))}, "needs both"),
-    ({"0.weight": np.ones(3), "0.bias": np.ones(3)}, "do not form a Linear layer"),
-    ({"fc.weight": np.ones((2, 3))}, "not a Linear layer's"),
+     ShapeError, "layer 2 takes 5 inputs but the previous layer gives 2"),
+    ({"0.weight": np.ones((2, 3))}, ArchitectureError, "needs both"),
+    ({"0.weight": np.ones(3), "0.bias": np.ones(3)}, ShapeError, "do not form a Linear layer"),
+    ({"fc.weight": np.ones((2, 3))}, ArchitectureError, "not a Linear layer's"),
 ])
-def test_from_state_dict_names_what_breaks_the_chain(state, message):
-    with pytest.raises(ArchitectureError, match=message):
+def test_from_state_dict_names_what_breaks_the_chain(state, error, message):
+    with pytest.raises(error, match=message):
         ModelSpec.from_state_dict(state)
 
 
@@ -144,6 +144,26 @@ def test_seeded_conv_weights_are_reproducible_and_use_torchs_bounds():
     np.testing.assert_array_equal(a["1.running_var"], np.ones(4))
     with pytest.raises(ArchitectureError, match="not an MLP"):
         spec.build_scalar()
+
+
+@pytest.mark.parametrize("name", ["gelu", "silu", "elu", "softplus", "leaky_relu", "sigmoid"])
+def test_every_activation_in_the_table_builds_on_both_n_d_and_torch(name):
+    spec = ModelSpec((1, 5, 5), (LayerSpec("conv2d", out_channels=2, kernel_size=2),
+                                 LayerSpec("activation", name=name), LayerSpec("flatten"),
+                                 LayerSpec("linear", out_features=2)))
+    ours, theirs = spec.build_tensor(seed=0), spec.build_torch()
+    theirs.load_state_dict(_torch_state(ours.state_dict()))
+    x = np.random.default_rng(2).normal(size=(3, 1, 5, 5))
+    np.testing.assert_allclose(ours(minitorch.tensor(x)).numpy(), theirs(torch.from_numpy(x)).detach().numpy(),
+                               rtol=0, atol=1e-12)
+
+
+def test_layer_only_activations_are_not_scalar_mlps():
+    spec = ModelSpec.mlp(2, [3], 1, activation="gelu")
+    assert not spec.is_mlp
+    with pytest.raises(ArchitectureError, match="not an MLP"):
+        spec.build_scalar()
+    assert spec.build_torch()[1].__class__.__name__ == "GELU"
 
 
 # --- errors --------------------------------------------------------------------------------------------------
@@ -222,5 +242,5 @@ def test_check_state_dict_names_missing_and_misshapen_keys():
     spec.check_state_dict(good)
     with pytest.raises(ArchitectureError, match="missing keys: 2.bias"):
         spec.check_state_dict({k: v for k, v in good.items() if k != "2.bias"})
-    with pytest.raises(ArchitectureError, match=r"'0.weight' has shape \(3, 3\)"):
+    with pytest.raises(ShapeError, match=r"'0.weight' has shape \(3, 3\)"):
         spec.check_state_dict({**good, "0.weight": np.ones((3, 3))})

@@ -171,7 +171,6 @@ def test_csv_missing_and_binary_files(tmp_path):
 @pytest.mark.parametrize("name, dim, classes", [("iris", 4, 3), ("wine", 13, 3), ("breast_cancer", 30, 2),
                                                  ("digits", 64, 10)])
 def test_sklearn_bundled_sets(name, dim, classes):
-    pytest.importorskip("sklearn", reason="scikit-learn (the 'datasets' extra) is not installed")
     data = load_dataset(name, seed=0)
     assert data.input_dim == dim and data.num_classes == classes and len(data.class_names) == classes
     assert np.allclose(data.x_train.mean(axis=0), 0, atol=1e-9)

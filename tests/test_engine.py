@@ -378,6 +378,89 @@ def test_equality_is_identity_so_nodes_stay_distinct_in_sets():
     assert (a.grad, b.grad) == (2.0, 1.0)
 
 
+def test_grad_mode_count_of_threads_follows_nesting():
+    from minitorch.autograd import THREADS_WITHOUT_GRAD, enable_grad
+
+    assert THREADS_WITHOUT_GRAD.count == 0
+    x = Scalar(1.0)
+    with no_grad():
+        assert THREADS_WITHOUT_GRAD.count == 1 and (x * 2).is_leaf
+        with no_grad():
+            assert THREADS_WITHOUT_GRAD.count == 1
+            with enable_grad():
+                assert THREADS_WITHOUT_GRAD.count == 0 and not (x * 2).is_leaf
+            assert THREADS_WITHOUT_GRAD.count == 1 and (x * 2).is_leaf
+    assert THREADS_WITHOUT_GRAD.count == 0 and not (x * 2).is_leaf
+    with pytest.raises(RuntimeError), no_grad():
+        raise RuntimeError
+    assert THREADS_WITHOUT_GRAD.count == 0
+
+
+def test_gc_paused_nests_across_threads_and_restores_the_collector():
+    import gc
+    import threading
+
+    from minitorch.autograd import gc_paused
+
+    assert gc.isenabled()
+    entered, release = threading.Event(), threading.Event()
+
+    def other_step():
+        with gc_paused():
+            entered.set()
+            release.wait(5)
+
+    worker = threading.Thread(target=other_step)
+    worker.start()
+    entered.wait(5)
+    with gc_paused():
+        assert not gc.isenabled()
+    assert not gc.isenabled()  # the other thread's step is still running
+    release.set()
+    worker.join(5)
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), gc_paused():
+        raise RuntimeError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # off before, so off after
+    finally:
+        gc.enable()
+
+
+def test_an_interrupted_backward_leaves_the_graph_ready_for_the_next():
+    class Interrupting(float):
+        def __mul__(self, other):
+            raise KeyboardInterrupt
+
+    x = Scalar(3.0)
+    y = x * x
+    out = (y + y) * 2.0
+    real = out._da
+    out._da = Interrupting(real)
+    with pytest.raises(KeyboardInterrupt):
+        out.backward()
+    out._da = real
+    x.grad = 0
+    out.backward()
+    assert x.grad == 24.0  # d(4 x^2)/dx at 3, with every consumer count back at 0
+    assert all(node._consumers == 0 for node in (out, out._a, y))
+
+
+def test_backward_twice_does_not_double_count_intermediates():
+    x = Scalar(2.0)
+    y = x * x
+    out = y * y + y
+    out.backward()
+    first = (x.grad, y.grad)
+    x.grad = 0
+    out.backward()
+    assert (x.grad, y.grad) == first == (4 * 8 + 4, 2 * 4 + 1)
+
+
 def test_seed_name_tensor_is_the_scalar_class():
     from minitorch.engine import Tensor
 
@@ -393,6 +476,7 @@ MIXES = {
     "scalar / tensor": lambda s, t: s / t,
     "scalar ** tensor": lambda s, t: s**t,
     "Scalar(tensor)": lambda s, t: Scalar(t),
+    "scalar * parameter": lambda s, t: s * __import__("minitorch").nn.Parameter(t),
 }
 
 

@@ -237,10 +237,8 @@ def small_model(seed: int = 0) -> MLP:
 
 
 def config(**fields):
-    try:
-        from minitorch.training import TrainConfig
-    except ImportError:  # the trainer (issue 3) is not in this checkout yet: a dict works too
-        return {"hidden_layers": [4, 3], "activation": "tanh", "output_activation": "linear", **fields}
+    from minitorch.training import TrainConfig
+
     return TrainConfig(hidden_layers=[4, 3], activation="tanh", output_activation="linear", **fields)
 
 
@@ -329,7 +327,6 @@ def test_too_big_network_is_refused_without_building(qtbot, panel) -> None:
 
 
 def test_tensor_engine_shows_the_tensor_level_graph(qtbot, panel) -> None:
-    pytest.importorskip("minitorch.ndtensor", reason="the n-d engine (issue 4) is not in this checkout")
     panel.update_model(config(engine="tensor"), small_model().state_dict(), [0.3, -0.8])
     assert panel.wait_until_idle() and panel.error == ""
     graph = panel.view.shown
@@ -354,7 +351,8 @@ def test_model_panel_exports(qtbot, panel, tmp_path) -> None:
 
 
 def test_trainer_snapshot_is_drawn_with_the_trainers_output_activation(qtbot, panel) -> None:
-    training = pytest.importorskip("minitorch.training", reason="the trainer (issue 3) is not in this checkout")
+    from minitorch import training
+
     cfg = training.TrainConfig(hidden_layers=[3], n_samples=40, loss="mse", output_activation=None)
     trainer = training.Trainer(cfg)
     for _ in range(3):

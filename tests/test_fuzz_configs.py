@@ -24,8 +24,8 @@ from minitorch.graph import to_networkx
 from minitorch.nn.scalar import MLP
 from minitorch.training import TrainConfig, Trainer
 from minitorch.training import config as config_module
-from minitorch.training.backends import graph_loss
 from minitorch.training.config import MAX_MODEL_BYTES, MAX_SCALAR_GRAPH_NODES, ConfigError, check_model_size
+from minitorch.training.losses import LOSSES
 
 
 def fuzz(max_examples: int) -> settings:
@@ -86,7 +86,7 @@ def test_scalar_node_estimate_matches_the_graph_a_step_builds(sizes, batch):
     rng = np.random.default_rng(0)
     predictions = [model(list(row)) for row in rng.normal(size=(batch, sizes[0]))]
     loss = "mse" if sizes[-1] == 1 else "cross_entropy"
-    built = to_networkx(graph_loss(predictions, [0.5] * batch if loss == "mse" else [0] * batch, loss))
+    built = to_networkx(LOSSES[loss].graph(predictions, [0.5] * batch if loss == "mse" else [0] * batch))
     estimate = config_module._scalar_graph_nodes(sizes, batch)
     assert 0.9 * built.number_of_nodes() <= estimate <= built.number_of_nodes()  # only the loss's nodes are left out
 
@@ -98,7 +98,7 @@ def test_trainer_checks_again_once_the_csv_is_read(tmp_path, monkeypatch):
                     + "".join(",".join(str((i * j) % 7) for j in range(columns)) + f",{i % 2}\n" for i in range(40)))
     cfg = TrainConfig(dataset="csv", csv_path=str(wide), hidden_layers=[64, 64], batch_size=32)  # validates
     built = []
-    monkeypatch.setattr("minitorch.training.trainer.get_backend", lambda engine: built.append(engine))
+    monkeypatch.setattr("minitorch.training.trainer.BACKENDS", {"scalar": lambda spec: built.append(spec)})
     with pytest.raises(ConfigError, match="MLP\\(600, 64, 64, 1\\) with 28 samples per batch"):
         Trainer(cfg)
     assert built == []  # refused before anything was built

@@ -13,18 +13,14 @@ import time
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-pytest.importorskip("PySide6")
-pytest.importorskip("pyqtgraph")
-
-from PySide6.QtCore import QPoint, Qt  # noqa: E402
-from PySide6.QtGui import QImage  # noqa: E402
-from PySide6.QtWidgets import QFileDialog, QMessageBox  # noqa: E402
-
-from gui.main_window import MainWindow  # noqa: E402
-from gui.playground import DEFAULT_CONFIG  # noqa: E402
-from minitorch import io as mio  # noqa: E402
-from minitorch.training import TrainConfig, Trainer, save_experiment  # noqa: E402
+from gui.main_window import MainWindow
+from gui.playground import DEFAULT_CONFIG
+from minitorch import io as mio
+from minitorch.training import TrainConfig, Trainer, save_experiment
 
 # A small, fast lesson: 120 moons points, a 2-4-2-1 tanh network.
 SMALL = {
@@ -420,10 +416,6 @@ def test_regression_1d_draws_the_predicted_curve(qtbot, window):
 # --- files ---------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("suffix", [".json", ".safetensors", ".pt"])
 def test_export_then_import_gives_identical_predictions(qtbot, window, tmp_path, suffix):
-    if suffix == ".safetensors":
-        pytest.importorskip("safetensors")
-    if suffix == ".pt":
-        pytest.importorskip("torch")
     trained = press_step(qtbot, window, times=5)
     path = str(tmp_path / f"weights{suffix}")
     with qtbot.waitSignal(window.controller.worker.fileSaved, timeout=10000):
@@ -878,3 +870,18 @@ def test_clicking_an_edge_edits_its_weight(qtbot, window, monkeypatch):
     frame = wait_for(qtbot, window, lambda f: f.snapshot.state_dict["2.weight"][0, 3] == 0.75)
     assert frame.snapshot.step == 1  # the same model, one weight changed
     qtbot.waitUntil(lambda: "Weight set to 0.75" in window.status_label.text(), timeout=5000)
+
+
+@pytest.mark.parametrize("width, height", [(1280, 720), (1024, 700)])
+def test_the_window_fits_small_screens_without_clipped_labels(qtbot, window, width, height):
+    from PySide6.QtWidgets import QLabel
+
+    window.resize(width, height)
+    qtbot.waitUntil(lambda: window.width() == width and window.height() == height, timeout=3000)
+    bar = window.playground.controls
+    for label in bar.findChildren(QLabel):
+        if label.isVisible() and label.objectName() == "caption":
+            assert label.width() >= label.sizeHint().width(), label.text()  # no "L2 REGULARISATIC"
+            assert bar.rect().contains(label.geometry().translated(label.parentWidget().pos()).center())
+    for combo in (bar.loss, bar.engine, bar.optimizer, bar.output_activation):
+        assert combo.width() >= combo.sizeHint().width()  # "Binary cross-entro" would not fit

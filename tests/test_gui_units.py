@@ -8,12 +8,9 @@ import subprocess
 import sys
 
 import numpy as np
-import pytest
 
-pytest.importorskip("PySide6")
-
-from gui import colors  # noqa: E402
-from gui.history import HistoryColumns  # noqa: E402
+from gui import colors
+from gui.history import HistoryColumns
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

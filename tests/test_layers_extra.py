@@ -415,3 +415,70 @@ def test_float32_losses_give_float32_values_and_gradients(loss):
     value = loss(x, minitorch.tensor([0, 1, 2, -100]), minitorch.rand(4, 3))
     value.backward()
     assert value.dtype == np.float32 and x.grad.dtype == np.float32
+
+
+def test_state_dict_keys_come_in_torchs_order_for_nested_modules_with_buffers():
+    ours = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.Flatten(), nn.Linear(2, 3), nn.LayerNorm(3),
+                         nn.BatchNorm1d(3))
+    theirs = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.BatchNorm2d(2), torch.nn.Flatten(),
+                                 torch.nn.Linear(2, 3), torch.nn.LayerNorm(3), torch.nn.BatchNorm1d(3))
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+
+
+def test_binary_cross_entropy_weight_broadcasts_as_torch():
+    p, t, w = RNG.uniform(0.1, 0.9, (4, 3)), RNG.uniform(0, 1, (4, 3)), RNG.uniform(0.5, 2, 3)
+    compare(lambda a, b: F.binary_cross_entropy(a, b, w), lambda a, b: TF.binary_cross_entropy(a, b, torch.tensor(w)),
+            p, t)
+    with pytest.raises(ShapeError, match="broadcast"):
+        F.binary_cross_entropy(minitorch.tensor(p), minitorch.tensor(t), np.ones((2, 4, 3)))
+
+
+def test_losses_on_0d_and_empty_inputs_like_torch():
+    compare(lambda a, b: F.binary_cross_entropy(a, b), lambda a, b: TF.binary_cross_entropy(a, b),
+            np.array(0.3), np.array(1.0))
+    compare(lambda a, b: F.cross_entropy(a, b, reduction="sum"), lambda a, b: TF.cross_entropy(a, b, reduction="sum"),
+            randn(0, 3), np.zeros(0, dtype=np.int64), grads=[True, False])
+
+
+@pytest.mark.parametrize(
+    "layer, shape",
+    [(nn.Conv2d(4, 2, 3, groups=2, dilation=2, padding="same"), (1, 4, 5, 5)),
+     (nn.AvgPool2d(2, padding=1), (1, 2, 4, 4)), (nn.LayerNorm(4), (2, 4)), (nn.GELU(), (3,)), (nn.Softplus(), (3,))],
+    ids=lambda v: type(v).__name__ if isinstance(v, nn.Module) else str(v),
+)
+def test_float32_layers_give_float32_outputs_and_gradients(layer, shape):
+    x = minitorch.randn(*shape, requires_grad=True)
+    out = F.pad(layer(x), (1, 1, 2, 0), mode="replicate") if len(shape) == 4 else F.pad(layer(x), (1, 1))
+    out.sum().backward()
+    assert out.dtype == np.float32 and x.grad.dtype == np.float32
+    assert all(p.grad.dtype == np.float32 for p in layer.parameters())
+
+
+def test_embedding_float32_weight_gradient():
+    emb = nn.Embedding(4, 2)
+    emb(minitorch.tensor([[0, 3, 3]])).sum().backward()
+    assert emb.weight.grad.dtype == np.float32
+    np.testing.assert_array_equal(emb.weight.grad, [[1, 1], [0, 0], [0, 0], [2, 2]])
+
+
+@pytest.mark.parametrize("freeze", [True, False])
+def test_embedding_from_pretrained_like_torch(freeze):
+    table = randn(5, 3)
+    ours = nn.Embedding.from_pretrained(minitorch.tensor(table), freeze=freeze, padding_idx=0)
+    theirs = torch.nn.Embedding.from_pretrained(torch.tensor(table), freeze=freeze, padding_idx=0)
+    assert ours.weight.dtype == np.float64 and ours.weight.requires_grad == theirs.weight.requires_grad
+    np.testing.assert_array_equal(ours.weight.numpy(), table)  # a copy of the values, padding row included
+    idx = np.array([[0, 4, 4]])
+    compare(lambda i: ours(i), lambda i: theirs(i), idx, grads=[False])
+    with pytest.raises(ShapeError, match="2-d"):
+        nn.Embedding.from_pretrained(minitorch.zeros(3))
+
+
+@pytest.mark.parametrize("pool", [F.max_pool2d, F.avg_pool2d])
+def test_pooling_checks_its_geometry(pool):
+    x = minitorch.zeros(1, 1, 4, 4)
+    for bad in ({"stride": 0}, {"padding": -1}, {"padding": 2}):
+        with pytest.raises(ValueError, match="kernel and stride >= 1"):
+            pool(x, 2, **bad)
+    with pytest.raises(ShapeError, match="larger than the padded input"):
+        pool(x, 5)

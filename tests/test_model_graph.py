@@ -128,3 +128,25 @@ def test_edges_into_a_neuron_carry_its_weights():
     for i, name in enumerate(["x1", "x2"]):
         edge = shown.edges[by_label[name], by_label["H1 · neuron 3"]]
         assert edge["weight"] == pytest.approx(state["0.weight"][2, i], rel=1e-12)
+
+
+def test_an_expanded_neuron_opens_in_place():
+    trainer = small_trainer()
+    view = build_model_view(model_request(trainer.config, trainer.state_dict(), [0.3, -0.8]))
+    label_of = {node: attrs.get("label") for node, attrs in view.shown.nodes(data=True)}
+    before = {label_of[n]: view.positions[n] for n in view.shown.nodes}
+    expanded = relayout(view, {"0:1"})  # H1 · neuron 2
+    shown, positions = expanded.shown, expanded.positions
+    assert set(positions) == set(shown.nodes)
+    assert len(set(positions.values())) == len(positions)  # no two boxes on one spot
+    after = {shown.nodes[n].get("label"): positions[n] for n in shown.nodes if shown.nodes[n].get("kind") != "op"}
+    members = [n for n in shown.nodes if shown.nodes[n].get("group") == "0:1"]
+    xs = [positions[n][0] for n in members]
+    ys = [positions[n][1] for n in members]
+    # The block sits in hidden layer 1's column, between neuron 1 and neuron 3, as the box did.
+    assert min(xs) == before["H1 · neuron 1"][0] == after["H1 · neuron 1"][0]
+    assert after["H1 · neuron 1"][1] < min(ys) and max(ys) < after["H1 · neuron 3"][1]
+    # Later columns keep their order and move right to make room.
+    assert after["H2 · neuron 1"][0] > max(xs) and after["out · neuron 1"][0] > after["H2 · neuron 1"][0]
+    assert after["H2 · neuron 1"][1] < after["H2 · neuron 2"][1]
+    assert after["x1"] == before["x1"] and after["x1"][1] < after["x2"][1]

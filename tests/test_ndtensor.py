@@ -599,6 +599,8 @@ PROMOTION_CASES = {
     "with_other": lambda t, u: t + u,
     "other_first": lambda t, u: u * t,
     "compare": lambda t, u: t < u,
+    "times_python_bool": lambda t, u: t * True,
+    "bool_plus": lambda t, u: False + t,
 }
 PROMOTION_DTYPES = [("int64", "float32", [1, 2], [3.0]), ("int64", "float64", [1, 2], 2.5),
                     ("float32", "float64", [1.5, 2.0], 2.5), ("float32", "float64", [1.5, 2.0], [2.5, 1.0]),
@@ -678,6 +680,14 @@ def test_zero_d_tensors_accept_dim_zero_like_torch(name):
     check_vs_torch(ZERO_D_OPS[name], ZERO_D_OPS[name], np.array(1.5))
 
 
+def test_size_of_a_zero_d_tensor_is_an_index_error_like_torch():
+    with pytest.raises(IndexError):
+        torch.tensor(2.0).size(0)
+    with pytest.raises(DimensionError, match="0-d"):
+        tensor(2.0).size(0)
+    assert tensor(2.0).size() == ()
+
+
 def test_zero_d_argmax_and_var():
     assert tensor(2.0).argmax(0).item() == 0 and tensor(2.0).max(0).indices.dtype == np.int64
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -746,3 +756,28 @@ def test_building_an_nd_tensor_from_scalar_engine_values_says_how_to_convert(mak
 
     with pytest.raises(TensorTypeError, match=r"Scalar.*minitorch\.tensor\(s\.data\)"):
         make(engine.Scalar(2.0))
+
+
+ALL_DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
+
+
+@pytest.mark.parametrize("first", ALL_DTYPES)
+@pytest.mark.parametrize("second", ALL_DTYPES + ["python_bool", "python_int", "python_float"])
+@pytest.mark.parametrize("dims", [(1, 1), (1, 0), (0, 1), (0, 0)], ids=str)
+def test_result_dtype_table_equals_torch_result_type(first, second, dims):
+    from minitorch.ndtensor import dtypes
+
+    def make(dtype, ndim):
+        shape = (2,) * ndim
+        return torch.ones(shape, dtype=getattr(torch, dtype)), np.dtype(dtype)
+
+    a_ref, a = make(first, dims[0])
+    if second.startswith("python_"):
+        value = {"python_bool": True, "python_int": 3, "python_float": 2.5}[second]
+        expected = torch.result_type(a_ref, value)
+        got = dtypes.result_dtype(a, dims[0], dtypes.number_dtype(value), None)
+    else:
+        b_ref, b = make(second, dims[1])
+        expected = torch.result_type(a_ref, b_ref)
+        got = dtypes.result_dtype(a, dims[0], b, dims[1])
+    assert str(got) == str(expected).removeprefix("torch.")

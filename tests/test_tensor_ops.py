@@ -373,3 +373,11 @@ def test_every_method_function_is_exported():
 
     for name in METHOD_FUNCTIONS + ("einsum", "eye", "linspace", "full_like", "randint", "empty", "where"):
         assert callable(getattr(mt, name)) and hasattr(torch, name), name
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_sort_keeps_ties_in_order_like_torch_stable_sort(descending):
+    values = [2.0, 1.0, 2.0, 1.0, 3.0, 2.0]
+    ours = mt.tensor(values).sort(descending=descending, stable=True)
+    theirs = torch.tensor(values).sort(descending=descending, stable=True)
+    assert ours.indices.tolist() == theirs.indices.tolist() and ours.values.tolist() == theirs.values.tolist()

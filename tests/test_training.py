@@ -10,10 +10,23 @@ import random
 import numpy as np
 import pytest
 
+import minitorch
+from minitorch.architecture import ModelSpec
 from minitorch.engine import Scalar
-from minitorch.training import Snapshot, TrainConfig, Trainer, TrainingDivergedError, load_experiment
-from minitorch.training import backends as backends_module
-from minitorch.training.backends import ModelSpec, ScalarBackend, get_backend, initial_state_dict, numpy_loss
+from minitorch.training import (
+    BACKENDS,
+    ENGINES,
+    LOSSES,
+    ScalarBackend,
+    Snapshot,
+    TensorBackend,
+    TrainConfig,
+    Trainer,
+    TrainingDivergedError,
+    TrainingSpec,
+    load_experiment,
+)
+from minitorch.training import trainer as trainer_module
 
 SMALL = dict(n_samples=60, hidden_layers=[4], batch_size=16)
 
@@ -112,8 +125,7 @@ def test_same_config_same_losses_bit_for_bit():
 
 def test_initial_weights_come_from_the_seeded_mlp():
     t = Trainer(TrainConfig(**SMALL, seed=11))
-    spec = t.spec
-    expected = initial_state_dict(spec)
+    expected = t.spec.architecture.initial_state_dict(11)
     for key, value in t.state_dict().items():
         np.testing.assert_array_equal(value, expected[key])
     assert list(expected) == ["0.weight", "0.bias", "2.weight", "2.bias"]
@@ -157,7 +169,7 @@ def test_graph_loss_equals_numpy_loss_on_a_batch():
         t = Trainer(TrainConfig(**SMALL, loss=loss))
         x, y = t._x_train[:16], t.data.y_train[:16]
         graph_value = t.backend.loss_and_backward(x, y)
-        assert graph_value == pytest.approx(numpy_loss(t.backend.predict(x), y, loss), abs=1e-12)
+        assert graph_value == pytest.approx(LOSSES[loss].numpy(t.backend.predict(x), y), abs=1e-12)
 
 
 def test_l2_penalty_is_added_to_the_minibatch_objective():
@@ -346,13 +358,11 @@ def test_reset_with_a_new_seed_changes_the_weights():
 
 
 # --- the backend seam -------------------------------------------------------------------------------------
-def test_backend_registry_and_missing_engine(monkeypatch):
-    assert get_backend("scalar") is ScalarBackend
-    monkeypatch.setitem(backends_module._LAZY_BACKENDS, "ghost", "minitorch.training.no_such_backend")
-    with pytest.raises(ValueError, match="engine 'ghost' is not available"):
-        get_backend("ghost")
-    with pytest.raises(ValueError, match="unknown engine 'jax'"):
-        get_backend("jax")
+def test_every_engine_has_a_backend():
+    assert BACKENDS == {"scalar": ScalarBackend, "tensor": TensorBackend}
+    assert tuple(BACKENDS) == ENGINES
+    with pytest.raises(ValueError, match="TrainConfig.engine: must be one of 'scalar', 'tensor', got 'jax'"):
+        Trainer(TrainConfig(**SMALL, engine="jax"))
 
 
 def test_a_registered_backend_is_used(monkeypatch):
@@ -363,16 +373,17 @@ def test_a_registered_backend_is_used(monkeypatch):
             CountingBackend.calls += 1
             return super().loss_and_backward(x, y)
 
-    monkeypatch.setitem(backends_module.BACKENDS, "scalar", CountingBackend)
+    monkeypatch.setitem(trainer_module.BACKENDS, "scalar", CountingBackend)
     Trainer(TrainConfig(**SMALL)).run(2)
     assert CountingBackend.calls == 2
 
 
-def test_model_spec():
-    spec = ModelSpec(input_dim=3, hidden_layers=(4, 5), output_dim=2, activation="relu",
-                     output_activation="linear", loss="cross_entropy")
+def test_training_spec():
+    spec = TrainingSpec(ModelSpec.mlp(3, (4, 5), 2, activation="relu", output_activation="linear"),
+                        loss="cross_entropy")
     assert spec.sizes == [3, 4, 5, 2] and spec.activations() == ["relu", "relu", "linear"]
     assert isinstance(ScalarBackend(spec).parameters()[0], Scalar)
+    assert TensorBackend(spec).state_dict().keys() == ScalarBackend(spec).state_dict().keys()
 
 
 @pytest.mark.parametrize("name", ["moons", "circles", "xor", "spiral", "regression"])
@@ -384,7 +395,6 @@ def test_example_configs_open_and_train(name):
 
 
 def test_tensor_engine_starts_from_the_same_weights_and_follows_the_scalar_losses():
-    pytest.importorskip("minitorch.training.tensor_backend", reason="the n-d tensor engine (issue 4) is absent")
     cfg = TrainConfig(**SMALL, seed=3, optimizer="adam", lr=0.05)
     scalar, tensor = Trainer(cfg), Trainer(dataclasses.replace(cfg, engine="tensor"))
     for key, value in scalar.state_dict().items():
@@ -408,13 +418,15 @@ def test_divergence_between_evaluations_rolls_back_to_finite_weights():
 
 @pytest.mark.parametrize("name", ["tanh", "relu", "sigmoid", "leaky_relu", "linear"])
 def test_numpy_activations_match_the_engine(name):
-    from minitorch.nn.scalar import activate
-    from minitorch.training.backends import activate_inplace, numpy_activation
+    from minitorch.activations import ACTIVATIONS
 
+    entry = ACTIVATIONS[name]
     z = np.array([-800.0, -2.0, -0.0, 0.0, 1e-300, 1.5, 800.0])
-    engine = [activate(Scalar(float(v)), name).data for v in z]
-    np.testing.assert_allclose(numpy_activation(z.copy(), name), engine, rtol=1e-15, atol=0)
-    np.testing.assert_array_equal(activate_inplace(z.copy(), name), numpy_activation(z.copy(), name))
+    engine = [entry.apply(Scalar(float(v))).data for v in z]
+    np.testing.assert_allclose(entry.numpy(z.copy()), engine, rtol=1e-15, atol=0)
+    np.testing.assert_array_equal(entry.apply_numpy_inplace(z.copy()), entry.numpy(z.copy()))
+    tensor_values = entry.apply(minitorch.tensor(z)).numpy()
+    np.testing.assert_allclose(tensor_values, engine, rtol=1e-15, atol=0)
 
 
 def test_csv_regression_gets_a_linear_output(tmp_path):
@@ -425,3 +437,11 @@ def test_csv_regression_gets_a_linear_output(tmp_path):
     assert t.task == "regression" and t.spec.output_activation == "linear"
     t.run(3)
     assert t.evaluate()["train_acc"] is None
+
+
+def test_the_playgrounds_loss_labels_are_the_tables():
+    from gui.panels.training_controls import CLASSIFICATION_LOSSES
+    from gui.panels.training_controls import LOSSES as SHOWN
+
+    assert SHOWN == tuple((name, loss.label) for name, loss in LOSSES.items())
+    assert CLASSIFICATION_LOSSES == {name for name, loss in LOSSES.items() if not loss.regression}

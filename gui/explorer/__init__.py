@@ -1,4 +1,4 @@
-"""The computation-graph explorer (issue 6): two widgets the main window shows as tabs.
+"""The computation-graph explorer: two widgets the main window shows as tabs.
 
 - `ExpressionExplorer`: type an expression, see its graph, step through backward, verify with PyTorch.
 - `ModelGraphPanel`: the current network's forward graph for one sample; `update_model(config,

@@ -98,6 +98,8 @@ class GraphCanvas(QWidget):
         self._drag_start: QPointF | None = None
         self._auto_fit = True  # fit again on resize, until the user zooms or pans
         self._fit_readable = False
+        # A big graph's first view: zoomed for readable text (True) or showing everything (False).
+        self.readable_first_view = False
         self._drag_moved = False
         self._bounds = QRectF()
         self._message = ""
@@ -146,7 +148,7 @@ class GraphCanvas(QWidget):
         else:
             self._bounds = QRectF()
         if fit:
-            self.fit_view(readable=True)
+            self.fit_view(readable=self.readable_first_view)
         self.update()
 
     def set_message(self, text: str) -> None:
@@ -256,8 +258,17 @@ class GraphCanvas(QWidget):
         """With a "weight" on every edge (the model graph): blue for positive, orange for negative,
         wider and stronger for a larger magnitude, as in the playground's network drawing."""
         weights = [self.graph.edges[a, b].get("weight") for a, b in edges]
-        if self._routes or not weights or any(w is None for w in weights):
+        weighted = np.array([w is not None for w in weights], dtype=bool)
+        if self._routes or not weighted.any():
             return []
+        if weighted.all():
+            self._edge_lines = _LineArray(np.zeros((0, 4)))
+        else:  # an expanded neuron's inner edges: grey, the weighted ones coloured
+            plain = np.flatnonzero(~weighted)
+            self._edge_lines = _LineArray(_bezier_segments(sources[plain], targets[plain], pieces))
+            edges = [edges[k] for k in np.flatnonzero(weighted)]
+            sources, targets = sources[weighted], targets[weighted]
+            weights = [w for w in weights if w is not None]
         values = np.array(weights, dtype=float)
         largest = float(np.max(np.abs(values[np.isfinite(values)]), initial=0.0)) or 1.0
         strength = np.clip(np.abs(np.nan_to_num(values)) / largest, 0, 1)
@@ -455,14 +466,13 @@ class GraphCanvas(QWidget):
         many = len(self.graph.edges) > 1500 and scale < 0.5
         if many:  # antialiasing thousands of tiny edges costs more than it shows
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        self._edge_lines.draw(painter)  # every edge, or those without a weight when some have one
         if self._weighted_lines:
             for pen, lines in self._weighted_lines:
                 pen.setCosmetic(scale < 1)
                 painter.setPen(pen)
                 lines.draw(painter)
             painter.setPen(edge_pen)
-        else:
-            self._edge_lines.draw(painter)
         if ARROW_SIZE * scale >= 2.5:  # arrowheads only where they are big enough to see
             self._arrow_lines.draw(painter)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)

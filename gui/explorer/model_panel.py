@@ -91,6 +91,7 @@ class ModelGraphPanel(QWidget):
         self.collapse_all_button.clicked.connect(self.collapse_all)
         self.export_button = make_export_button(self._export_dialog)
         self.canvas = GraphCanvas()
+        self.canvas.readable_first_view = True  # a network's boxes are many: start readable, drag for the rest
         self.canvas.set_message("No model yet")
         self.canvas.nodeClicked.connect(self.toggle_node)
         self.fit_button.clicked.connect(self.canvas.fit_view)

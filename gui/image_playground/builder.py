@@ -120,7 +120,7 @@ class BlockRow(QFrame):
             box.setValue(int(layer.get(name, DEFAULT_BLOCKS[self.kind].get(name, low)) or low))
             box.setToolTip(FIELD_TIPS.get(name, label))
             box.setPrefix(f"{label} ")
-            box.setMaximumWidth(60 if self.kind == "conv2d" else 90)
+            box.setMaximumWidth(56 if self.kind == "conv2d" else 90)
             box.valueChanged.connect(self.edited)
             self.editors[name] = box
             row.addWidget(box)
@@ -145,7 +145,7 @@ class BlockRow(QFrame):
             row.addWidget(box)
         row.addStretch(1)
         self.shape_label = QLabel("")
-        self.shape_label.setMinimumWidth(48)
+        self.shape_label.setMinimumWidth(62)
         self.shape_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.shape_label.setToolTip("the shape this block outputs (channels × height × width)")
         row.addWidget(self.shape_label)

@@ -534,14 +534,21 @@ class ImagePlayground(QWidget):
         page = self.pages.currentIndex()
         drawn = self._drawn_versions
         if page == 0:
-            if drawn.get("filters") != frame.filters_version:
+            # While training, at most one of the two mosaics per frame (taking turns when both
+            # are due), so that no frame pays for both.
+            filters_due = drawn.get("filters") != frame.filters_version
+            maps_due = drawn.get("maps") != frame.maps_version
+            if filters_due and maps_due and frame.running:
+                filters_due = drawn.get("last_mosaic") != "filters"
+                maps_due = not filters_due
+            if filters_due:
                 self.filter_view.set_sections(self._filter_sections(frame))
-                drawn["filters"] = frame.filters_version
-            if drawn.get("maps") != frame.maps_version:
+                drawn["filters"], drawn["last_mosaic"] = frame.filters_version, "filters"
+            if maps_due:
                 self.map_view.set_sections(self._map_sections(frame.feature_maps, frame.layer_titles))
                 label = frame.class_names[int(frame.y_test[frame.probe_index])]
                 self.probe_label.setText(f"(true class: {label})")
-                drawn["maps"] = frame.maps_version
+                drawn["maps"], drawn["last_mosaic"] = frame.maps_version, "maps"
         elif page == 1 and drawn.get("results") != (frame.evaluations, frame.generation):
             self.confusion_view.set_matrix(frame.confusion, frame.class_names)
             self.gallery_view.set_sections(self._gallery_sections(frame))

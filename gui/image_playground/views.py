@@ -95,7 +95,7 @@ class MosaicView(QWidget):
             if tiles.ndim != 3 or not len(tiles):
                 continue
             count, height, tile_width = tiles.shape
-            factor = max(1, section.tile_pixels // max(height, tile_width))
+            factor = max(1, round(section.tile_pixels / max(height, tile_width)))
             cell_w, cell_h = tile_width * factor, height * factor
             caption = CAPTION_HEIGHT if section.captions else 0
             fit = max(1, (width - 4 + GAP) // (cell_w + GAP))

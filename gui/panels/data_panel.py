@@ -45,11 +45,9 @@ FIXED_DATASETS = {"csv", "iris", "wine", "breast_cancer", "digits", "diabetes"}
 
 
 def available_datasets() -> list[str]:
-    """Names from minitorch.datasets when it is installed, in its order; a fallback otherwise."""
-    try:
-        from minitorch.datasets import DATASETS
-    except ImportError:
-        return list(DATASET_TITLES)
+    """Names from minitorch.datasets, in its order, with "csv" last."""
+    from minitorch.datasets import DATASETS
+
     names = list(DATASETS.keys() if hasattr(DATASETS, "keys") else DATASETS)
     if "csv" not in names:
         names.append("csv")
@@ -261,6 +259,9 @@ class DataPanel(QWidget):
 
     def _update_enabled(self) -> None:
         name = self.dataset.currentData()
+        # A narrow column may clip the name in the box: the tooltip always has it whole.
+        self.dataset.setToolTip(f"{self.dataset.currentText()}: the data set to learn. "
+                                "Pick 'Your CSV file…' to load your own.")
         fixed = name in FIXED_DATASETS
         self.noise.setEnabled(not fixed)
         self.n_samples.setEnabled(not fixed)

@@ -264,9 +264,6 @@ class TrainingControls(QWidget):
         select_data(self.loss, value)
         self.loss.blockSignals(False)
 
-    def set_engine_available(self, engine: str, available: bool, reason: str) -> None:
-        set_item_enabled(self.engine, engine, available, reason)
-
     def _update_enabled(self) -> None:
         self.momentum.setEnabled(self.optimizer.currentData() in ("sgd", "rmsprop"))
         self.reg_rate.setEnabled(self.regularisation.currentData() is not None)

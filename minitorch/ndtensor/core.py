@@ -27,7 +27,7 @@ import numpy as np
 from .. import backend, engine
 from ..autograd import GRAD_STATE, reverse_topological_order
 from ..backend import array_module_of
-from ..errors import DeviceError, DomainError, ShapeError, TensorTypeError, mixed_engines_error
+from ..errors import DeviceError, DimensionError, DomainError, ShapeError, TensorTypeError, mixed_engines_error
 from .dtypes import (
     DEFAULT_FLOAT,
     FLOAT_DTYPES,
@@ -83,6 +83,7 @@ def make_result(data: Any, parents: tuple, backward: Callable[[Any], tuple], op:
 
 
 _new_tensor = object.__new__
+_PYTHON_NUMBERS = (float, int, bool)  # operands that act as weak scalars (see dtypes)
 
 
 def is_number(value: Any) -> bool:
@@ -221,6 +222,8 @@ class Tensor:
         """The shape, or one dimension's size (PyTorch's ``Tensor.size``)."""
         if dim is None:
             return self.data.shape
+        if self.ndim == 0:
+            raise DimensionError(f"size: dim {dim} given but a 0-d tensor has no dimensions")
         return self.data.shape[normalize_dim(dim, self.ndim, "size")]
 
     def dim(self) -> int:
@@ -368,7 +371,7 @@ class Tensor:
                 a, b = a.astype(dtype, copy=False), b.astype(dtype, copy=False)
             if floating and a.dtype.kind != "f":
                 a, b = a.astype(DEFAULT_FLOAT), b.astype(DEFAULT_FLOAT)
-        elif other.__class__ is float or other.__class__ is int or is_number(other):
+        elif other.__class__ in _PYTHON_NUMBERS or is_number(other) or isinstance(other, np.bool_):
             if isinstance(other, np.generic):  # acts like a Python number: float32 * np.float64(2) stays float32
                 other = other.item()
             b = other
@@ -1184,9 +1187,9 @@ class Tensor:
                               Tensor(xp.zeros((), dtype=int64)))
         axis = normalize_dim(dim, self.ndim, name)
         if descending and a.dtype.kind in "fi":
-            index = xp.argsort(-a, axis=axis, kind="stable")  # ties keep their order, as a stable sort
+            index = backend.stable_argsort(-a, axis)  # ties keep their order, as a stable sort
         else:
-            index = xp.argsort(a, axis=axis, kind="stable")
+            index = backend.stable_argsort(a, axis)
             if descending:
                 index = xp.flip(index, axis)
         if k is not None:

@@ -7,6 +7,7 @@
 - `functional` (``F``): the functions behind them; `init`: weight initialisations.
 """
 
+from ..activations import ACTIVATIONS
 from . import functional, init
 from .layers import (
     ELU,
@@ -35,7 +36,7 @@ from .layers import (
 )
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module
-from .scalar import ACTIVATIONS, MLP, Layer, Neuron
+from .scalar import MLP, Layer, Neuron
 
 __all__ = [
     "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "functional", "init",

@@ -6,18 +6,13 @@ from typing import Any
 
 import numpy as np
 
+from ..backend import as_numpy
 from ..errors import ShapeError
 
 
 def _as_array(value: Any, key: str) -> np.ndarray:
-    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor
-        value = value.detach().cpu().numpy()
-    elif hasattr(value, "get") and hasattr(value, "device") and not isinstance(value, np.ndarray):
-        value = value.get()  # a CuPy array
-    elif hasattr(value, "numpy") and not isinstance(value, np.ndarray):
-        value = value.numpy()  # one of our n-d tensors
     try:
-        array = np.asarray(value)
+        array = as_numpy(value)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"state_dict[{key!r}] is not numeric: {exc}") from None
     if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):

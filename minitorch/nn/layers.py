@@ -298,6 +298,17 @@ class Embedding(Module):
         if self.padding_idx is not None:
             self.weight.data[self.padding_idx] = 0
 
+    @classmethod
+    def from_pretrained(cls, embeddings: Any, freeze: bool = True, padding_idx: int | None = None) -> Embedding:
+        """An Embedding holding a copy of the 2-d ``embeddings``; ``freeze`` keeps them out of training."""
+        weights = embeddings if isinstance(embeddings, Tensor) else Tensor(np.asarray(embeddings))
+        if weights.ndim != 2:
+            raise ShapeError(f"Embedding.from_pretrained needs a 2-d tensor, got shape {weights.shape}")
+        layer = cls(weights.shape[0], weights.shape[1], padding_idx, device=weights.device, dtype=weights.dtype)
+        layer.weight.data[...] = weights.data
+        layer.weight.requires_grad = not freeze
+        return layer
+
     def forward(self, input: Any) -> Tensor:
         return F.embedding(input, self.weight, self.padding_idx)
 

@@ -187,12 +187,17 @@ class Module:
 
     # --- state -------------------------------------------------------------------------------
     def state_dict(self) -> OrderedDict[str, Any]:
-        """Parameters then buffers, keyed with PyTorch's dotted names, as copied arrays."""
+        """Copied arrays under PyTorch's dotted names and in its order: each module's parameters,
+        then its buffers, then its children's."""
         state: OrderedDict[str, Any] = OrderedDict()
-        for name, param in self.named_parameters():
-            state[name] = param.data.copy() if hasattr(param.data, "copy") else param.data
-        for name, buf in self.named_buffers():
-            state[name] = buf.copy() if hasattr(buf, "copy") else buf
+        for module_name, module in self.named_modules():
+            prefix = f"{module_name}." if module_name else ""
+            for name, param in module._parameters.items():
+                if param is not None:
+                    state[prefix + name] = param.data.copy() if hasattr(param.data, "copy") else param.data
+            for name, buf in module._buffers.items():
+                if buf is not None:
+                    state[prefix + name] = buf.copy() if hasattr(buf, "copy") else buf
         return state
 
     def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> None:

@@ -17,25 +17,17 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
+from ..activations import SCALAR_ACTIVATIONS, activate
+from ..activations import activation as _activation
 from ..engine import Scalar
 from ..errors import ShapeError
 from .module import Module, ModuleList
 
-ACTIVATIONS = ("tanh", "relu", "sigmoid", "leaky_relu", "linear")
-
 Input = float | int | Scalar
 
 
-def activate(x: Scalar, activation: str) -> Scalar:
-    """Apply a named activation to one Scalar ("linear" returns it unchanged)."""
-    _check_activation(activation)
-    return x if activation == "linear" else getattr(x, activation)()
-
-
-def _check_activation(activation: str) -> str:
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}")
-    return activation
+def _check_activation(name: str) -> str:
+    return _activation(name, SCALAR_ACTIVATIONS).name
 
 
 def _check_size(value: Any, what: str) -> int:

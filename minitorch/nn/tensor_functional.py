@@ -141,29 +141,32 @@ def log_softmax(input: Tensor, dim: int | None = None, *, dtype: Any = None) -> 
     return (x if dtype is None else x.to(dtype=dtype)).log_softmax(dim)
 
 
-# The series/continued-fraction pair below gives erf to within 1e-15 of libm's in float64, with
-# plain array arithmetic, so GELU runs on numpy and CuPy alike without scipy.
+# The series/continued-fraction pair below gives erf to within 2e-15 of libm's in float64 (and to
+# float32's rounding with fewer terms), with plain array arithmetic, so GELU runs on numpy and CuPy
+# alike without scipy.
 _ERF_SERIES = [(-1) ** n / (math.factorial(n) * (2 * n + 1)) for n in range(30)]
 _ERF_SPLIT = 2.0  # below: the Taylor series of erf; above: the continued fraction of erfc
-_ERFC_TERMS = 40
+_ERF_TERMS = {"float64": (30, 40), "float32": (20, 16), "float16": (20, 16)}  # (series, fraction) terms
 
 
 def erf(x: Any) -> Any:
     """The error function of a float array (numpy or CuPy), elementwise."""
     xp = _xp(x)
+    series_terms, fraction_terms = _ERF_TERMS[x.dtype.name]
+    coefficients = _ERF_SERIES[:series_terms]
     out = xp.empty(x.shape, dtype=x.dtype)
     small = xp.abs(x) < _ERF_SPLIT
     z = x[small]
     z2 = z * z
-    acc = xp.full(z.shape, _ERF_SERIES[-1], dtype=x.dtype)
-    for c in reversed(_ERF_SERIES[:-1]):
+    acc = xp.full(z.shape, coefficients[-1], dtype=x.dtype)
+    for c in reversed(coefficients[:-1]):
         acc *= z2
         acc += c
     out[small] = (2 / math.sqrt(math.pi)) * z * acc
     large = ~small
     b = xp.abs(x[large])
     fraction = xp.zeros(b.shape, dtype=x.dtype)
-    for n in range(_ERFC_TERMS, 0, -1):
+    for n in range(fraction_terms, 0, -1):
         fraction = (n / 2) / (b + fraction)
     erfc = xp.exp(-b * b) / (math.sqrt(math.pi) * (b + fraction))
     out[large] = xp.sign(x[large]) * (1 - erfc)
@@ -368,6 +371,30 @@ def conv2d(
     return make_result(out, parents, backward, "conv2d")
 
 
+def _pool_windows(
+    x: Any, kernel_size: Any, stride: Any, padding: Any, fill: float, what: str
+) -> tuple[Any, list[tuple[slice, slice]], tuple[int, int], tuple[int, int]]:
+    """The padded (N, C, H, W) input and, per kernel tap, the slices that pick that tap of every window.
+
+    Also returns the unpadded (H, W) and the (ph, pw) padding, to cut the gradient back out.
+    """
+    kh, kw = pair_of_ints(kernel_size, "kernel_size")
+    sh, sw = pair_of_ints(stride if stride is not None else kernel_size, "stride")
+    ph, pw = pair_of_ints(padding, "padding")
+    if min(kh, kw, sh, sw) < 1 or ph < 0 or pw < 0 or ph > kh // 2 or pw > kw // 2:
+        raise ValueError(f"{what}: need kernel and stride >= 1 and 0 <= padding <= kernel/2, got "
+                         f"kernel_size={kernel_size}, stride={stride}, padding={padding}")
+    h, wd = x.shape[2:]
+    oh = (h + 2 * ph - kh) // sh + 1
+    ow = (wd + 2 * pw - kw) // sw + 1
+    if oh < 1 or ow < 1:
+        raise ShapeError(f"{what}: kernel {kh}x{kw} is larger than the padded input {h + 2 * ph}x{wd + 2 * pw}")
+    padded = _xp(x).pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill) if ph or pw else x
+    slices = [(slice(ki, ki + sh * (oh - 1) + 1, sh), slice(kj, kj + sw * (ow - 1) + 1, sw))
+              for ki in range(kh) for kj in range(kw)]
+    return padded, slices, (h, wd), (ph, pw)
+
+
 def max_pool2d(
     input: Tensor,
     kernel_size: int | tuple[int, int],
@@ -380,22 +407,8 @@ def max_pool2d(
         return max_pool2d(input.unsqueeze(0), kernel_size, stride, padding).squeeze(0)
     if x.ndim != 4:
         raise ShapeError(f"max_pool2d expects input of shape (N, C, H, W), got {x.shape}")
-    kh, kw = pair_of_ints(kernel_size, "kernel_size")
-    sh, sw = pair_of_ints(stride if stride is not None else kernel_size, "stride")
-    ph, pw = pair_of_ints(padding, "padding")
-    if ph > kh // 2 or pw > kw // 2:
-        raise ValueError(f"max_pool2d: padding {padding} must be at most half the kernel size {kernel_size}")
-    n, c, h, wd = x.shape
-    oh = (h + 2 * ph - kh) // sh + 1
-    ow = (wd + 2 * pw - kw) // sw + 1
-    if oh < 1 or ow < 1:
-        raise ShapeError(f"max_pool2d: kernel {kh}x{kw} is larger than the padded input {h + 2 * ph}x{wd + 2 * pw}")
+    padded, slices, (h, wd), (ph, pw) = _pool_windows(x, kernel_size, stride, padding, -np.inf, "max_pool2d")
     xp = _xp(x)
-    padded = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf) if ph or pw else x
-    slices = [
-        (slice(ki, ki + sh * (oh - 1) + 1, sh), slice(kj, kj + sw * (ow - 1) + 1, sw))
-        for ki in range(kh) for kj in range(kw)
-    ]
     windows = xp.stack([padded[:, :, si, sj] for si, sj in slices])  # (kh*kw, N, C, OH, OW)
     winner = windows.argmax(axis=0)  # the first maximum in row-major window order, as PyTorch
     out = xp.take_along_axis(windows, winner[None], axis=0)[0]
@@ -407,6 +420,55 @@ def max_pool2d(
         return (gpad[:, :, ph:ph + h, pw:pw + wd] if ph or pw else gpad,)
 
     return make_result(out, (input,), backward, "max_pool2d")
+
+
+def _normalized(
+    input: Tensor,
+    centred: Any,
+    var: Any,
+    eps: float,
+    weight: Tensor | None,
+    bias: Tensor | None,
+    affine_shape: tuple,
+    stat_axes: tuple,
+    param_axes: tuple,
+    batch_stats: bool,
+    op: str,
+) -> Tensor:
+    """``(x - mean) / sqrt(var + eps) * weight + bias`` as one node: the shared core of batch and layer norm.
+
+    ``stat_axes`` are the axes the statistics were taken over (their gradient flows back
+    through them when ``batch_stats``); ``param_axes`` are summed for the weight and bias gradients.
+    """
+    inv_std = 1.0 / _xp(centred).sqrt(var + eps)
+    x_hat = centred * inv_std
+    out = x_hat
+    if weight is not None:
+        out = out * weight.data.reshape(affine_shape)
+    if bias is not None:
+        out = out + bias.data.reshape(affine_shape)
+    if out is x_hat:
+        out = x_hat.copy()
+    parents = tuple(t for t in (input, weight, bias) if t is not None)
+
+    def backward(g: Any) -> tuple:
+        grads: list[Any] = []
+        g_hat = g * weight.data.reshape(affine_shape) if weight is not None else g
+        if not input.requires_grad:
+            grads.append(None)
+        elif batch_stats:
+            mean_g = g_hat.mean(axis=stat_axes, keepdims=True)
+            mean_gx = (g_hat * x_hat).mean(axis=stat_axes, keepdims=True)
+            grads.append(inv_std * (g_hat - mean_g - x_hat * mean_gx))
+        else:  # fixed running statistics: a plain affine map
+            grads.append(g_hat * inv_std)
+        if weight is not None:
+            grads.append((g * x_hat).sum(axis=param_axes) if weight.requires_grad else None)
+        if bias is not None:
+            grads.append(g.sum(axis=param_axes) if bias.requires_grad else None)
+        return tuple(grads)
+
+    return make_result(out, parents, backward, op)
 
 
 def batch_norm(
@@ -432,7 +494,6 @@ def batch_norm(
     axes = (0,) + tuple(range(2, x.ndim))
     stat_shape = (1, channels) + (1,) * (x.ndim - 2)
     count = x.size // channels
-    xp = _xp(x)
     if training or running_mean is None:
         if count <= 1:
             raise ShapeError(f"batch_norm: expected more than 1 value per channel when training, got input {x.shape}")
@@ -450,36 +511,7 @@ def batch_norm(
         var = running_var.reshape(stat_shape).astype(x.dtype, copy=False)
         centred = x - mean
         batch_stats = False
-    inv_std = 1.0 / xp.sqrt(var + eps)
-    x_hat = centred * inv_std
-    out = x_hat
-    if weight is not None:
-        out = out * weight.data.reshape(stat_shape)
-    if bias is not None:
-        out = out + bias.data.reshape(stat_shape)
-    if out is x_hat:
-        out = x_hat.copy()
-    parents = tuple(t for t in (input, weight, bias) if t is not None)
-
-    def backward(g: Any) -> tuple:
-        grads: list[Any] = []
-        g_hat = g * weight.data.reshape(stat_shape) if weight is not None else g
-        if input.requires_grad:
-            if batch_stats:
-                mean_g = g_hat.mean(axis=axes, keepdims=True)
-                mean_gx = (g_hat * x_hat).mean(axis=axes, keepdims=True)
-                grads.append(inv_std * (g_hat - mean_g - x_hat * mean_gx))
-            else:
-                grads.append(g_hat * inv_std)
-        else:
-            grads.append(None)
-        if weight is not None:
-            grads.append((g * x_hat).sum(axis=axes) if weight.requires_grad else None)
-        if bias is not None:
-            grads.append(g.sum(axis=axes) if bias.requires_grad else None)
-        return tuple(grads)
-
-    return make_result(out, parents, backward, "batch_norm")
+    return _normalized(input, centred, var, eps, weight, bias, stat_shape, axes, axes, batch_stats, "batch_norm")
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
@@ -522,30 +554,15 @@ def avg_pool2d(
         raise ShapeError(f"avg_pool2d expects input of shape (N, C, H, W), got {x.shape}")
     if x.dtype.kind != "f":
         raise TensorTypeError(f"avg_pool2d needs a floating-point tensor, got dtype {x.dtype}")
-    kh, kw = pair_of_ints(kernel_size, "kernel_size")
-    sh, sw = pair_of_ints(stride if stride is not None else kernel_size, "stride")
-    ph, pw = pair_of_ints(padding, "padding")
-    if min(kh, kw, sh, sw) < 1 or ph < 0 or pw < 0 or ph > kh // 2 or pw > kw // 2:
-        raise ValueError(f"avg_pool2d: need kernel and stride >= 1 and 0 <= padding <= kernel/2, got "
-                         f"kernel_size={kernel_size}, stride={stride}, padding={padding}")
     if divisor_override is not None and (isinstance(divisor_override, bool) or divisor_override < 1):
         raise ValueError(f"avg_pool2d: divisor_override must be a positive integer, got {divisor_override!r}")
-    n, c, h, wd = x.shape
-    oh = (h + 2 * ph - kh) // sh + 1
-    ow = (wd + 2 * pw - kw) // sw + 1
-    if oh < 1 or ow < 1:
-        raise ShapeError(f"avg_pool2d: kernel {kh}x{kw} is larger than the padded input {h + 2 * ph}x{wd + 2 * pw}")
+    padded, slices, (h, wd), (ph, pw) = _pool_windows(x, kernel_size, stride, padding, 0, "avg_pool2d")
     xp = _xp(x)
-    padded = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
-    slices = [(slice(ki, ki + sh * (oh - 1) + 1, sh), slice(kj, kj + sw * (ow - 1) + 1, sw))
-              for ki in range(kh) for kj in range(kw)]
-    total = xp.zeros((n, c, oh, ow), dtype=x.dtype)
-    for si, sj in slices:
-        total += padded[:, :, si, sj]
+    total = sum(padded[:, :, si, sj] for si, sj in slices)
     if divisor_override is not None:
         divisor: Any = float(divisor_override)
     elif count_include_pad or not (ph or pw):
-        divisor = float(kh * kw)
+        divisor = float(len(slices))
     else:  # count only the cells of each window that lie inside the input
         inside = xp.pad(xp.ones((h, wd), dtype=x.dtype), ((ph, ph), (pw, pw)))
         divisor = sum(inside[si, sj] for si, sj in slices)
@@ -591,38 +608,11 @@ def layer_norm(
             if param.data.__class__ is not x.__class__:
                 raise DeviceError(f"layer_norm: input is on {input.device} but {name} is on {param.device}")
             _check_same_float_dtype(input, param, "layer_norm")
-    xp = _xp(x)
     axes = tuple(range(x.ndim - len(shape), x.ndim))
     lead = tuple(range(x.ndim - len(shape)))
-    mean = x.mean(axis=axes, keepdims=True)
-    centred = x - mean
-    inv_std = 1.0 / xp.sqrt((centred * centred).mean(axis=axes, keepdims=True) + eps)
-    x_hat = centred * inv_std
-    out = x_hat
-    if weight is not None:
-        out = out * weight.data
-    if bias is not None:
-        out = out + bias.data
-    if out is x_hat:
-        out = x_hat.copy()
-    parents = tuple(t for t in (input, weight, bias) if t is not None)
-
-    def backward(g: Any) -> tuple:
-        grads: list[Any] = []
-        g_hat = g * weight.data if weight is not None else g
-        if input.requires_grad:
-            mean_g = g_hat.mean(axis=axes, keepdims=True)
-            mean_gx = (g_hat * x_hat).mean(axis=axes, keepdims=True)
-            grads.append(inv_std * (g_hat - mean_g - x_hat * mean_gx))
-        else:
-            grads.append(None)
-        if weight is not None:
-            grads.append((g * x_hat).sum(axis=lead) if weight.requires_grad else None)
-        if bias is not None:
-            grads.append(g.sum(axis=lead) if bias.requires_grad else None)
-        return tuple(grads)
-
-    return make_result(out, parents, backward, "layer_norm")
+    centred = x - x.mean(axis=axes, keepdims=True)
+    var = (centred * centred).mean(axis=axes, keepdims=True)
+    return _normalized(input, centred, var, eps, weight, bias, shape, axes, lead, True, "layer_norm")
 
 
 def _integer_indices(value: Any, like: Tensor, what: str) -> Any:

@@ -1,10 +1,12 @@
 """The Qt-free training toolkit: `TrainConfig` (what to train) and `Trainer` (how), used by the
 GUI, the CLI and the tests alike. See docs/training.md."""
 
-from .backends import BACKENDS, ModelBackend, ModelSpec, ScalarBackend, register_backend
-from .config import ENGINES, LOSSES, OPTIMIZERS, TrainConfig
+from .backends import ModelBackend, ScalarBackend, TrainingSpec
+from .config import ENGINES, OPTIMIZERS, TrainConfig
 from .experiment import load_experiment, save_experiment
-from .trainer import Snapshot, Trainer, TrainingDivergedError
+from .losses import LOSSES, Loss
+from .tensor_backend import TensorBackend
+from .trainer import BACKENDS, Snapshot, Trainer, TrainingDivergedError
 
 __all__ = [
     "TrainConfig",
@@ -13,12 +15,13 @@ __all__ = [
     "save_experiment",
     "load_experiment",
     "TrainingDivergedError",
+    "TrainingSpec",
     "ModelBackend",
-    "ModelSpec",
     "ScalarBackend",
+    "TensorBackend",
     "BACKENDS",
-    "register_backend",
     "LOSSES",
+    "Loss",
     "OPTIMIZERS",
     "ENGINES",
 ]

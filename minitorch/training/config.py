@@ -19,15 +19,15 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..activations import SCALAR_ACTIVATIONS
 from ..datasets import DATASETS, FEATURES
 from ..errors import MinitorchError
 from ..fileio import CONFIG_FORMAT, EXPERIMENT_FORMAT, atomic_write_text, read_json
-from ..nn.scalar import ACTIVATIONS
+from .losses import LOSSES
 
 __all__ = ["TrainConfig", "ConfigError", "LOSSES", "OPTIMIZERS", "ENGINES", "LR_SCHEDULES", "CONFIG_FORMAT",
            "MAX_SCALAR_GRAPH_NODES", "MAX_MODEL_BYTES", "check_model_size"]
 
-LOSSES = ("mse", "l1", "bce_logits", "cross_entropy", "hinge")
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 ENGINES = ("scalar", "tensor")
 LR_SCHEDULES = (None, "step", "cosine")
@@ -202,11 +202,11 @@ class TrainConfig:
         for width in self.hidden_layers:
             if isinstance(width, bool) or not isinstance(width, int) or not 1 <= width <= 4096:
                 _fail("hidden_layers", f"each width must be an integer in [1, 4096], got {_short(width)}")
-        _check_choice("activation", self.activation, ACTIVATIONS)
-        _check_choice("output_activation", self.output_activation, (None,) + ACTIVATIONS)
-        _check_choice("loss", self.loss, LOSSES)
+        _check_choice("activation", self.activation, SCALAR_ACTIVATIONS)
+        _check_choice("output_activation", self.output_activation, (None, *SCALAR_ACTIVATIONS))
+        _check_choice("loss", self.loss, tuple(LOSSES))
         task = DATASETS[self.dataset].task
-        if task == "regression" and self.loss not in ("mse", "l1"):
+        if task == "regression" and not LOSSES[self.loss].regression:
             _fail("loss", f"{self.dataset!r} is a regression dataset; use 'mse' or 'l1', not {self.loss!r}")
         if DATASETS[self.dataset].num_classes not in (None, 2) and self.loss != "cross_entropy":
             _fail("loss", f"{self.dataset!r} has {DATASETS[self.dataset].num_classes} classes; use 'cross_entropy'")
@@ -267,7 +267,7 @@ class TrainConfig:
         """
         if self.output_activation is not None:
             return self.output_activation
-        if self.loss in ("mse", "l1") and (task or self.task) == "classification":
+        if LOSSES[self.loss].regression and (task or self.task) == "classification":
             return "tanh"
         return "linear"
 

@@ -40,7 +40,7 @@ __all__ = [
     "ImageTrainConfig", "ImageTrainer", "ImageSnapshot", "ImageConfigError", "PRESETS", "preset_layers",
     "DEFAULT_PRESET", "limit_blas_threads", "check_spec", "export_weights", "load_weights_into",
     "save_image_experiment", "load_image_experiment",
-    "is_image_document", "IMAGE_CONFIG_FORMAT", "IMAGE_EXPERIMENT_FORMAT", "IMAGE_WEIGHTS_FORMAT",
+    "is_image_document", "is_image_file", "IMAGE_CONFIG_FORMAT", "IMAGE_EXPERIMENT_FORMAT", "IMAGE_WEIGHTS_FORMAT",
 ]
 
 IMAGE_CONFIG_FORMAT = "minitorch-image-config"
@@ -217,7 +217,7 @@ class ImageTrainConfig:
                           indent=2)
 
     def save(self, path: str | os.PathLike) -> None:
-        from ..io import atomic_write_text
+        from ..fileio import atomic_write_text
 
         self.validate()
         atomic_write_text(path, self.to_json() + "\n")
@@ -246,6 +246,17 @@ def is_image_document(data: Any) -> bool:
     if data.get("format") in (IMAGE_CONFIG_FORMAT, IMAGE_EXPERIMENT_FORMAT):
         return True
     return data.get("format") is None and data.get("dataset") in IMAGE_DATASETS and "layers" in data
+
+
+def is_image_file(path: str | os.PathLike) -> bool:
+    """True for a readable JSON file holding an image config or experiment (False for anything else)."""
+    path = os.fspath(path)
+    if not path.lower().endswith(".json") or not os.path.isfile(path):
+        return False
+    try:
+        return is_image_document(_read_json(path))
+    except (MinitorchError, OSError, ValueError):
+        return False  # whoever opens it next reports the bad file
 
 
 # --- the trainer --------------------------------------------------------------------------------------------------
@@ -509,7 +520,7 @@ def _extension(path: str | os.PathLike) -> str:
 
 def export_weights(trainer: ImageTrainer, path: str | os.PathLike) -> None:
     """Save the weights as .json / .safetensors (with the layer list) or a PyTorch .pt state dict."""
-    from ..io import atomic_write, atomic_write_bytes, atomic_write_text
+    from ..fileio import atomic_write, atomic_write_bytes, atomic_write_text
 
     ext = _extension(path)
     state = trainer.state_dict()
@@ -550,8 +561,7 @@ def _read_weights(path: str) -> tuple[dict[str, np.ndarray], dict[str, Any] | No
         if not isinstance(data, dict) or data.get("format") not in (IMAGE_WEIGHTS_FORMAT, IMAGE_EXPERIMENT_FORMAT):
             raise ImageConfigError(f"{path} is not an image-net weights file (no 'format': '{IMAGE_WEIGHTS_FORMAT}')")
         return _state_from_document(data, path), data.get("model")
-    from ..fileio import FormatError, check_file, parse_json, torch_to_numpy
-    from ..io import MAX_WEIGHTS_BYTES
+    from ..fileio import MAX_WEIGHTS_BYTES, FormatError, check_file, parse_json, torch_to_numpy
 
     if ext != ".json":
         try:
@@ -626,7 +636,7 @@ def load_weights_into(trainer: ImageTrainer, path: str | os.PathLike) -> None:
 
 def save_image_experiment(trainer: ImageTrainer, path: str | os.PathLike) -> None:
     """Config, weights, history and progress in one JSON file (optimizer momenta are not kept)."""
-    from ..io import atomic_write_text
+    from ..fileio import atomic_write_text
 
     state = trainer.state_dict()
     document = {

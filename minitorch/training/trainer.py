@@ -28,12 +28,18 @@ from typing import Any
 import numpy as np
 
 from .. import optim
+from ..architecture import ModelSpec
 from ..datasets import Dataset, feature_matrix, label_format_for_loss, load_dataset, resolve_features
 from ..errors import MinitorchError
-from .backends import ModelBackend, ModelSpec, StepInterrupted, get_backend, numpy_loss
+from .backends import ModelBackend, ScalarBackend, StepInterrupted, TrainingSpec
 from .config import TrainConfig, check_model_size
+from .losses import LOSSES
+from .tensor_backend import TensorBackend
 
-__all__ = ["Trainer", "Snapshot", "TrainingDivergedError"]
+__all__ = ["Trainer", "Snapshot", "TrainingDivergedError", "BACKENDS"]
+
+# The engine behind each ``TrainConfig.engine`` name.
+BACKENDS: dict[str, type[ModelBackend]] = {"scalar": ScalarBackend, "tensor": TensorBackend}
 
 Range = tuple[float, float]
 
@@ -93,15 +99,12 @@ class Trainer:
         self.features = resolve_features(cfg.features, raw.input_dim)
         self._x_train = feature_matrix(self.data.x_train, self.features)
         self._x_test = feature_matrix(self.data.x_test, self.features)
-        output_dim = self.data.num_classes if cfg.loss == "cross_entropy" else 1
-        if cfg.loss == "cross_entropy" and self.data.task != "classification":
+        output_dim = self.data.num_classes if LOSSES[cfg.loss].classes else 1
+        if LOSSES[cfg.loss].classes and self.data.task != "classification":
             raise ValueError("TrainConfig.loss: cross_entropy needs a classification dataset")
-        self.spec = ModelSpec(
-            input_dim=self._x_train.shape[1],
-            hidden_layers=tuple(cfg.hidden_layers),
-            output_dim=int(output_dim),
-            activation=cfg.activation,
-            output_activation=cfg.resolved_output_activation(self.data.task),
+        self.spec = TrainingSpec(
+            architecture=ModelSpec.mlp(self._x_train.shape[1], cfg.hidden_layers, int(output_dim),
+                                       cfg.activation, cfg.resolved_output_activation(self.data.task)),
             loss=cfg.loss,
             l2=cfg.l2,
             l1=cfg.l1,
@@ -118,7 +121,7 @@ class Trainer:
     def _build(self) -> None:
         """(Re)create model, optimizer, schedule and batch order from the config; clear the history."""
         cfg = self.config
-        self.backend: ModelBackend = get_backend(cfg.engine)(self.spec)
+        self.backend: ModelBackend = BACKENDS[cfg.engine](self.spec)
         self.optimizer = _make_optimizer(cfg, self.backend.parameters())
         self.scheduler = _make_scheduler(cfg, self.optimizer)
         self._batch_rng = np.random.default_rng([cfg.seed, 2])
@@ -282,7 +285,7 @@ class Trainer:
         if len(x) == 0:
             return None, None
         outputs = self.backend.predict(x)
-        loss = numpy_loss(outputs, y, self.spec.loss)
+        loss = LOSSES[self.spec.loss].numpy(outputs, y)
         if self.task != "classification":
             return loss, None
         predicted = self._classes(outputs)
