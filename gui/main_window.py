@@ -214,6 +214,17 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(self.image_tab, "Images")
             self.tabs.setTabToolTip(self.tabs.count() - 1, "Build a conv net from blocks and watch it learn images")
 
+    def _open_in_image_tab(self, path: str) -> bool:
+        """An image config or experiment opens in the Images tab (True when it did)."""
+        from minitorch.training.image_trainer import is_image_file
+
+        if self.controller.stopped or not is_image_file(path):
+            return False
+        self._add_image_tab()
+        self.tabs.setCurrentWidget(self.image_tab)
+        self.image_tab.ensure_built().controller.open_experiment(os.fspath(path))
+        return True
+
     def _image_playground_shown(self) -> Any:
         """The image playground when its tab is the one shown (and built), else None."""
         tab = self.image_tab
@@ -384,7 +395,8 @@ class MainWindow(QMainWindow):
         else:
             self.speed_label.setText("paused")
             if self.status_label.text().startswith("Paused at step"):
-                self._show_state()  # the step count of this newest frame        self._refresh_model_graph()
+                self._show_state()  # the step count of this newest frame
+        self._refresh_model_graph()
 
     def _on_failure(self, what: str, reason: str) -> None:
         self.last_error = (what, reason)
@@ -417,6 +429,8 @@ class MainWindow(QMainWindow):
         a message and leaves the current model as it was. ``play``: train once it is open
         (never when it could not be opened).
         """
+        if self._open_in_image_tab(path):
+            return
         self._play_when_opened = play
         self._opening = os.fspath(path)
         self.show_status(f"Opening {os.path.basename(path)}…")

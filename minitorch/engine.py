@@ -198,7 +198,7 @@ class Scalar:
 
     @property
     def inputs(self) -> tuple[Scalar, ...]:
-        """The Tensors this value was computed from (empty for a leaf)."""
+        """The Scalars this value was computed from (empty for a leaf)."""
         if self._a is None:
             return ()
         return (self._a,) if self._b is None else (self._a, self._b)

@@ -23,7 +23,8 @@ import os
 import secrets
 import stat
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -40,6 +41,8 @@ __all__ = [
     "parse_json",
     "check_file",
     "MAX_JSON_BYTES",
+    "MAX_WEIGHTS_BYTES",
+    "errors_naming",
     "tensors_to_json",
     "torch_to_numpy",
     "tensors_from_json",
@@ -58,6 +61,18 @@ _MAX_KEPT_SUFFIX = 16  # writers that pick a format from the extension (Qt's ima
 
 class FormatError(MinitorchError, ValueError):
     """A file that is not a valid minitorch file: wrong format, version, structure or a corrupt body."""
+
+
+@contextmanager
+def errors_naming(path: str) -> Iterator[None]:
+    """Re-raise a project error from the block with ``path`` in front of its message (unless the
+    message names the file already), so every refusal of a file says which file."""
+    try:
+        yield
+    except MinitorchError as exc:
+        if path in str(exc):
+            raise
+        raise type(exc)(f"{path}: {exc}") from None
 
 
 # --- atomic writes -------------------------------------------------------------------------------------

@@ -49,6 +49,7 @@ from .fileio import (
     atomic_write_bytes,
     atomic_write_text,
     check_file,
+    errors_naming,
     parse_json,
     read_json,
     tensors_from_json,
@@ -316,12 +317,8 @@ def load(path: str | os.PathLike) -> Checkpoint:
     """Read and validate a weights file; FormatError or ShapeError naming the file and the problem
     (FileNotFoundError for a missing file). Sizes are checked before the file is read in full."""
     path = os.fspath(path)
-    try:
+    with errors_naming(path):
         return _load(path)
-    except MinitorchError as exc:  # every message names the file, whichever check refused it
-        if path in str(exc):
-            raise
-        raise type(exc)(f"{path}: {exc}") from None
 
 
 def _load(path: str) -> Checkpoint:

@@ -158,3 +158,18 @@ def test_read_json_is_strict(tmp_path):
     binary.write_bytes(b"\xff\xfe\x00")
     with pytest.raises(FormatError, match="binary|does not start with a JSON object"):
         read_json(binary)
+
+
+def test_errors_naming_puts_the_file_in_front_once():
+    from minitorch.errors import ShapeError
+    from minitorch.fileio import errors_naming
+
+    with pytest.raises(ShapeError, match=r"^run\.json: bad shape$"):
+        with errors_naming("run.json"):
+            raise ShapeError("bad shape")
+    with pytest.raises(FormatError, match=r"^run\.json is truncated$"):
+        with errors_naming("run.json"):
+            raise FormatError("run.json is truncated")
+    with pytest.raises(KeyError):  # not a project error: left alone
+        with errors_naming("run.json"):
+            raise KeyError("x")

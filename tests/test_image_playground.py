@@ -276,3 +276,23 @@ def test_main_window_has_an_images_tab(qtbot, qsettings_file):
     window.play_action.trigger()
     qtbot.waitUntil(lambda: not images.running, timeout=WAIT)
     assert window.shutdown()
+
+
+def test_main_window_opens_an_image_experiment_in_the_images_tab(qtbot, qsettings_file, tmp_path):
+    from gui.main_window import MainWindow
+    from minitorch.images import load_digits
+    from minitorch.training.image_trainer import ImageTrainConfig, ImageTrainer, save_image_experiment
+
+    trainer = ImageTrainer(ImageTrainConfig(lr=0.005), data=load_digits())
+    trainer.run(4)
+    path = tmp_path / "images.json"
+    save_image_experiment(trainer, path)
+    window = MainWindow(settings=qsettings_file, restore=False)
+    qtbot.addWidget(window)
+    window.show()
+    window.open_path(str(path))
+    assert window.tabs.currentWidget() is window.image_tab
+    images = window.image_tab.playground
+    qtbot.waitUntil(lambda: images.last_frame is not None and images.last_frame.snapshot.step == 4, timeout=WAIT)
+    assert images.lr_spin.value() == pytest.approx(0.005)
+    assert window.shutdown()

@@ -26,6 +26,7 @@ from ..fileio import (
     FormatError,
     as_float64,
     atomic_write_text,
+    errors_naming,
     read_json,
     tensors_from_json,
     tensors_to_json,
@@ -77,12 +78,8 @@ def load_experiment(path: str | os.PathLike) -> Trainer:
     """A `Trainer` rebuilt from an experiment file (or a fresh one from a config file); every
     refusal is a project error naming the file, and nothing half-loaded is returned."""
     path = os.fspath(path)
-    try:
+    with errors_naming(path):
         return _load_experiment(path)
-    except MinitorchError as exc:  # every message names the file, whichever check refused it
-        if path in str(exc):
-            raise
-        raise type(exc)(f"{path}: {exc}") from None
 
 
 def _load_experiment(path: str) -> Trainer:

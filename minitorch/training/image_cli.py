@@ -27,15 +27,9 @@ def wants_image_trainer(argv: Sequence[str] | None) -> bool:
     """True when the first argument that is not a flag is an image config or experiment JSON file."""
     args = list(sys.argv[1:] if argv is None else argv)
     path = next((a for a in args if not a.startswith("-")), None)
-    if path is None or not path.lower().endswith(".json") or not os.path.isfile(path):
-        return False
-    from ..fileio import read_json
-    from .image_trainer import is_image_document
+    from .image_trainer import is_image_file
 
-    try:
-        return is_image_document(read_json(path, "config"))  # size, digit and nesting limits
-    except (OSError, ValueError):
-        return False  # the general trainer reports the bad file
+    return path is not None and is_image_file(path)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -40,7 +40,7 @@ __all__ = [
     "ImageTrainConfig", "ImageTrainer", "ImageSnapshot", "ImageConfigError", "PRESETS", "preset_layers",
     "DEFAULT_PRESET", "limit_blas_threads", "check_spec", "export_weights", "load_weights_into",
     "save_image_experiment", "load_image_experiment",
-    "is_image_document", "IMAGE_CONFIG_FORMAT", "IMAGE_EXPERIMENT_FORMAT", "IMAGE_WEIGHTS_FORMAT",
+    "is_image_document", "is_image_file", "IMAGE_CONFIG_FORMAT", "IMAGE_EXPERIMENT_FORMAT", "IMAGE_WEIGHTS_FORMAT",
 ]
 
 IMAGE_CONFIG_FORMAT = "minitorch-image-config"
@@ -246,6 +246,17 @@ def is_image_document(data: Any) -> bool:
     if data.get("format") in (IMAGE_CONFIG_FORMAT, IMAGE_EXPERIMENT_FORMAT):
         return True
     return data.get("format") is None and data.get("dataset") in IMAGE_DATASETS and "layers" in data
+
+
+def is_image_file(path: str | os.PathLike) -> bool:
+    """True for a readable JSON file holding an image config or experiment (False for anything else)."""
+    path = os.fspath(path)
+    if not path.lower().endswith(".json") or not os.path.isfile(path):
+        return False
+    try:
+        return is_image_document(_read_json(path))
+    except (MinitorchError, OSError, ValueError):
+        return False  # whoever opens it next reports the bad file
 
 
 # --- the trainer --------------------------------------------------------------------------------------------------
