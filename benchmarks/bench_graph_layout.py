@@ -21,12 +21,12 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import networkx as nx  # noqa: E402
-import PySide6  # noqa: E402,F401  (Qt binding first)
-from PySide6.QtWidgets import QApplication  # noqa: E402
+import networkx as nx
+import PySide6  # noqa: F401  (Qt binding first)
+from PySide6.QtWidgets import QApplication
 
-from minitorch.graph import collapse_groups, count_crossings, layered_layout, model_graph  # noqa: E402
-from minitorch.nn import MLP  # noqa: E402
+from minitorch.graph import collapse_groups, count_crossings, layered_layout, model_graph
+from minitorch.nn import MLP
 
 BUDGET_S = 0.5
 

@@ -27,7 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from minitorch.training import TrainConfig, Trainer  # noqa: E402
+from minitorch.training import TrainConfig, Trainer
 
 MOONS = dict(dataset="moons", n_samples=200, noise=0.1, test_fraction=0.0, hidden_layers=[16, 16],
              activation="relu", output_activation="linear", loss="mse", optimizer="sgd", lr=0.05, batch_size=32,

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_tensor_vs_torch import initial_weights, make_minitorch, make_torch, without_fused_kernels  # noqa: E402
+from bench_tensor_vs_torch import initial_weights, make_minitorch, make_torch, without_fused_kernels
 
 SIZES = (784, 1024, 1024, 10)
 

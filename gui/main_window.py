@@ -90,11 +90,11 @@ class ElidedLabel(QLabel):
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.setMinimumWidth(1)
 
-    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+    def setText(self, text: str) -> None:
         super().setText(text)
         self.setToolTip(text)
 
-    def paintEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+    def paintEvent(self, event: Any) -> None:
         painter = QPainter(self)
         shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.width())
         painter.drawText(self.rect(), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), shown)
@@ -175,7 +175,7 @@ class MainWindow(QMainWindow):
         self.controller.send("set_stop_condition", *self.playground.controls.stop_condition())
 
     # --- the training keys --------------------------------------------------------------------------------
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
         if kind not in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride):
             return False
@@ -395,7 +395,8 @@ class MainWindow(QMainWindow):
         else:
             self.speed_label.setText("paused")
             if self.status_label.text().startswith("Paused at step"):
-                self._show_state()  # the step count of this newest frame        self._refresh_model_graph()
+                self._show_state()  # the step count of this newest frame
+        self._refresh_model_graph()
 
     def _on_failure(self, what: str, reason: str) -> None:
         self.last_error = (what, reason)
@@ -611,7 +612,7 @@ class MainWindow(QMainWindow):
             self.image_tab.shutdown()
         return self.controller.shutdown()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()
         self.shutdown()
         event.accept()

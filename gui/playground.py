@@ -270,7 +270,7 @@ class Playground(QWidget):
         if self.last_frame is not None:
             self._draw(self.last_frame)
 
-    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+    def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
         self._place_banner()
 

@@ -193,8 +193,9 @@ class TrainingWorker(QObject):
         # Pacing while training: each slice trains long enough that showing its frame (the
         # maps, the snapshot, the GUI's painting) takes at most ``drawing_share`` of the
         # time, so training in the window runs at (1 - drawing_share) of its headless speed
-        # or better; frames come as often as that allows (a cheap GUI gets ~25 a second,
-        # never more than 1 / min_train_seconds, never fewer than 1 / max_train_seconds).
+        # or better; frames come as often as that allows (a cheap GUI gets ~25 a second, never
+        # more than 1 / min_train_seconds; a slow one still gets one per max_train_seconds of
+        # training).
         self.drawing_share = drawing_share
         self.min_train_seconds = min_train_seconds
         self.max_train_seconds = max_train_seconds

@@ -46,7 +46,7 @@ def _load_cupy() -> ModuleType | None:
     if _cupy is not None or _cupy_error is not None:
         return _cupy
     try:
-        import cupy  # noqa: PLC0415 - optional dependency, imported on first use only
+        import cupy
     except Exception as exc:  # ImportError, or a broken CUDA install raising at import
         _cupy_error = f"CuPy is not installed ({type(exc).__name__}: {exc})"
         return None
@@ -222,7 +222,7 @@ def _cuda_kernels(array: Any) -> Any:
         except AttributeError:  # a CuPy stand-in without custom kernels
             _kernels = False
             return None
-        from types import SimpleNamespace  # noqa: PLC0415
+        from types import SimpleNamespace
 
         _kernels = SimpleNamespace(
             sgd=make("T g, T lr", "T p", "p -= lr * g", "minitorch_sgd_update"),

@@ -66,9 +66,6 @@ __all__ = [
     "load_model",
     "to_torch",
     "FORMATS",
-    "atomic_write",
-    "atomic_write_bytes",
-    "atomic_write_text",
 ]
 
 FORMAT_VERSION = 1

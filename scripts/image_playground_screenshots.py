@@ -34,7 +34,7 @@ def main() -> int:
 
     from gui.image_playground import ImagePlayground
     from gui.main_window import MainWindow
-    from minitorch.io import atomic_write
+    from minitorch.fileio import atomic_write
 
     _app = QApplication.instance() or QApplication(sys.argv)  # kept alive until the end
 

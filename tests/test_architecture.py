@@ -121,8 +121,9 @@ def test_conv_spec_shapes_and_parameters_match_torch(pool):
     assert not spec.is_mlp
 
 
-def test_conv_builders_agree_and_keys_match_torch():
-    spec = _conv_spec()
+@pytest.mark.parametrize("pool", ["maxpool2d", "avgpool2d"])
+def test_conv_builders_agree_and_keys_match_torch(pool):
+    spec = _conv_spec(pool)
     ours = spec.build_tensor(seed=5)
     theirs = spec.build_torch()
     result = theirs.load_state_dict(_torch_state(ours.state_dict()))

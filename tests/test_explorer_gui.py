@@ -8,15 +8,15 @@ import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import networkx as nx  # noqa: E402
-import pytest  # noqa: E402
-from PySide6.QtCore import QPoint, QPointF, Qt  # noqa: E402
-from PySide6.QtGui import QImage  # noqa: E402
+import networkx as nx
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QImage
 
-from gui.explorer import ExpressionExplorer, ModelGraphPanel  # noqa: E402
-from minitorch.autograd import reverse_topological_order  # noqa: E402
-from minitorch.expression import parse  # noqa: E402
-from minitorch.nn import MLP  # noqa: E402
+from gui.explorer import ExpressionExplorer, ModelGraphPanel
+from minitorch.autograd import reverse_topological_order
+from minitorch.expression import parse
+from minitorch.nn import MLP
 
 
 @pytest.fixture

@@ -240,6 +240,11 @@ def test_the_model_graph_tab_shows_the_scalar_graph_while_the_tensor_engine_trai
     assert panel.error == ""
     assert panel._last_request.engine == "scalar"
     assert panel.view.description.startswith("scalar graph")
+    first = panel._last_request
+    qtbot.wait(500)  # the tab refreshes at most every 0.4 s
     qtbot.keyClick(window, Qt.Key.Key_S)  # a step with the tensor engine: the scalar graph follows
-    qtbot.waitUntil(lambda: pg.last_frame.snapshot.step == 1, timeout=15000)
+    qtbot.waitUntil(lambda: panel._last_request is not first and not panel.busy, timeout=30000)
+    assert panel.error == "" and panel._last_request.engine == "scalar"
+    assert not np.array_equal(panel._last_request.state_dict["0.weight"], first.state_dict["0.weight"])
+    window.tabs.setCurrentIndex(0)  # no further builds start while the window closes
     window.close()

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import ast
+import subprocess
 import sys
 from pathlib import Path
 
@@ -220,6 +221,17 @@ def test_the_checker_catches_an_upward_import_and_a_circle(tmp_path, monkeypatch
 def test_a_module_outside_the_table_is_named():
     with pytest.raises(LookupError, match="minitorch.newthing is in no layer"):
         layer_of("minitorch.newthing")
+
+
+def test_a_plain_import_minitorch_exposes_the_public_namespace():
+    code = ("import minitorch\n"
+            "from minitorch.engine import Tensor as SeedTensor\n"
+            "assert minitorch.nn.Linear and minitorch.optim.SGD and minitorch.nn.functional.mse_loss\n"
+            "assert isinstance(minitorch.tensor([1.0]), minitorch.Tensor)\n"
+            "assert SeedTensor is minitorch.Scalar and not issubclass(minitorch.Scalar, minitorch.Tensor)\n"
+            "assert set(minitorch.__all__) <= set(dir(minitorch))\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
 
 
 # --- what minitorch never imports -------------------------------------------------------------------------

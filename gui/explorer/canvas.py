@@ -351,7 +351,7 @@ class GraphCanvas(QWidget):
         self._scale = scale
         self.update()
 
-    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+    def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
         if self._auto_fit:
             self.fit_view(self._fit_readable)
@@ -394,21 +394,21 @@ class GraphCanvas(QWidget):
         return self.nodes[int(hits[0])] if len(hits) else None
 
     # --- events ----------------------------------------------------------------------------------
-    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+    def sizeHint(self) -> QSize:
         return QSize(800, 500)
 
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+    def wheelEvent(self, event: QWheelEvent) -> None:
         steps = event.angleDelta().y() / 120.0
         if steps:
             self.zoom_by(1.15**steps, event.position())
         event.accept()
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             self._drag_start = event.position()
             self._drag_moved = False
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if self._drag_start is not None:
             delta = event.position() - self._drag_start
             if self._drag_moved or abs(delta.x()) + abs(delta.y()) > 3:
@@ -424,7 +424,7 @@ class GraphCanvas(QWidget):
             self.setCursor(Qt.CursorShape.PointingHandCursor)
             QToolTip.showText(event.globalPosition().toPoint(), self.tooltip_text(node), self)
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self._drag_start is not None:
             if not self._drag_moved:
                 node = self.node_at(event.position())
@@ -432,11 +432,11 @@ class GraphCanvas(QWidget):
                     self.nodeClicked.emit(node)
             self._drag_start = None
 
-    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         self.fit_view()
 
     # --- painting --------------------------------------------------------------------------------
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), COLOR_BACKGROUND)
         if not len(self.nodes):

@@ -169,7 +169,7 @@ class BlockRow(QFrame):
         button.clicked.connect(slot)
         return button
 
-    def mousePressEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+    def mousePressEvent(self, event: Any) -> None:
         self.selected.emit(self)
         super().mousePressEvent(event)
 

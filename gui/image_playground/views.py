@@ -116,15 +116,15 @@ class MosaicView(QWidget):
         self._composed_width = width
         self.setMinimumHeight(max(y, 40))
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+    def resizeEvent(self, event: QResizeEvent) -> None:
         if abs(self.width() - self._composed_width) > 8 and self.sections:
             self._compose()
         super().resizeEvent(event)
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         return QSize(360, max(self.minimumHeight(), 120))
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(255, 255, 255))
         if not self._placed:
@@ -147,7 +147,7 @@ class MosaicView(QWidget):
                     painter.drawText(QRect(rect.left() - 6, rect.bottom() + 1, rect.width() + 12, CAPTION_HEIGHT),
                                      Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, text)
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         point = event.position().toPoint()
         for section_index, placed in enumerate(self._placed):
             for tile_index, rect in enumerate(placed.tile_rects):
@@ -173,7 +173,7 @@ class ConfusionView(QWidget):
         self.updates += 1
         self.update()
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(255, 255, 255))
         n = len(self.matrix)
@@ -228,7 +228,7 @@ class ProbabilityBars(QWidget):
         self.class_names = tuple(class_names)
         self.update()
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(255, 255, 255))
         n = len(self.probabilities)
@@ -298,25 +298,25 @@ class DrawingPad(QWidget):
             self._line(start, end)
         self.strokeFinished.emit(self.canvas())
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.RightButton:
             self.clear()
             return
         self._last = event.position()
         self._line(self._last, self._last)
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if self._last is not None:
             point = event.position()
             self._line(self._last, point)
             self._last = point
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._last is not None:
             self._last = None
             self.strokeFinished.emit(self.canvas())
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.drawImage(0, 0, self.image)
         painter.setPen(QColor(90, 90, 90))
@@ -420,7 +420,7 @@ class LinePlot(QWidget):
         painter.end()
         return image
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         left, right, top, bottom = self._frame_geometry()
         if right - left < 20 or bottom - top < 20:

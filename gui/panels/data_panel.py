@@ -76,7 +76,7 @@ class SeedEdit(QLineEdit):
     def value(self) -> int | None:
         return self._value
 
-    def setValue(self, value: int | None) -> None:  # noqa: N802 (the spin box's name)
+    def setValue(self, value: int | None) -> None:
         if value is None and not self.allow_empty:
             value = 0
         value = None if value is None else max(0, int(value))

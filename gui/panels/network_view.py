@@ -101,10 +101,10 @@ class NetworkView(QWidget):
         self._edge_image: QImage | None = None
         self._edge_key: tuple[Any, ...] = ()
 
-    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+    def sizeHint(self) -> QSize:
         return QSize(520, 420)
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802
+    def minimumSizeHint(self) -> QSize:
         return QSize(260, 220)
 
     # --- data ------------------------------------------------------------------------------------
@@ -169,7 +169,7 @@ class NetworkView(QWidget):
         return rects
 
     # --- painting ------------------------------------------------------------------------------------
-    def paintEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+    def paintEvent(self, event: Any) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.fillRect(self.rect(), QColor(255, 255, 255))
@@ -347,7 +347,7 @@ class NetworkView(QWidget):
         return (f"Weight {weight:+.4f}\nfrom {pretty_feature(source_name)} to {kind}, neuron {target + 1}"
                 "\n(click: edit it)")
 
-    def mousePressEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+    def mousePressEvent(self, event: Any) -> None:
         hit = self.node_at(QPointF(event.position()))
         if hit is None or event.button() != Qt.MouseButton.LeftButton:
             edge = self.edge_at(QPointF(event.position())) if event.button() == Qt.MouseButton.LeftButton else None

@@ -69,7 +69,7 @@ class BoundedSpinBox(QDoubleSpinBox):
             self._typed = typed
         return super().validate(text, pos)
 
-    def focusInEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+    def focusInEvent(self, event: Any) -> None:
         self._typed = None
         super().focusInEvent(event)
 

@@ -49,7 +49,7 @@ from .factories import (
     zeros,
     zeros_like,
 )
-from .function_forms import (  # noqa: A004 - PyTorch's names (torch.abs, torch.max, ...)
+from .function_forms import (
     abs,
     add,
     all,

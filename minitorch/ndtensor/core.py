@@ -881,7 +881,7 @@ class Tensor:
     def __abs__(self) -> Tensor:
         return self.abs()
 
-    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 - PyTorch's names
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:
         if min is None and max is None:
             raise TensorTypeError("clamp: at least one of min and max must be given")
         a = self.data
@@ -898,7 +898,7 @@ class Tensor:
 
         return make_result(out, (self,), backward, "clamp")
 
-    def clip(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+    def clip(self, min: Any = None, max: Any = None) -> Tensor:
         return self.clamp(min, max)
 
     def tanh(self) -> Tensor:
@@ -1044,7 +1044,7 @@ class Tensor:
 
     def where(self, condition: Any, other: Any) -> Tensor:
         """``self`` where ``condition`` holds, else ``other`` (``torch.where(condition, self, other)``)."""
-        from .functions import where  # noqa: PLC0415 - functions builds on this module
+        from .functions import where
 
         return where(condition, self, other)
 
@@ -1169,7 +1169,7 @@ class Tensor:
         """``(values, indices)`` sorted along ``dim`` (as ``torch.sort``); the gradient flows to the picked elements."""
         return self._sorted(dim, descending, None, "sort")
 
-    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:
         """``(values, indices)`` of the ``k`` largest (or smallest) elements along ``dim`` (as ``torch.topk``)."""
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
             raise TensorTypeError(f"topk: k must be an int, got {k!r}")

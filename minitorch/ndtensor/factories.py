@@ -66,21 +66,21 @@ def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = Fa
                    default=number_dtype(fill_value))
 
 
-def zeros_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002 - PyTorch's name
+def zeros_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return Tensor(np.zeros(input.shape), dtype=resolve_dtype(dtype) or input.dtype,
                   requires_grad=requires_grad, device=input.device)
 
 
-def ones_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+def ones_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return Tensor(np.ones(input.shape), dtype=resolve_dtype(dtype) or input.dtype,
                   requires_grad=requires_grad, device=input.device)
 
 
-def empty_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+def empty_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return zeros_like(input, dtype=dtype, requires_grad=requires_grad)
 
 
-def full_like(input: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+def full_like(input: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """``input``'s shape, dtype and device, filled with ``fill_value`` (``torch.full_like``)."""
     if not is_number(fill_value) and not isinstance(fill_value, (bool, np.bool_)):
         raise TensorTypeError(f"full_like: fill_value must be a number, got {type(fill_value).__name__}")

@@ -26,7 +26,7 @@ __all__ = list(METHOD_FUNCTIONS)
 
 
 def _function_form(name: str) -> Callable[..., Any]:
-    def function(input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002 - PyTorch's name
+    def function(input: Any, *args: Any, **kwargs: Any) -> Any:
         if not isinstance(input, Tensor):
             raise TensorTypeError(f"{name}: expected a minitorch Tensor, got {type(input).__name__}")
         return getattr(input, name)(*args, **kwargs)
@@ -36,7 +36,7 @@ def _function_form(name: str) -> Callable[..., Any]:
     return function
 
 
-abs = _function_form("abs")  # noqa: A001 - PyTorch's names, shadowing builtins only in this module
+abs = _function_form("abs")
 sqrt = _function_form("sqrt")
 rsqrt = _function_form("rsqrt")
 exp = _function_form("exp")
@@ -49,7 +49,7 @@ relu = _function_form("relu")
 sign = _function_form("sign")
 floor = _function_form("floor")
 ceil = _function_form("ceil")
-round = _function_form("round")  # noqa: A001
+round = _function_form("round")
 clamp = _function_form("clamp")
 clip = _function_form("clip")
 maximum = _function_form("maximum")
@@ -61,21 +61,21 @@ mul = _function_form("mul")
 div = _function_form("div")
 neg = _function_form("neg")
 matmul = _function_form("matmul")
-sum = _function_form("sum")  # noqa: A001
+sum = _function_form("sum")
 mean = _function_form("mean")
 std = _function_form("std")
 var = _function_form("var")
 prod = _function_form("prod")
-any = _function_form("any")  # noqa: A001
-all = _function_form("all")  # noqa: A001
+any = _function_form("any")
+all = _function_form("all")
 logsumexp = _function_form("logsumexp")
 cumsum = _function_form("cumsum")
 argmax = _function_form("argmax")
 argmin = _function_form("argmin")
 amax = _function_form("amax")
 amin = _function_form("amin")
-max = _function_form("max")  # noqa: A001
-min = _function_form("min")  # noqa: A001
+max = _function_form("max")
+min = _function_form("min")
 topk = _function_form("topk")
 sort = _function_form("sort")
 flip = _function_form("flip")

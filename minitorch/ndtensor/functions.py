@@ -70,7 +70,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     return make_result(out, tensors, backward, "stack")
 
 
-def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002 - PyTorch's name
+def where(condition: Any, input: Any, other: Any) -> Tensor:
     """Elements of ``input`` where ``condition`` holds, else of ``other``, all three broadcast (``torch.where``).
 
     ``input``/``other`` may be numbers; the result dtype follows PyTorch's promotion rules.
