@@ -661,24 +661,26 @@ _FRAME_PAINTED = QEvent.Type(QEvent.registerEventType())
 _PAINT_HOPS = 2
 
 
-class TrainingController(QObject):
-    """GUI-side handle: owns the worker thread and the `Handshake`, sends commands, shuts down.
+class WorkerController(QObject):
+    """GUI-side handle on a worker object: owns its thread and the `Handshake`, sends commands, shuts down.
 
     ``send("play")``, ``send("configure", config)``, ... queue a call of that worker method
-    in the worker thread (`COMMANDS` lists them); the worker answers with its signals
+    in the worker thread (``commands`` lists them); the worker answers with its signals
     (``frameReady``, ``message``, ...). A view that paints frames calls ``frame_drawn()``
     after drawing each one.
     """
 
     _command = Signal(str, object)
+    shutdown_timeout_ms = 2000
 
-    def __init__(self, parent: QObject | None = None, worker: TrainingWorker | None = None):
+    def __init__(self, parent: QObject | None, worker: QObject, commands: frozenset[str], thread_name: str):
         super().__init__(parent)
         self.handshake = Handshake()
-        self.worker = worker or TrainingWorker()
+        self.commands = commands
+        self.worker = worker
         self.worker.handshake = self.handshake
         self.worker_thread = QThread()
-        self.worker_thread.setObjectName("minitorch-training")
+        self.worker_thread.setObjectName(thread_name)
         self.worker.moveToThread(self.worker_thread)
         self._command.connect(self.worker.run_command)
         self.worker_thread.start()
@@ -687,8 +689,8 @@ class TrainingController(QObject):
 
     def send(self, command: str, *args: Any) -> None:
         """Queue ``worker.<command>(*args)``; a step in progress is interrupted so it runs at once."""
-        if command not in COMMANDS:
-            raise ValueError(f"unknown command {command!r}; one of {', '.join(sorted(COMMANDS))}")
+        if command not in self.commands:
+            raise ValueError(f"unknown command {command!r}; one of {', '.join(sorted(self.commands))}")
         if self._stopped:
             return
         self.handshake.command_sent()
@@ -716,7 +718,7 @@ class TrainingController(QObject):
     def stopped(self) -> bool:
         return self._stopped
 
-    def shutdown(self, timeout_ms: int = 2000) -> bool:
+    def shutdown(self, timeout_ms: int | None = None) -> bool:
         """Stop training, end the worker thread and wait for it (bounded); True when it ended.
 
         The hand-shake's close interrupts a step in progress at its next check, so this
@@ -727,11 +729,19 @@ class TrainingController(QObject):
         self.handshake.close()
         self.send("shutdown")
         self._stopped = True
-        ended = bool(self.worker_thread.wait(timeout_ms))
+        wait_ms = self.shutdown_timeout_ms if timeout_ms is None else timeout_ms
+        ended = bool(self.worker_thread.wait(wait_ms))
         if not ended:  # e.g. a file still being read: keep the thread object alive until it ends
             _UNFINISHED.append((self.worker_thread, self.worker))
         return ended
 
 
+class TrainingController(WorkerController):
+    """The 2-D playground's controller: a `TrainingWorker` in the thread "minitorch-training"."""
+
+    def __init__(self, parent: QObject | None = None, worker: TrainingWorker | None = None):
+        super().__init__(parent, worker or TrainingWorker(), COMMANDS, "minitorch-training")
+
+
 # Worker threads that outlived a bounded shutdown, kept referenced so Qt never destroys a running thread.
-_UNFINISHED: list[tuple[QThread, TrainingWorker]] = []
+_UNFINISHED: list[tuple[QThread, QObject]] = []

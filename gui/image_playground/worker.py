@@ -26,17 +26,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 from PySide6.QtGui import QImage
 
-from ..worker import Handshake
+from ..worker import Handshake, WorkerController, _readonly
 
 GALLERY_SIZE = 40
 COMMANDS = frozenset({"configure", "set_max_epochs", "play", "pause", "toggle", "step", "reset", "set_probe",
                       "predict_drawing", "export_weights", "import_weights", "save_experiment", "open_experiment",
                       "shutdown"})
-_FRAME_PAINTED = QEvent.Type(QEvent.registerEventType())
-_PAINT_HOPS = 2  # Qt posts its paint at low priority: our "painted" event is re-posted once to come after it
 
 
 def qt_decode(path: str) -> np.ndarray:
@@ -82,12 +80,6 @@ class DrawingPrediction:
     probabilities: np.ndarray
     feature_maps: tuple[np.ndarray, ...]
     generation: int
-
-
-def _readonly(array: Any) -> np.ndarray:
-    out = np.array(array, copy=True)
-    out.setflags(write=False)
-    return out
 
 
 def layer_title(layer: Any, shape: tuple[int, ...]) -> str:
@@ -452,51 +444,14 @@ class ImageWorker(QObject):
             self.failed.emit(what, text)
 
 
-class ImageController(QObject):
-    """GUI-side handle: owns the worker thread and the `Handshake`, sends commands, shuts down."""
+class ImageController(WorkerController):
+    """The image playground's controller: an `ImageWorker` in the thread "minitorch-image-training"."""
 
-    _command = Signal(str, object)
+    shutdown_timeout_ms = 5000  # a big image folder may still be being read
 
     def __init__(self, parent: QObject | None = None, worker: ImageWorker | None = None):
-        super().__init__(parent)
-        self.handshake = Handshake()
+        super().__init__(parent, worker or ImageWorker(), COMMANDS, "minitorch-image-training")
         self.handshake.gui_paints_frames = True  # the tab paints every frame and says so (frame_drawn)
-        self.worker = worker or ImageWorker()
-        self.worker.handshake = self.handshake
-        self.thread = QThread()
-        self.thread.setObjectName("minitorch-image-training")
-        self.worker.moveToThread(self.thread)
-        self._command.connect(self.worker.run_command)
-        self.thread.start()
-        self._stopped = False
-        self._paint_hops_left = 0
-
-    def send(self, command: str, *args: Any) -> None:
-        """Queue ``worker.<command>(*args)``; training stops after the step in progress so it runs at once."""
-        if command not in COMMANDS:
-            raise ValueError(f"unknown command {command!r}; one of {', '.join(sorted(COMMANDS))}")
-        if self._stopped:
-            return
-        self.handshake.command_sent()
-        self._command.emit(command, args)
-
-    def frame_drawn(self) -> None:
-        """The GUI changed its widgets for the last frame: training resumes once Qt has painted them."""
-        self._paint_hops_left = _PAINT_HOPS
-        self._post_paint_hop()
-
-    def _post_paint_hop(self) -> None:
-        QCoreApplication.postEvent(self, QEvent(_FRAME_PAINTED), Qt.EventPriority.LowEventPriority.value)
-
-    def event(self, event: QEvent) -> bool:
-        if event.type() == _FRAME_PAINTED:
-            self._paint_hops_left -= 1
-            if self._paint_hops_left > 0:
-                self._post_paint_hop()
-            elif self._paint_hops_left == 0:
-                self.handshake.frame_painted()
-            return True
-        return super().event(event)
 
     def configure(self, config: Mapping[str, Any]) -> None:
         self.send("configure", dict(config))
@@ -536,22 +491,3 @@ class ImageController(QObject):
 
     def set_max_epochs(self, epochs: int) -> None:
         self.send("set_max_epochs", int(epochs))
-
-    @property
-    def stopped(self) -> bool:
-        return self._stopped
-
-    def shutdown(self, timeout_ms: int = 5000) -> bool:
-        """Stop training, end the worker thread and wait for it (bounded); True when it ended."""
-        if self._stopped:
-            return True
-        self.handshake.close()
-        self.send("shutdown")
-        self._stopped = True
-        ended = bool(self.thread.wait(timeout_ms))
-        if not ended:  # e.g. a big folder still being read: keep the thread object alive until it ends
-            _UNFINISHED.append((self.thread, self.worker))
-        return ended
-
-
-_UNFINISHED: list[tuple[QThread, ImageWorker]] = []
