@@ -35,7 +35,11 @@ class _ThreadsWithoutGrad:
     per-thread lookup (``if THREADS_WITHOUT_GRAD.count and not GRAD_STATE.enabled``).
     """
 
-    count = 0
+    def __init__(self) -> None:
+        # An instance attribute, not a class one: Python 3.11 caches the lookup of an
+        # instance's own attribute, while a class attribute read through an instance
+        # takes the slow path every time.
+        self.count = 0
 
 
 THREADS_WITHOUT_GRAD = _ThreadsWithoutGrad()

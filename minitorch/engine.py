@@ -33,6 +33,7 @@ __all__ = ["Scalar", "Tensor", "no_grad", "enable_grad", "is_grad_enabled"]
 
 Number = int | float
 _INF = float("inf")
+_new = object.__new__
 _NAN = float("nan")
 
 
@@ -167,7 +168,8 @@ class Scalar:
 
     # Inputs and their local derivatives live in slots rather than tuples: one allocation per
     # node instead of three, which is most of the cost of building a graph in Python.
-    __slots__ = ("data", "grad", "_a", "_da", "_b", "_db", "_op", "_consumers", "label", "__weakref__")
+    # ``_label`` stays unset on the nodes operations create (see ``label``): one store less per node.
+    __slots__ = ("data", "grad", "_a", "_da", "_b", "_db", "_op", "_consumers", "_label", "__weakref__")
 
     def __init__(self, data: Number, label: str = ""):
         if type(data) is not float and type(data) is not int:
@@ -184,7 +186,7 @@ class Scalar:
         self._db: Number = 0
         self._op = ""
         self._consumers = 0  # used only during backward()
-        self.label = label
+        self._label = label
 
     # --- read-only views of the graph -------------------------------------------------
     @property
@@ -213,6 +215,18 @@ class Scalar:
         return (self._da,) if self._b is None else (self._da, self._db)
 
     @property
+    def label(self) -> str:
+        """A name for drawings ('' unless given, e.g. ``Scalar(2.0, label="x")``)."""
+        try:
+            return self._label
+        except AttributeError:  # a node made by an operation, never named
+            return ""
+
+    @label.setter
+    def label(self, name: str) -> None:
+        self._label = name
+
+    @property
     def is_leaf(self) -> bool:
         return self._a is None
 
@@ -235,7 +249,16 @@ class Scalar:
     # --- arithmetic: value and local derivatives side by side ---------------------------
     def __add__(self, other: Scalar | Number) -> Scalar:
         if type(other) is Scalar:
-            return _node(self.data + other.data, "+", self, 1, other, 1)
+            if THREADS_WITHOUT_GRAD.count:  # some thread is in no_grad(): _node checks which
+                return _node(self.data + other.data, "+", self, 1, other, 1)
+            # Written out rather than calling _node, as in __mul__: the two operations of every
+            # weighted sum make nearly all of a network's nodes, and the call costs a fifth of each.
+            out = _new(Scalar)
+            out.data = self.data + other.data
+            out._a, out._da = self, 1  # d(a+b)/da = 1
+            out._b, out._db = other, 1  # d(a+b)/db = 1
+            out.grad, out._op, out._consumers = 0, "+", 0
+            return out
         other = _as_number(other, "operand of +")
         return _node(self.data + other, ("+ {c!r}", other), self, 1)
 
@@ -255,8 +278,14 @@ class Scalar:
 
     def __mul__(self, other: Scalar | Number) -> Scalar:
         if type(other) is Scalar:
-            # d(ab)/da = b, d(ab)/db = a
-            return _node(self.data * other.data, "*", self, other.data, other, self.data)
+            if THREADS_WITHOUT_GRAD.count:  # some thread is in no_grad(): _node checks which
+                return _node(self.data * other.data, "*", self, other.data, other, self.data)
+            out = _new(Scalar)  # _node written out, as in __add__
+            out.data = self.data * other.data
+            out._a, out._da = self, other.data  # d(ab)/da = b
+            out._b, out._db = other, self.data  # d(ab)/db = a
+            out.grad, out._op, out._consumers = 0, "*", 0
+            return out
         other = _as_number(other, "operand of *")
         return _node(self.data * other, ("* {c!r}", other), self, other)
 
@@ -368,22 +397,27 @@ class Scalar:
         found = nodes.append
         try:
             # Pass 1: find the reachable non-leaf nodes (the list doubles as the work queue).
+            # A leaf's count stays 0, so a count above 0 means "non-leaf, already found".
             for node in nodes:
                 a = node._a
-                if a._a is not None:
-                    count = a._consumers
-                    if not count:
-                        a.grad = 0
-                        found(a)
+                count = a._consumers
+                if count:
                     a._consumers = count + 1
+                elif a._a is not None:
+                    a._consumers = 1
+                    a.grad = 0
+                    found(a)
                 b = node._b
-                if b is not None and b._a is not None:
+                if b is not None:
                     count = b._consumers
-                    if not count:
+                    if count:
+                        b._consumers = count + 1
+                    elif b._a is not None:
+                        b._consumers = 1
                         b.grad = 0
                         found(b)
-                    b._consumers = count + 1
-            # Pass 2: the chain rule, each node after every node that consumes it.
+            # Pass 2: the chain rule, each node after every node that consumes it
+            # (leaves keep a count of 0 and are never queued).
             self.grad = 1
             ready = [self]
             now_ready = ready.append
@@ -391,19 +425,21 @@ class Scalar:
                 g = node.grad
                 a = node._a
                 a.grad += node._da * g
-                if a._a is not None:
-                    count = a._consumers - 1
-                    a._consumers = count
-                    if not count:
-                        now_ready(a)
+                count = a._consumers
+                if count == 1:
+                    a._consumers = 0
+                    now_ready(a)
+                elif count:
+                    a._consumers = count - 1
                 b = node._b
                 if b is not None:
                     b.grad += node._db * g
-                    if b._a is not None:
-                        count = b._consumers - 1
-                        b._consumers = count
-                        if not count:
-                            now_ready(b)
+                    count = b._consumers
+                    if count == 1:
+                        b._consumers = 0
+                        now_ready(b)
+                    elif count:
+                        b._consumers = count - 1
         except BaseException:  # interrupted (e.g. Ctrl+C): leave every count at 0 for the next call
             for node in nodes:
                 node._consumers = 0
@@ -452,5 +488,4 @@ def _node(
         out._db = db
     out._op = op
     out._consumers = 0
-    out.label = ""
     return out
