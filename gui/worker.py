@@ -162,13 +162,116 @@ def _readonly(array: Any) -> np.ndarray:
     return out
 
 
-class TrainingWorker(QObject):
-    """Owns a Trainer; lives in a worker thread; talks to the GUI only through signals."""
+class PacedWorker(QObject):
+    """What both playgrounds' workers share: the trainer slot, the running flag, training in
+    paced slices on a zero-delay timer, the steps-per-second rate and the end of a slice.
 
-    frameReady = Signal(object)  # Frame
+    A subclass defines ``_train_slice`` (started by the timer) and ``_send_frame(force)``.
+    """
+
+    frameReady = Signal(object)  # the subclass's frame type
     runningChanged = Signal(bool)
     message = Signal(str)  # a line for the status bar
     failed = Signal(str, str)  # (what failed, a readable reason)
+
+    def __init__(self, *, drawing_share: float, min_train_seconds: float, max_train_seconds: float,
+                 gui_wait_limit: float):
+        super().__init__()
+        # Pacing while training: each slice trains long enough that showing its frame (the
+        # views, the snapshot, the GUI's painting) takes at most ``drawing_share`` of the
+        # time, so training in the window runs at (1 - drawing_share) of its headless speed
+        # or better; frames come as often as that allows (never more than 1 / min_train_seconds
+        # a second; a slow GUI still gets one per max_train_seconds of training).
+        self.drawing_share = drawing_share
+        self.min_train_seconds = min_train_seconds
+        self.max_train_seconds = max_train_seconds
+        self.train_seconds = min_train_seconds
+        # How long training rests for the GUI to paint a frame (a GUI busy elsewhere, e.g. in
+        # a dialog, never stops training for longer).
+        self.gui_wait_limit = gui_wait_limit
+        self.handshake = Handshake()  # the controller replaces it with its own
+        self._trainer: Any = None
+        self._config: dict[str, Any] = {}
+        self._running = False
+        self._max_epochs = 0  # 0: no limit
+        self._generation = 0  # increases whenever a new trainer is installed
+        self._stop_reason: str | None = None
+        self._rate = 0.0
+        self._rate_steps = 0
+        self._rate_since = time.perf_counter()
+        self._slice_ended = math.nan  # when training last stopped for a frame
+        # The timer is a child, so moveToThread() takes it along to the worker thread.
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._train_slice)
+
+    # --- read-only helpers (tests call these only after the thread has stopped) ----------
+    @property
+    def trainer(self) -> Any:
+        return self._trainer
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    def _train_slice(self) -> None:
+        raise NotImplementedError
+
+    def _send_frame(self, force: bool = False) -> None:
+        raise NotImplementedError
+
+    def shutdown(self) -> None:
+        """Stop training and hand this object back to the GUI thread (runs in the worker thread).
+
+        Then the thread's event loop quits, and this object (with its timer) can be
+        destroyed from the GUI thread without Qt's "Timers cannot be stopped from another
+        thread" warnings.
+        """
+        self._running = False
+        self._timer.stop()
+        thread = self.thread()
+        app = QCoreApplication.instance()
+        if app is not None:
+            self.moveToThread(app.thread())
+        thread.quit()
+
+    def _end_slice(self) -> None:
+        """After a slice: update the rate; then stop with a message, or send a frame and train on."""
+        now = time.perf_counter()
+        if now - self._rate_since >= 0.5:
+            self._rate = self._rate_steps / (now - self._rate_since)
+            self._rate_steps, self._rate_since = 0, now
+        if self._stop_reason:
+            self._set_running(False)
+            self.message.emit(self._stop_reason)
+            self._send_frame(True)
+            return
+        self._slice_ended = time.perf_counter()
+        if not self.handshake.interrupted():
+            self._send_frame()
+        self._timer.start(0)  # queued commands run first
+
+    def _pace(self, now: float) -> None:
+        """Set ``train_seconds`` from what showing the last frame cost (``drawing_share``)."""
+        shown_in = now - self._slice_ended  # views, snapshot, the GUI's turn, queued commands
+        self._slice_ended = math.nan
+        if not math.isfinite(shown_in):
+            return
+        wanted = shown_in * (1 - self.drawing_share) / self.drawing_share
+        # Smoothed, so that one slow frame (a rescaled axis) does not halve the frame rate.
+        smoothed = 0.7 * self.train_seconds + 0.3 * wanted
+        self.train_seconds = min(self.max_train_seconds, max(self.min_train_seconds, smoothed))
+
+    def _set_running(self, running: bool) -> None:
+        if running != self._running:
+            self._running = running
+            self.runningChanged.emit(running)
+
+
+class TrainingWorker(PacedWorker):
+    """Owns a Trainer; lives in a worker thread; talks to the GUI only through signals."""
+
     configLoaded = Signal(object)  # a config dict, after "open experiment"
     configRejected = Signal(str)  # why a configuration from the form cannot be built
     configAccepted = Signal(object)  # the configuration now in use
@@ -188,18 +291,9 @@ class TrainingWorker(QObject):
         neuron_resolution: int = 24,
         gui_wait_limit: float = 0.25,
     ):
-        super().__init__()
+        super().__init__(drawing_share=drawing_share, min_train_seconds=min_train_seconds,
+                         max_train_seconds=max_train_seconds, gui_wait_limit=gui_wait_limit)
         self._trainer_factory = trainer_factory or _default_trainer_factory
-        # Pacing while training: each slice trains long enough that showing its frame (the
-        # maps, the snapshot, the GUI's painting) takes at most ``drawing_share`` of the
-        # time, so training in the window runs at (1 - drawing_share) of its headless speed
-        # or better; frames come as often as that allows (a cheap GUI gets ~25 a second, never
-        # more than 1 / min_train_seconds; a slow one still gets one per max_train_seconds of
-        # training).
-        self.drawing_share = drawing_share
-        self.min_train_seconds = min_train_seconds
-        self.max_train_seconds = max_train_seconds
-        self.train_seconds = min_train_seconds
         # The 100 x 100 output map and the small maps of every neuron, at most this often, and
         # never so often that they take more than a fifth (output map) or a tenth (neurons) of
         # the time: a large network's maps cost tens of milliseconds.
@@ -208,46 +302,18 @@ class TrainingWorker(QObject):
         self._map_seconds = {"grid": 0.0, "neurons": 0.0}  # what computing each took last time
         self.grid_resolution = grid_resolution
         self.neuron_resolution = neuron_resolution
-        # How long training rests for the GUI to paint a frame (a GUI busy elsewhere, e.g. in
-        # a dialog, never stops training for longer).
-        self.gui_wait_limit = gui_wait_limit
-        self.handshake = Handshake()  # the controller replaces it with its own
-        self._trainer: Any = None
-        self._config: dict[str, Any] = {}
         self._data: DataView | None = None
         self._data_version = 0
-        self._running = False
-        self._max_epochs = 0  # 0: no limit
         self._target_loss = 0.0  # 0: no target
         self._last_grid_time = -math.inf
         self._last_neuron_time = -math.inf
-        self._slice_ended = math.nan  # when training last stopped for a frame
         self._grid_version = 0
         self._neuron_version = 0
-        self._generation = 0
         self._grid: np.ndarray | None = None
         self._neuron_grids: tuple[tuple[np.ndarray, ...], ...] | None = None
         self._curve: tuple[np.ndarray, np.ndarray] | None = None
         self._extent = (-1.0, 1.0, -1.0, 1.0)
         self._feature_names: tuple[str, ...] = ()
-        self._rate = 0.0
-        self._rate_steps = 0
-        self._rate_since = time.perf_counter()
-        self._stop_reason: str | None = None
-        # The timer is a child, so moveToThread() takes it along to the worker thread.
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(0)
-        self._timer.timeout.connect(self._train_slice)
-
-    # --- read-only helpers (tests call these only after the thread has stopped) ----------
-    @property
-    def trainer(self) -> Any:
-        return self._trainer
-
-    @property
-    def running(self) -> bool:
-        return self._running
 
     # --- the one command path ----------------------------------------------------------------
     @Slot(str, object)
@@ -309,7 +375,7 @@ class TrainingWorker(QObject):
         if self._running:
             self._set_running(False)
             self._timer.stop()
-            self._send_frame(force_grid=True)
+            self._send_frame(force=True)
 
     def toggle(self) -> None:
         self.pause() if self._running else self.play()
@@ -323,7 +389,7 @@ class TrainingWorker(QObject):
             self.message.emit("Training diverged; press Reset (R) to start again.")
             return
         self._guard("Training", self._steps, count)
-        self._send_frame(force_grid=True)
+        self._send_frame(force=True)
 
     def reset(self) -> None:
         """New random weights (the same config and seed give the same start, as in PyTorch)."""
@@ -345,21 +411,6 @@ class TrainingWorker(QObject):
 
     def open_experiment(self, path: str) -> None:
         self._guard("Opening the experiment", self._open_experiment, path)
-
-    def shutdown(self) -> None:
-        """Stop training and hand this object back to the GUI thread (runs in the worker thread).
-
-        Then the thread's event loop quits, and this object (with its timer) can be
-        destroyed from the GUI thread without Qt's "Timers cannot be stopped from another
-        thread" warnings.
-        """
-        self._running = False
-        self._timer.stop()
-        thread = self.thread()
-        app = QCoreApplication.instance()
-        if app is not None:
-            self.moveToThread(app.thread())
-        thread.quit()
 
     # --- the training loop ---------------------------------------------------------------------
     @Slot()
@@ -385,30 +436,7 @@ class TrainingWorker(QObject):
         except Exception as exc:  # a bug or a numeric error must not kill the thread
             self._stop_reason = f"Training stopped: {exc}"
             self.failed.emit("Training", str(exc))
-        now = time.perf_counter()
-        if now - self._rate_since >= 0.5:
-            self._rate = self._rate_steps / (now - self._rate_since)
-            self._rate_steps, self._rate_since = 0, now
-        if self._stop_reason:
-            self._set_running(False)
-            self.message.emit(self._stop_reason)
-            self._send_frame(force_grid=True)
-            return
-        self._slice_ended = time.perf_counter()
-        if not handshake.interrupted():
-            self._send_frame()
-        self._timer.start(0)  # queued commands run first
-
-    def _pace(self, now: float) -> None:
-        """Set ``train_seconds`` from what showing the last frame cost (``drawing_share``)."""
-        shown_in = now - self._slice_ended  # maps, snapshot, the GUI's turn, queued commands
-        self._slice_ended = math.nan
-        if not math.isfinite(shown_in):
-            return
-        wanted = shown_in * (1 - self.drawing_share) / self.drawing_share
-        # Smoothed, so that one slow frame (a rescaled axis) does not halve the frame rate.
-        smoothed = 0.7 * self.train_seconds + 0.3 * wanted
-        self.train_seconds = min(self.max_train_seconds, max(self.min_train_seconds, smoothed))
+        self._end_slice()
 
     def _stop_check(self, metrics: Mapping[str, Any]) -> str | None:
         trainer = self._trainer
@@ -466,7 +494,7 @@ class TrainingWorker(QObject):
             self._extent = self._data.extent
         self._stop_reason = None
         self._rate = 0.0
-        self._send_frame(force_grid=True)
+        self._send_frame(force=True)
 
     def _data_changed(self, data: Any) -> bool:
         old = self._data
@@ -498,7 +526,7 @@ class TrainingWorker(QObject):
         self.pause()
         # Validated (format, shapes, architecture) before anything is copied: on error the model is untouched.
         mio.load_into(self._trainer, path)
-        self._send_frame(force_grid=True)
+        self._send_frame(force=True)
         self.weightsLoaded.emit(path)
         self.message.emit(f"Loaded weights from {os.path.basename(path)}")
 
@@ -513,7 +541,7 @@ class TrainingWorker(QObject):
         weight = state[keys[layer]]
         weight[target, source] = value  # an IndexError for an edge that is not there: nothing changes
         self._trainer.load_state_dict(state)  # validated, and the shown losses are re-evaluated
-        self._send_frame(force_grid=True)
+        self._send_frame(force=True)
         self.message.emit(f"Weight set to {value:g}.")
 
     def _save_experiment(self, path: str) -> None:
@@ -533,18 +561,18 @@ class TrainingWorker(QObject):
         self.message.emit(f"Opened {os.path.basename(path)}")
 
     # --- frames ----------------------------------------------------------------------------------
-    def _send_frame(self, force_grid: bool = False) -> None:
+    def _send_frame(self, force: bool = False) -> None:
         """Send the GUI a frame; while training, rest until it is painted (see `Handshake`).
 
         Unforced frames are skipped while the GUI has not painted the last one.
         """
         trainer, data, handshake = self._trainer, self._data, self.handshake
-        if trainer is None or data is None or not (force_grid or handshake.ready_for_frame()):
+        if trainer is None or data is None or not (force or handshake.ready_for_frame()):
             return
         now = time.perf_counter()
         cost = self._map_seconds
-        grid_due = force_grid or now - self._last_grid_time >= max(self.grid_interval, 5 * cost["grid"])
-        neurons_due = force_grid or now - self._last_neuron_time >= max(self.neuron_interval, 10 * cost["neurons"])
+        grid_due = force or now - self._last_grid_time >= max(self.grid_interval, 5 * cost["grid"])
+        neurons_due = force or now - self._last_neuron_time >= max(self.neuron_interval, 10 * cost["neurons"])
         if grid_due or neurons_due:
             self._guard("Drawing the model's output", self._compute_maps, grid_due, neurons_due)
             self._last_grid_time = now if grid_due else self._last_grid_time
@@ -599,11 +627,6 @@ class TrainingWorker(QObject):
             self._map_seconds["grid"] = time.perf_counter() - started
 
     # --- plumbing ----------------------------------------------------------------------------------
-    def _set_running(self, running: bool) -> None:
-        if running != self._running:
-            self._running = running
-            self.runningChanged.emit(running)
-
     def _guard(self, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Run a command; any exception becomes a `failed` signal instead of a dead thread."""
         try:

@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QImage
 
-from ..worker import Handshake, WorkerController, _readonly
+from ..worker import PacedWorker, WorkerController, _readonly
 
 GALLERY_SIZE = 40
 COMMANDS = frozenset({"configure", "set_max_epochs", "play", "pause", "toggle", "step", "reset", "set_probe",
@@ -89,13 +89,9 @@ def layer_title(layer: Any, shape: tuple[int, ...]) -> str:
     return f"{describe_layer(layer)} → {shape_text(shape)}"
 
 
-class ImageWorker(QObject):
+class ImageWorker(PacedWorker):
     """Owns an ImageTrainer; lives in a worker thread; talks to the GUI only through signals."""
 
-    frameReady = Signal(object)  # ImageFrame
-    runningChanged = Signal(bool)
-    message = Signal(str)
-    failed = Signal(str, str)  # (what failed, why)
     configRejected = Signal(str)
     configAccepted = Signal(object)
     configLoaded = Signal(object)  # after "open experiment": the config to show in the form
@@ -106,23 +102,12 @@ class ImageWorker(QObject):
     def __init__(self, *, drawing_share: float = 0.2, min_train_seconds: float = 0.04,
                  max_train_seconds: float = 0.25, filters_interval: float = 0.25, maps_interval: float = 0.3,
                  gui_wait_limit: float = 0.25, decode: Callable[[str], np.ndarray] | None = qt_decode):
-        super().__init__()
-        self.drawing_share = drawing_share
-        self.min_train_seconds = min_train_seconds
-        self.max_train_seconds = max_train_seconds
-        self.train_seconds = min_train_seconds
+        super().__init__(drawing_share=drawing_share, min_train_seconds=min_train_seconds,
+                         max_train_seconds=max_train_seconds, gui_wait_limit=gui_wait_limit)
         self.filters_interval = filters_interval
         self.maps_interval = maps_interval
-        self.gui_wait_limit = gui_wait_limit  # a GUI busy elsewhere (a dialog) never stops training for longer
         self.decode = decode
-        self.handshake = Handshake()  # the controller replaces it with its own
-        self._trainer: Any = None
-        self._config: dict[str, Any] = {}
         self._data_cache: tuple[tuple, Any] | None = None
-        self._running = False
-        self._max_epochs = 0
-        self._generation = 0
-        self._stop_reason: str | None = None
         self._probe_index = 0
         self._titles: tuple[str, ...] = ()
         self._filters: tuple = ()
@@ -134,23 +119,6 @@ class ImageWorker(QObject):
         self._confusion = np.zeros((0, 0), dtype=np.int64)
         self._misclassified: tuple = ()
         self._seen_evaluations = -1
-        self._rate = 0.0
-        self._rate_steps = 0
-        self._rate_since = time.perf_counter()
-        self._slice_ended = math.nan
-        self._timer = QTimer(self)  # a child: moveToThread() takes it along
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(0)
-        self._timer.timeout.connect(self._train_slice)
-
-    # --- read-only helpers (tests call these once the thread has stopped or between frames) ---------
-    @property
-    def trainer(self) -> Any:
-        return self._trainer
-
-    @property
-    def running(self) -> bool:
-        return self._running
 
     # --- commands (run in the worker thread) ------------------------------------------------------------------
     @Slot(str, object)
@@ -220,7 +188,7 @@ class ImageWorker(QObject):
         if self._running:
             self._set_running(False)
             self._timer.stop()
-            self._emit_frame(force=True)
+            self._send_frame(force=True)
 
     @Slot()
     def toggle(self) -> None:
@@ -232,7 +200,7 @@ class ImageWorker(QObject):
             return
         self.pause()
         self._guard("Training", self._trainer.run, max(1, int(count)))
-        self._emit_frame(force=True)
+        self._send_frame(force=True)
 
     @Slot()
     def reset(self) -> None:
@@ -250,7 +218,7 @@ class ImageWorker(QObject):
         self._probe_index = int(np.clip(index, 0, len(self._trainer.data.y_test) - 1))
         self._maps_time = -math.inf
         if not self._running:
-            self._emit_frame(force=True)
+            self._send_frame(force=True)
 
     @Slot(object)
     def predict_drawing(self, canvas: np.ndarray) -> None:
@@ -300,7 +268,7 @@ class ImageWorker(QObject):
         load_weights_into(self._trainer, path)  # validated first: on error the model is untouched
         self._trainer.evaluate()
         self._force_views()
-        self._emit_frame(force=True)
+        self._send_frame(force=True)
         self.weightsLoaded.emit(path)
         self.message.emit(f"Loaded weights from {os.path.basename(path)}")
 
@@ -317,16 +285,6 @@ class ImageWorker(QObject):
         self.configLoaded.emit(trainer.config.to_dict())
         self._install(trainer)
         self.message.emit(f"Opened {os.path.basename(path)}")
-
-    @Slot()
-    def shutdown(self) -> None:
-        """Stop training and move back to the GUI thread (so the thread can quit cleanly)."""
-        self._running = False
-        self._timer.stop()
-        app = QCoreApplication.instance()
-        if app is not None:
-            self.moveToThread(app.thread())
-        QThread.currentThread().quit()
 
     # --- the training loop ---------------------------------------------------------------------------------
     @Slot()
@@ -351,29 +309,7 @@ class ImageWorker(QObject):
         except Exception as exc:  # a numeric error must not kill the thread
             self._stop_reason = f"Training stopped: {exc}"
             self.failed.emit("Training", str(exc))
-        now = time.perf_counter()
-        if now - self._rate_since >= 0.5:
-            self._rate = self._rate_steps / (now - self._rate_since)
-            self._rate_steps, self._rate_since = 0, now
-        if self._stop_reason:
-            self._set_running(False)
-            self.message.emit(self._stop_reason)
-            self._emit_frame(force=True)
-            return
-        self._slice_ended = time.perf_counter()
-        if not handshake.interrupted():
-            self._emit_frame()
-        self._timer.start(0)  # queued commands run first
-
-    def _pace(self, now: float) -> None:
-        """Set ``train_seconds`` so that showing a frame takes at most ``drawing_share`` of the time."""
-        shown_in = now - self._slice_ended  # views, snapshot, the GUI's painting, queued commands
-        self._slice_ended = math.nan
-        if not math.isfinite(shown_in):
-            return
-        wanted = shown_in * (1 - self.drawing_share) / self.drawing_share
-        smoothed = 0.7 * self.train_seconds + 0.3 * wanted  # one slow frame does not halve the frame rate
-        self.train_seconds = min(self.max_train_seconds, max(self.min_train_seconds, smoothed))
+        self._end_slice()
 
     # --- frames --------------------------------------------------------------------------------------------
     def _install(self, trainer: Any) -> None:
@@ -387,7 +323,7 @@ class ImageWorker(QObject):
         self._rate = 0.0
         self._stop_reason = None
         self._force_views()
-        self._emit_frame(force=True)
+        self._send_frame(force=True)
 
     def _force_views(self) -> None:
         self._filters_time = self._maps_time = -math.inf
@@ -410,7 +346,7 @@ class ImageWorker(QObject):
             self._misclassified = tuple(trainer.misclassified(GALLERY_SIZE))
             self._seen_evaluations = trainer.evaluations
 
-    def _emit_frame(self, force: bool = False) -> None:
+    def _send_frame(self, force: bool = False) -> None:
         """Send a frame; while training, rest until it is painted. Unforced frames wait for the last paint."""
         trainer, handshake = self._trainer, self.handshake
         if trainer is None or not (force or handshake.ready_for_frame()):
@@ -431,11 +367,6 @@ class ImageWorker(QObject):
             handshake.wait_until_painted(self.gui_wait_limit)
 
     # --- plumbing ------------------------------------------------------------------------------------------
-    def _set_running(self, running: bool) -> None:
-        if running != self._running:
-            self._running = running
-            self.runningChanged.emit(running)
-
     def _guard(self, what: str, fn: Callable[..., Any], *args: Any) -> None:
         try:
             fn(*args)

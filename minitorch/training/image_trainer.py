@@ -28,13 +28,13 @@ from typing import Any
 import numpy as np
 
 from .. import backend as array_backend
-from .. import optim
 from ..architecture import ArchitectureError, LayerSpec, ModelSpec
 from ..autograd import no_grad
 from ..errors import MinitorchError, ShapeError
 from ..images import IMAGE_DATASETS, ImageData, load_image_data
 from ..ndtensor import Tensor
 from ..nn import functional as F
+from .trainer import make_optimizer
 
 __all__ = [
     "ImageTrainConfig", "ImageTrainer", "ImageSnapshot", "ImageConfigError", "PRESETS", "preset_layers",
@@ -317,15 +317,8 @@ class ImageTrainer:
     def _build(self) -> None:
         cfg = self.config
         self.model = self.spec.build_tensor(seed=cfg.seed, dtype=cfg.dtype, device=cfg.device)
-        params = self.model.parameters()
-        if cfg.optimizer == "sgd":
-            self.optimizer = optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
-        elif cfg.optimizer == "rmsprop":
-            self.optimizer = optim.RMSprop(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
-        elif cfg.optimizer == "adamw":
-            self.optimizer = optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
-        else:
-            self.optimizer = optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+        self.optimizer = make_optimizer(cfg.optimizer, self.model.parameters(), lr=cfg.lr, momentum=cfg.momentum,
+                                        weight_decay=cfg.weight_decay)
         self._x_train = np.ascontiguousarray(self.data.x_train, dtype=self._dtype)
         self._x_test = np.ascontiguousarray(self.data.x_test, dtype=self._dtype)
         self._batch_rng = np.random.default_rng([cfg.seed, 2])

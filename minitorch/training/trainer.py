@@ -122,7 +122,8 @@ class Trainer:
         """(Re)create model, optimizer, schedule and batch order from the config; clear the history."""
         cfg = self.config
         self.backend: ModelBackend = BACKENDS[cfg.engine](self.spec)
-        self.optimizer = _make_optimizer(cfg, self.backend.parameters())
+        self.optimizer = make_optimizer(cfg.optimizer, self.backend.parameters(), lr=cfg.lr, momentum=cfg.momentum,
+                                        weight_decay=cfg.weight_decay, betas=cfg.betas)
         self.scheduler = _make_scheduler(cfg, self.optimizer)
         self._batch_rng = np.random.default_rng([cfg.seed, 2])
         self._order = self._batch_rng.permutation(len(self._x_train))
@@ -412,16 +413,18 @@ class Trainer:
                 f"step={self.step_count})")
 
 
-def _make_optimizer(cfg: TrainConfig, params: list[Any]) -> optim.Optimizer:
-    if cfg.optimizer == "sgd":
-        return optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
-    if cfg.optimizer == "adam":
-        return optim.Adam(params, lr=cfg.lr, betas=tuple(cfg.betas), weight_decay=cfg.weight_decay)
-    if cfg.optimizer == "adamw":
-        return optim.AdamW(params, lr=cfg.lr, betas=tuple(cfg.betas), weight_decay=cfg.weight_decay)
-    if cfg.optimizer == "rmsprop":
-        return optim.RMSprop(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
-    raise ValueError(f"unknown optimizer {cfg.optimizer!r}")
+def make_optimizer(name: str, params: list[Any], *, lr: float, momentum: float = 0.0, weight_decay: float = 0.0,
+                   betas: Sequence[float] = (0.9, 0.999)) -> optim.Optimizer:
+    """The optimizer a config names ("sgd", "adam", "adamw", "rmsprop") over ``params``."""
+    if name == "sgd":
+        return optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
+    if name == "adam":
+        return optim.Adam(params, lr=lr, betas=tuple(betas), weight_decay=weight_decay)
+    if name == "adamw":
+        return optim.AdamW(params, lr=lr, betas=tuple(betas), weight_decay=weight_decay)
+    if name == "rmsprop":
+        return optim.RMSprop(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
+    raise ValueError(f"unknown optimizer {name!r}")
 
 
 def _make_scheduler(cfg: TrainConfig, optimizer: optim.Optimizer) -> optim.LRScheduler | None:
