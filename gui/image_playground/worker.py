@@ -18,6 +18,7 @@ interrupt, so Pause or a new network take effect after the step in progress.
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import time
@@ -171,6 +172,17 @@ class ImageWorker(PacedWorker):
     @Slot(int)
     def set_max_epochs(self, epochs: int) -> None:
         self._max_epochs = max(0, int(epochs))
+
+    @Slot()
+    def play(self) -> None:
+        if self._trainer is not None and not self._running and not self._trainer.diverged:
+            # Move everything alive now (the modules, Qt wrappers, the data set, the network) out of
+            # the cyclic collector's sight: otherwise a full collection, triggered now and then by
+            # training's short-lived objects, walks them all while holding the interpreter lock and
+            # stalls the GUI for 100+ ms under load. Freezing costs nothing; only reference cycles
+            # already unreachable at this moment stay uncollected.
+            gc.freeze()
+        super().play()
 
     @Slot(int)
     def step(self, count: int = 1) -> None:
