@@ -513,10 +513,11 @@ class ImagePlayground(QWidget):
             self._draw(frame)
             # Paint the changed views now, while training rests for this frame: painted later
             # (Qt's deferred update), they would compete with training for the interpreter lock
-            # and one repaint could take tens of milliseconds.
-            for widget in self._changed:
-                if widget.isVisible():
-                    widget.repaint()
+            # and one repaint could take tens of milliseconds. One repaint() paints every view
+            # marked dirty in the window (each view once), not just its own.
+            visible = [widget for widget in self._changed if widget.isVisible()]
+            if visible:
+                visible[0].repaint()
         finally:
             self._changed = []
             self.controller.frame_drawn()
@@ -534,7 +535,7 @@ class ImagePlayground(QWidget):
             self.probe_spin.blockSignals(False)
         self._draw_curves(frame)
         self._redraw_page()
-        self._changed.extend((self.curves.loss_plot, self.curves.accuracy_plot, self.progress_label))
+        self._changed.extend((self.progress_label, self.curves))
 
     def _redraw_page(self) -> None:
         frame = self.last_frame
