@@ -43,6 +43,7 @@ if not os.environ.get("DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 import gui  # noqa: E402,F401  (first: it sets the playground's BLAS threading, before numpy loads)
+from gui.playground import LARGEST_CONFIG as LARGEST  # noqa: E402
 
 CONFIG = {
     "dataset": "moons",
@@ -55,19 +56,6 @@ CONFIG = {
     "optimizer": "adam",
     "lr": 0.03,
     "batch_size": 16,
-}
-LARGEST = {
-    "dataset": "spiral",
-    "n_samples": 5000,
-    "noise": 0.1,
-    "seed": 0,
-    "features": ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"],
-    "hidden_layers": [32] * 8,
-    "activation": "tanh",
-    "loss": "mse",
-    "optimizer": "adam",
-    "lr": 0.01,
-    "batch_size": 4096,
 }
 # The scalar engine refuses graphs over a million nodes per step: with these layers, 64 samples.
 LARGEST_SCALAR_BATCH = 64

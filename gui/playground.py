@@ -55,6 +55,21 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "engine": "tensor",  # fast; the scalar engine (the same numbers, one graph node per number) is one click away
 }
 
+# The largest settings the form allows (most points, layers, neurons, features; the largest batch).
+LARGEST_CONFIG: dict[str, Any] = {
+    "dataset": "spiral",
+    "n_samples": 5000,
+    "noise": 0.1,
+    "seed": 0,
+    "features": ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"],
+    "hidden_layers": [32] * 8,
+    "activation": "tanh",
+    "loss": "mse",
+    "optimizer": "adam",
+    "lr": 0.01,
+    "batch_size": 4096,
+}
+
 
 # Config fields as the form labels them, and internal values as the form shows them.
 _FIELD_NAMES = {

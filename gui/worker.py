@@ -163,8 +163,8 @@ def _readonly(array: Any) -> np.ndarray:
 
 
 class PacedWorker(QObject):
-    """What both playgrounds' workers share: the trainer slot, the running flag, training in
-    paced slices on a zero-delay timer, the steps-per-second rate and the end of a slice.
+    """What both playgrounds' workers share: the trainer slot, play/pause, training in paced
+    slices on a zero-delay timer, the steps-per-second rate, the end of a slice and shutdown.
 
     A subclass defines ``_train_slice`` (started by the timer) and ``_send_frame(force)``.
     """
@@ -173,6 +173,7 @@ class PacedWorker(QObject):
     runningChanged = Signal(bool)
     message = Signal(str)  # a line for the status bar
     failed = Signal(str, str)  # (what failed, a readable reason)
+    diverged_message = "Training diverged; press Reset (R) to start again."  # what Play says then
 
     def __init__(self, *, drawing_share: float, min_train_seconds: float, max_train_seconds: float,
                  gui_wait_limit: float):
@@ -214,6 +215,27 @@ class PacedWorker(QObject):
     @property
     def running(self) -> bool:
         return self._running
+
+    def play(self) -> None:
+        if self._trainer is None or self._running:
+            return
+        if self._trainer.diverged:
+            self.message.emit(self.diverged_message)
+            return
+        self._stop_reason = None
+        self._set_running(True)
+        self._rate_steps, self._rate_since = 0, time.perf_counter()
+        self._slice_ended = math.nan
+        self._timer.start()
+
+    def pause(self) -> None:
+        if self._running:
+            self._set_running(False)
+            self._timer.stop()
+            self._send_frame(force=True)
+
+    def toggle(self) -> None:
+        self.pause() if self._running else self.play()
 
     def _train_slice(self) -> None:
         raise NotImplementedError
@@ -359,34 +381,13 @@ class TrainingWorker(PacedWorker):
         self._max_epochs = max(0, int(max_epochs))
         self._target_loss = max(0.0, float(target_loss))
 
-    def play(self) -> None:
-        if self._trainer is None or self._running:
-            return
-        if self._trainer.diverged:
-            self.message.emit("Training diverged; press Reset (R) to start again.")
-            return
-        self._stop_reason = None
-        self._set_running(True)
-        self._rate_steps, self._rate_since = 0, time.perf_counter()
-        self._slice_ended = math.nan
-        self._timer.start()
-
-    def pause(self) -> None:
-        if self._running:
-            self._set_running(False)
-            self._timer.stop()
-            self._send_frame(force=True)
-
-    def toggle(self) -> None:
-        self.pause() if self._running else self.play()
-
     def step(self, count: int = 1) -> None:
         """Pause, then take ``count`` optimisation steps (minibatches) and show the result."""
         if self._trainer is None:
             return
         self.pause()
         if self._trainer.diverged:
-            self.message.emit("Training diverged; press Reset (R) to start again.")
+            self.message.emit(self.diverged_message)
             return
         self._guard("Training", self._steps, count)
         self._send_frame(force=True)

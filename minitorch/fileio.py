@@ -49,12 +49,19 @@ __all__ = [
     "WEIGHTS_FORMAT",
     "EXPERIMENT_FORMAT",
     "CONFIG_FORMAT",
+    "WEIGHT_FILE_TYPES",
+    "weights_extension",
+    "import_safetensors_numpy",
+    "import_torch",
 ]
 
 # The "format" names minitorch's JSON files declare, so each reader can tell the others apart.
 WEIGHTS_FORMAT = "minitorch-weights"
 EXPERIMENT_FORMAT = "minitorch-experiment"
 CONFIG_FORMAT = "minitorch-config"
+
+# The weights files minitorch writes and reads; the extension picks the format.
+WEIGHT_FILE_TYPES = (".json", ".safetensors", ".pt")
 
 _MAX_KEPT_SUFFIX = 16  # writers that pick a format from the extension (Qt's image writer) see it
 
@@ -279,6 +286,34 @@ def torch_to_numpy(tensor: Any, key: str, source: str) -> np.ndarray:
     if tensor.dtype in (torch.bfloat16, torch.float16):
         tensor = tensor.to(torch.float32)  # exact: float32 holds every bfloat16 and float16 value
     return tensor.detach().cpu().numpy()
+
+
+def weights_extension(path: str | os.PathLike, error: type[Exception] = ValueError) -> str:
+    """The lower-case extension of a weights file; ``error`` when it is none of `WEIGHT_FILE_TYPES`."""
+    ext = os.path.splitext(os.fspath(path))[1].lower()
+    if ext not in WEIGHT_FILE_TYPES:
+        raise error(f"unknown weights format {ext or '(no extension)'!r} for {os.fspath(path)}; "
+                    f"use one of {', '.join(WEIGHT_FILE_TYPES)}")
+    return ext
+
+
+def import_safetensors_numpy() -> Any:
+    """``safetensors.numpy``, or an ImportError that says how to install it."""
+    try:
+        import safetensors.numpy as stnp
+    except ImportError:
+        raise ImportError("the .safetensors format needs the safetensors package: "
+                          "pip install 'pytorch-mini-playground[io]'") from None
+    return stnp
+
+
+def import_torch(needed_for: str = ".pt files") -> Any:
+    """``torch``, or an ImportError that says what needs it and how to install it."""
+    try:
+        import torch
+    except ImportError:
+        raise ImportError(f"PyTorch is needed for {needed_for}: pip install 'pytorch-mini-playground[torch]'") from None
+    return torch
 
 
 def tensors_to_json(state: Mapping[str, np.ndarray]) -> dict[str, Any]:

@@ -42,6 +42,7 @@ from .errors import MinitorchError, ShapeError
 from .fileio import (
     EXPERIMENT_FORMAT,
     MAX_WEIGHTS_BYTES,
+    WEIGHT_FILE_TYPES,
     WEIGHTS_FORMAT,
     FormatError,
     as_float64,
@@ -50,11 +51,14 @@ from .fileio import (
     atomic_write_text,
     check_file,
     errors_naming,
+    import_safetensors_numpy,
+    import_torch,
     parse_json,
     read_json,
     tensors_from_json,
     tensors_to_json,
     torch_to_numpy,
+    weights_extension,
 )
 
 __all__ = [
@@ -69,7 +73,7 @@ __all__ = [
 ]
 
 FORMAT_VERSION = 1
-FORMATS = (".json", ".safetensors", ".pt")
+FORMATS = WEIGHT_FILE_TYPES
 _KEY = re.compile(r"^(\d+)\.(weight|bias)$")
 
 
@@ -236,14 +240,6 @@ def _metadata_for(obj: Any, metadata: dict[str, Any] | None) -> dict[str, Any]:
 
 
 # --- save ----------------------------------------------------------------------------------------------
-def _extension(path: str | os.PathLike) -> str:
-    ext = os.path.splitext(os.fspath(path))[1].lower()
-    if ext not in FORMATS:
-        raise ValueError(f"unknown weights format {ext or '(no extension)'!r} for {os.fspath(path)}; "
-                         f"use one of {', '.join(FORMATS)}")
-    return ext
-
-
 def save(obj: Any, path: str | os.PathLike, metadata: dict[str, Any] | None = None) -> None:
     """Save a state_dict, a model, a Trainer or a training Snapshot; the format follows the extension.
 
@@ -251,7 +247,7 @@ def save(obj: Any, path: str | os.PathLike, metadata: dict[str, Any] | None = No
     in it describes a bare state_dict: {"type": "mlp", "sizes": [...], "activation": ...,
     "output_activation": ...}.
     """
-    ext = _extension(path)
+    ext = weights_extension(path)
     state, arch = _extract(obj)
     metadata = dict(metadata or {})
     if "architecture" in metadata:
@@ -277,34 +273,16 @@ def _weights_json(state: Mapping[str, np.ndarray], arch: dict[str, Any] | None, 
     }
 
 
-def _safetensors_numpy():
-    try:
-        import safetensors.numpy as stnp
-    except ImportError:
-        raise ImportError("the .safetensors format needs the safetensors package: "
-                          "pip install 'pytorch-mini-playground[io]'") from None
-    return stnp
-
-
 def _save_safetensors(state, arch, meta, path) -> None:
-    stnp = _safetensors_numpy()
+    stnp = import_safetensors_numpy()
     header = {"format": WEIGHTS_FORMAT, "format_version": str(FORMAT_VERSION),
               "architecture": json.dumps(arch), "metadata": json.dumps(meta)}
     data = stnp.save({k: np.ascontiguousarray(v) for k, v in state.items()}, metadata=header)
     atomic_write_bytes(path, data)
 
 
-def _torch():
-    try:
-        import torch
-    except ImportError:
-        raise ImportError("PyTorch is needed for .pt files and to_torch(): "
-                          "pip install 'pytorch-mini-playground[torch]'") from None
-    return torch
-
-
 def _save_pt(state: Mapping[str, np.ndarray], path: str | os.PathLike) -> None:
-    torch = _torch()
+    torch = import_torch(".pt files and to_torch()")
     tensors = OrderedDict((k, torch.from_numpy(np.ascontiguousarray(v))) for k, v in state.items())
     atomic_write(path, lambda tmp: torch.save(tensors, tmp))
 
@@ -319,7 +297,7 @@ def load(path: str | os.PathLike) -> Checkpoint:
 
 
 def _load(path: str) -> Checkpoint:
-    ext = _extension(path)
+    ext = weights_extension(path)
     if ext == ".json":
         data = read_json(path, "weights")
         if data.get("format") == EXPERIMENT_FORMAT:
@@ -452,7 +430,7 @@ def _torch_values(tensor: Any, key: Any, path: str) -> np.ndarray:
 
 
 def _load_pt(path: str) -> Checkpoint:
-    torch = _torch()
+    torch = import_torch(".pt files and to_torch()")
     check_file(path, "PyTorch weights", MAX_WEIGHTS_BYTES)
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
@@ -512,7 +490,7 @@ def to_torch(obj: Any, dtype: Any = None) -> Any:
     Takes a scalar MLP, a Trainer, an n-d Sequential or a `Checkpoint`. A hidden "linear"
     activation becomes ``nn.Identity()`` so the Linear layers keep the keys 0, 2, 4, ...
     """
-    torch = _torch()
+    torch = import_torch(".pt files and to_torch()")
     state, arch = _extract(obj)
     arch = _require_activations(_validate_architecture(arch), "build the PyTorch module")
     _validate_state(state, arch, "the model")

@@ -204,6 +204,21 @@ def test_no_grad_records_no_graph():
     assert z.inputs == (x, x)
 
 
+@pytest.mark.parametrize("op", ["+", "*"])
+def test_no_grad_also_covers_the_written_out_add_and_mul(op):
+    # Scalar + Scalar and Scalar * Scalar build their node without _node: both paths must obey no_grad
+    a, b = Scalar(2.0), Scalar(3.0)
+    combine = (lambda u, v: u + v) if op == "+" else (lambda u, v: u * v)
+    with no_grad():
+        y = combine(a, b)
+    assert (y.data, y.inputs, y.op, y.grad) == (combine(2.0, 3.0), (), op, 0)
+    z = combine(a, b)
+    assert z.inputs == (a, b) and z.local_grads == ((1, 1) if op == "+" else (3.0, 2.0))
+    assert z.label == "" and z.is_leaf is False
+    z.label = "z"
+    assert z.label == "z"
+
+
 def test_no_grad_is_per_thread_like_torch():
     import threading
 

@@ -158,9 +158,9 @@ def test_a_three_class_dataset_switches_the_loss_to_cross_entropy(qtbot, window)
     pg = window.playground
     choose(pg.data_panel.dataset, "spiral3")
     assert pg.controls.loss.currentData() == "cross_entropy"  # at once: the form never shows an invalid pair
+    assert "Loss: Cross-entropy" in window.status_label.text()  # said at once (it gives way after a while)
     frame = wait_for(qtbot, window, lambda f: f.config["dataset"] == "spiral3")
     assert frame.config["loss"] == "cross_entropy" and frame.data.num_classes == 3
-    assert "Loss: Cross-entropy" in window.status_label.text()
     assert not pg.error_label.isVisible()
     mse = pg.controls.loss.model().item(pg.controls.loss.findData("mse"))
     assert not mse.isEnabled()  # mse cannot be picked for three classes
@@ -172,9 +172,9 @@ def test_a_regression_dataset_switches_a_classification_loss_to_mse(qtbot, windo
     wait_for(qtbot, window, lambda f: f.config["loss"] == "hinge")
     choose(pg.data_panel.dataset, "plane")
     assert pg.controls.loss.currentData() == "mse"
+    assert "Loss: Mean squared error" in window.status_label.text()  # said at once (it gives way after a while)
     frame = wait_for(qtbot, window, lambda f: f.config["dataset"] == "plane")
     assert frame.config["loss"] == "mse"
-    assert "Loss: Mean squared error" in window.status_label.text()
     assert not pg.error_label.isVisible()
     hinge = pg.controls.loss.model().item(pg.controls.loss.findData("hinge"))
     assert not hinge.isEnabled()
@@ -188,9 +188,9 @@ def test_one_input_data_unticks_and_disables_the_x2_features(qtbot, window):
     boxes = pg.builder.feature_boxes
     assert not boxes["x2"].isChecked() and not boxes["x2"].isEnabled()
     assert boxes["x1"].isChecked() and boxes["x1^2"].isChecked() and boxes["x1^2"].isEnabled()
+    assert "x₂" in window.status_label.text()  # said at once (it gives way after a while)
     frame = wait_for(qtbot, window, lambda f: f.config["dataset"] == "sine")
     assert list(frame.feature_names) == ["x1", "x1^2"] == pg.builder.features
-    assert "x₂" in window.status_label.text()
 
 
 def test_the_features_shown_are_those_of_the_model_after_a_csv(qtbot, window, tmp_path, monkeypatch):
@@ -695,6 +695,7 @@ def test_the_status_shows_the_current_state_not_an_old_hint(qtbot, window):
     assert "press Play" in window.status_label.text()
     play(qtbot, window)
     qtbot.waitUntil(lambda: window.status_label.text().startswith("Training"), timeout=5000)
+    wait_for(qtbot, window, lambda f: f.snapshot.step > 0)  # a loaded machine may not have stepped yet
     pause(qtbot, window)
     window._show_state()  # what the status timer does once a message has been up long enough
     assert window.status_label.text().startswith("Paused at step")

@@ -16,7 +16,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from gui.main_window import MainWindow
-from gui.playground import DEFAULT_CONFIG
+from gui.playground import DEFAULT_CONFIG, LARGEST_CONFIG
 from gui.worker import COMMANDS, Handshake, TrainingController
 from minitorch.training import TrainConfig, Trainer
 from minitorch.training import backends as training_backends
@@ -25,20 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # The largest settings the form allows: 5,000 samples, 8 hidden layers of 32, every feature, and the
 # largest batch the scalar engine accepts for them (TrainConfig refuses graphs over a million nodes).
-LARGEST = {
-    "dataset": "spiral",
-    "n_samples": 5000,
-    "noise": 0.1,
-    "seed": 0,
-    "features": ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"],
-    "hidden_layers": [32] * 8,
-    "activation": "tanh",
-    "loss": "mse",
-    "optimizer": "adam",
-    "lr": 0.01,
-    "batch_size": 64,  # a step: about a million graph nodes, seconds on this machine
-    "engine": "scalar",
-}
+LARGEST = {**LARGEST_CONFIG, "batch_size": 64, "engine": "scalar"}  # a step: about a million graph nodes, seconds
 # Wide enough that a scalar minibatch of 48 is built and back-propagated in several chunks.
 CHUNKED = {"dataset": "moons", "n_samples": 100, "seed": 1, "hidden_layers": [24, 24], "batch_size": 48,
            "optimizer": "adam", "lr": 0.01, "loss": "mse"}

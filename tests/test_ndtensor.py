@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from _helpers import assert_finite_difference_grads
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -39,22 +40,8 @@ def check_vs_torch(fn_ours, fn_torch, *arrays, atol=1e-10):
         np.testing.assert_allclose(got, want, atol=atol, rtol=1e-9)
 
 
-def finite_difference_check(fn, *arrays, eps=1e-6, atol=1e-6):
-    """Autograd gradients equal central differences of sum(fn(...) * G) in float64."""
-    ours = _ours(arrays)
-    out = fn(*ours)
-    upstream = RNG.standard_normal(out.shape)
-    out.backward(upstream)
-    for k, array in enumerate(arrays):
-        numeric = np.zeros(array.shape)
-        for index in np.ndindex(array.shape):
-            shifted = [a.copy() for a in arrays]
-            shifted[k][index] += eps
-            plus = float((fn(*[tensor(a, dtype="float64") for a in shifted]).data * upstream).sum())
-            shifted[k][index] -= 2 * eps
-            minus = float((fn(*[tensor(a, dtype="float64") for a in shifted]).data * upstream).sum())
-            numeric[index] = (plus - minus) / (2 * eps)
-        np.testing.assert_allclose(ours[k].grad, numeric, atol=atol, rtol=1e-5)
+def finite_difference_check(fn, *arrays):
+    assert_finite_difference_grads(fn, *arrays, rng=RNG)
 
 
 def rand(*shape, low=-2.0, high=2.0):

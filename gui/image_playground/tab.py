@@ -66,6 +66,7 @@ class ImagePlayground(QWidget):
         self.config_error: str | None = None
         self._history_cache: dict[str, Any] = {"generation": -1, "count": 0}
         self._drawn_versions: dict[str, int] = {}
+        self._changed: list[QWidget] = []  # views given new content by the frame being drawn
         self._config_timer = QTimer(self)
         self._config_timer.setSingleShot(True)
         self._config_timer.setInterval(250)
@@ -510,7 +511,14 @@ class ImagePlayground(QWidget):
         """Draw a frame from the worker; training rests until Qt has painted it (see `Handshake`)."""
         try:
             self._draw(frame)
+            # Paint the changed views now, while training rests for this frame: painted later
+            # (Qt's deferred update), they would compete with training for the interpreter lock
+            # and one repaint could take tens of milliseconds.
+            for widget in self._changed:
+                if widget.isVisible():
+                    widget.repaint()
         finally:
+            self._changed = []
             self.controller.frame_drawn()
         self.frames_shown += 1
         self.frameShown.emit(frame)
@@ -526,6 +534,7 @@ class ImagePlayground(QWidget):
             self.probe_spin.blockSignals(False)
         self._draw_curves(frame)
         self._redraw_page()
+        self._changed.extend((self.curves.loss_plot, self.curves.accuracy_plot, self.progress_label))
 
     def _redraw_page(self) -> None:
         frame = self.last_frame
@@ -543,15 +552,18 @@ class ImagePlayground(QWidget):
                 maps_due = not filters_due
             if filters_due:
                 self.filter_view.set_sections(self._filter_sections(frame))
+                self._changed.append(self.filter_view)
                 drawn["filters"], drawn["last_mosaic"] = frame.filters_version, "filters"
             if maps_due:
                 self.map_view.set_sections(self._map_sections(frame.feature_maps, frame.layer_titles))
+                self._changed.append(self.map_view)
                 label = frame.class_names[int(frame.y_test[frame.probe_index])]
                 self.probe_label.setText(f"(true class: {label})")
                 drawn["maps"], drawn["last_mosaic"] = frame.maps_version, "maps"
         elif page == 1 and drawn.get("results") != (frame.evaluations, frame.generation):
             self.confusion_view.set_matrix(frame.confusion, frame.class_names)
             self.gallery_view.set_sections(self._gallery_sections(frame))
+            self._changed.extend((self.confusion_view, self.gallery_view))
             drawn["results"] = (frame.evaluations, frame.generation)
 
     def _draw_curves(self, frame: ImageFrame) -> None:

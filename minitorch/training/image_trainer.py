@@ -31,6 +31,21 @@ from .. import backend as array_backend
 from ..architecture import ArchitectureError, LayerSpec, ModelSpec
 from ..autograd import no_grad
 from ..errors import MinitorchError, ShapeError
+from ..fileio import (
+    MAX_WEIGHTS_BYTES,
+    FormatError,
+    atomic_write,
+    atomic_write_bytes,
+    atomic_write_text,
+    check_file,
+    import_safetensors_numpy,
+    import_torch,
+    parse_json,
+    read_json,
+    tensors_to_json,
+    torch_to_numpy,
+    weights_extension,
+)
 from ..images import IMAGE_DATASETS, ImageData, load_image_data
 from ..ndtensor import Tensor
 from ..nn import functional as F
@@ -217,8 +232,6 @@ class ImageTrainConfig:
                           indent=2)
 
     def save(self, path: str | os.PathLike) -> None:
-        from ..fileio import atomic_write_text
-
         self.validate()
         atomic_write_text(path, self.to_json() + "\n")
 
@@ -231,8 +244,6 @@ def _read_json(path: str | os.PathLike) -> Any:
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise ImageConfigError(f"no such file: {path}")
-    from ..fileio import FormatError, read_json
-
     try:
         return read_json(path, "image config")  # size, digit and nesting limits; no NaN
     except FormatError as exc:
@@ -500,42 +511,21 @@ class ImageTrainer:
 
 
 # --- files ------------------------------------------------------------------------------------------------------
-WEIGHT_FORMATS = (".json", ".safetensors", ".pt")
-
-
-def _extension(path: str | os.PathLike) -> str:
-    ext = os.path.splitext(os.fspath(path))[1].lower()
-    if ext not in WEIGHT_FORMATS:
-        raise ImageConfigError(f"unknown weights format {ext or '(no extension)'!r} for {os.fspath(path)}; "
-                               f"use one of {', '.join(WEIGHT_FORMATS)}")
-    return ext
-
-
 def export_weights(trainer: ImageTrainer, path: str | os.PathLike) -> None:
     """Save the weights as .json / .safetensors (with the layer list) or a PyTorch .pt state dict."""
-    from ..fileio import atomic_write, atomic_write_bytes, atomic_write_text
-
-    ext = _extension(path)
+    ext = weights_extension(path, ImageConfigError)
     state = trainer.state_dict()
     model = trainer.spec.to_dict()
     if ext == ".json":
         document = {"format": IMAGE_WEIGHTS_FORMAT, "format_version": FORMAT_VERSION, "model": model,
-                    "shapes": {k: list(v.shape) for k, v in state.items()},
-                    "state_dict": {k: v.tolist() for k, v in state.items()}}
+                    **tensors_to_json(state)}
         atomic_write_text(path, json.dumps(document, allow_nan=False) + "\n")
     elif ext == ".safetensors":
-        try:
-            import safetensors.numpy as stnp
-        except ImportError:
-            raise ImportError("the .safetensors format needs the safetensors package: "
-                              "pip install 'pytorch-mini-playground[io]'") from None
+        stnp = import_safetensors_numpy()
         header = {"format": IMAGE_WEIGHTS_FORMAT, "format_version": str(FORMAT_VERSION), "model": json.dumps(model)}
         atomic_write_bytes(path, stnp.save({k: np.array(v, order="C") for k, v in state.items()}, metadata=header))
     else:
-        try:
-            import torch
-        except ImportError:
-            raise ImportError("PyTorch is needed for .pt files: pip install 'pytorch-mini-playground[torch]'") from None
+        torch = import_torch()
         tensors = OrderedDict()
         for key, value in state.items():
             tensor = torch.from_numpy(np.array(value, order="C"))  # keeps 0-d counters 0-d
@@ -546,7 +536,7 @@ def export_weights(trainer: ImageTrainer, path: str | os.PathLike) -> None:
 
 
 def _read_weights(path: str) -> tuple[dict[str, np.ndarray], dict[str, Any] | None]:
-    ext = _extension(path)
+    ext = weights_extension(path, ImageConfigError)
     if not os.path.isfile(path):
         raise ImageConfigError(f"no such file: {path}")
     if ext == ".json":
@@ -554,7 +544,6 @@ def _read_weights(path: str) -> tuple[dict[str, np.ndarray], dict[str, Any] | No
         if not isinstance(data, dict) or data.get("format") not in (IMAGE_WEIGHTS_FORMAT, IMAGE_EXPERIMENT_FORMAT):
             raise ImageConfigError(f"{path} is not an image-net weights file (no 'format': '{IMAGE_WEIGHTS_FORMAT}')")
         return _state_from_document(data, path), data.get("model")
-    from ..fileio import MAX_WEIGHTS_BYTES, FormatError, check_file, parse_json, torch_to_numpy
 
     if ext != ".json":
         try:
@@ -562,11 +551,8 @@ def _read_weights(path: str) -> tuple[dict[str, np.ndarray], dict[str, Any] | No
         except FormatError as exc:
             raise ImageConfigError(str(exc)) from None
     if ext == ".safetensors":
-        try:
-            import safetensors.numpy as stnp
-            from safetensors import safe_open
-        except ImportError:
-            raise ImportError("the .safetensors format needs the safetensors package") from None
+        stnp = import_safetensors_numpy()
+        from safetensors import safe_open
         try:
             with safe_open(path, framework="numpy") as handle:
                 meta = handle.metadata() or {}
@@ -580,10 +566,7 @@ def _read_weights(path: str) -> tuple[dict[str, np.ndarray], dict[str, Any] | No
         except FormatError as exc:
             raise ImageConfigError(str(exc)) from None
         return {k: np.asarray(v) for k, v in tensors.items()}, model
-    try:
-        import torch
-    except ImportError:
-        raise ImportError("PyTorch is needed for .pt files: pip install 'pytorch-mini-playground[torch]'") from None
+    torch = import_torch()
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
@@ -629,8 +612,6 @@ def load_weights_into(trainer: ImageTrainer, path: str | os.PathLike) -> None:
 
 def save_image_experiment(trainer: ImageTrainer, path: str | os.PathLike) -> None:
     """Config, weights, history and progress in one JSON file (optimizer momenta are not kept)."""
-    from ..fileio import atomic_write_text
-
     state = trainer.state_dict()
     document = {
         "format": IMAGE_EXPERIMENT_FORMAT, "format_version": FORMAT_VERSION,
