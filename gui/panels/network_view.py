@@ -96,8 +96,8 @@ class NetworkView(QWidget):
         self._node_rects: list[list[QRectF]] = []
         self.selected: tuple[int, int] | None = None
         self.paint_count = 0
-        # The edges drawn last, as an image, and what they showed: edges are drawn only by sign
-        # and strength bucket, so while training most repaints find the same picture.
+        # The page with the edges and labels drawn last, as an image, and what it showed: edges
+        # are drawn only by sign and strength bucket, so many repaints find the same picture.
         self._edge_image: QImage | None = None
         self._edge_key: tuple[Any, ...] = ()
 
@@ -172,17 +172,16 @@ class NetworkView(QWidget):
     def paintEvent(self, event: Any) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.fillRect(self.rect(), QColor(255, 255, 255))
         rects = self._layout()
         self._node_rects = rects
         if not rects:
+            painter.fillRect(self.rect(), QColor(255, 255, 255))
             painter.setPen(qcolor(TEXT))
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "The network appears here")
             painter.end()
             return
-        self._paint_edges(painter, rects)
+        self._paint_background(painter, rects)
         self._paint_nodes(painter, rects)
-        self._paint_labels(painter, rects)
         painter.end()
         self.paint_count += 1
 
@@ -199,20 +198,23 @@ class NetworkView(QWidget):
                 buckets.append((weight >= 0, level.astype(np.int8)))
         return buckets
 
-    def _paint_edges(self, painter: QPainter, rects: list[list[QRectF]]) -> None:
-        """The edges, from a cached image redrawn only when some edge changes sign or bucket."""
+    def _paint_background(self, painter: QPainter, rects: list[list[QRectF]]) -> None:
+        """The page, the edges and the labels, from a cached opaque image redrawn only when some
+        edge changes sign or bucket (or the size or the labels change): copying an opaque image
+        costs a fraction of blending a transparent one over a filled page and laying out the text."""
         buckets = self._edge_buckets()
         ratio = float(self.devicePixelRatioF())
-        key = (self.width(), self.height(), ratio,
+        key = (self.width(), self.height(), ratio, tuple(self.feature_names), self.font().key(),
                tuple((sign.shape, sign.tobytes(), level.tobytes()) for sign, level in buckets))
         if key != self._edge_key or self._edge_image is None:
             image = QImage(max(1, round(self.width() * ratio)), max(1, round(self.height() * ratio)),
-                           QImage.Format.Format_ARGB32_Premultiplied)
+                           QImage.Format.Format_RGB32)
             image.setDevicePixelRatio(ratio)
-            image.fill(0)
+            image.fill(QColor(255, 255, 255))
             image_painter = QPainter(image)
             image_painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             self._draw_edges(image_painter, rects, buckets)
+            self._paint_labels(image_painter, rects)
             image_painter.end()
             self._edge_image, self._edge_key = image, key
         painter.drawImage(QPointF(0, 0), self._edge_image)
@@ -293,7 +295,8 @@ class NetworkView(QWidget):
 
     def _paint_labels(self, painter: QPainter, rects: list[list[QRectF]]) -> None:
         font = QFont(self.font())
-        font.setPointSizeF(max(7.5, font.pointSizeF() - 1))
+        # In pixels: drawn into the cached image, whose resolution need not be the screen's.
+        font.setPixelSize(max(1, round(max(7.5, font.pointSizeF() - 1) * self.logicalDpiY() / 72)))
         painter.setFont(font)
         painter.setPen(qcolor(TEXT))
         last = len(rects) - 1
