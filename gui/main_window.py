@@ -162,9 +162,15 @@ class MainWindow(QMainWindow):
         # Space, S and R mean play/pause, step and reset whatever has the focus, except a text field.
         self._key_actions = {Qt.Key.Key_Space: self.play_action, Qt.Key.Key_S: self.step_action,
                              Qt.Key.Key_R: self.reset_action}
+        # Keys go to the focused widget first, so the filter watches only that widget (and the window,
+        # which gets them when nothing has the focus). An application-wide filter would call Python for
+        # every event in the app, and while the scalar engine trains each call waits for the
+        # interpreter lock: the GUI stalled ~100 ms per frame.
+        self.installEventFilter(self)
         app = QApplication.instance()
         if app is not None:
-            app.installEventFilter(self)
+            app.focusChanged.connect(self._watch_focus)
+            self._watch_focus(None, app.focusWidget())
 
         self.resize(1480, 900)
         if restore:
@@ -176,6 +182,10 @@ class MainWindow(QMainWindow):
 
     # --- the training keys --------------------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        return self._training_key(watched, event)
+
+    def _training_key(self, watched: QObject, event: QEvent) -> bool:
+        """Space, S or R pressed in this window (outside a text field): trigger its action."""
         kind = event.type()
         if kind not in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride):
             return False
@@ -191,6 +201,16 @@ class MainWindow(QMainWindow):
         if not event.isAutoRepeat():
             action.trigger()
         return True
+
+    def _watch_focus(self, old: QWidget | None, new: QWidget | None) -> None:
+        """Move the training-key filter to the widget that now has the keyboard focus."""
+        for widget, watch in ((old, False), (new, True)):
+            if widget is None or widget is self:
+                continue
+            try:
+                widget.installEventFilter(self) if watch else widget.removeEventFilter(self)
+            except RuntimeError:  # the widget was deleted
+                pass
 
     def _training_keys_apply(self, receiver: QWidget) -> bool:
         """On the playground tab, unless the key goes to a widget that types text."""
@@ -605,7 +625,11 @@ class MainWindow(QMainWindow):
         """Stop the worker thread and wait for it (idempotent)."""
         app = QApplication.instance()
         if app is not None:
-            app.removeEventFilter(self)
+            try:
+                app.focusChanged.disconnect(self._watch_focus)
+            except (RuntimeError, TypeError):  # already disconnected
+                pass
+            self._watch_focus(app.focusWidget(), None)
         for timer in self.findChildren(QTimer):
             timer.stop()
         if self.image_tab is not None:

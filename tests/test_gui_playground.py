@@ -886,3 +886,31 @@ def test_the_window_fits_small_screens_without_clipped_labels(qtbot, window, wid
             assert bar.rect().contains(label.geometry().translated(label.parentWidget().pos()).center())
     for combo in (bar.loss, bar.engine, bar.optimizer, bar.output_activation):
         assert combo.width() >= combo.sizeHint().width()  # "Binary cross-entro" would not fit
+
+
+
+def test_the_training_keys_watch_the_focused_widget_not_every_event(qtbot, window, monkeypatch):
+    # An application-wide Python event filter makes every event in the app wait for the interpreter
+    # lock while the scalar engine trains (GUI stalls of ~100 ms): only the focused widget is watched.
+    from PySide6.QtCore import QObject, QTimer
+
+    watched = []
+    original = window._training_key
+
+    def counting(obj, event):
+        watched.append(obj)
+        return original(obj, event)
+
+    monkeypatch.setattr(window, "_training_key", counting)
+    unrelated = QObject()
+    for _ in range(5):
+        QTimer.singleShot(0, unrelated, lambda: None)
+        qtbot.wait(10)
+    assert unrelated not in watched
+    button = window.playground.data_panel.open_csv
+    window.activateWindow()
+    button.setFocus()
+    qtbot.waitUntil(button.hasFocus, timeout=2000)
+    watched.clear()
+    qtbot.keyClick(button, Qt.Key.Key_S)
+    assert button in watched  # the focused widget's keys still reach the filter
