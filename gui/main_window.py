@@ -271,6 +271,7 @@ class MainWindow(QMainWindow):
         except Exception as exc:
             self.show_status(f"Graph explorer unavailable: {exc}")
         self.tabs.currentChanged.connect(lambda _index: self._refresh_model_graph(force=True))
+        self.tabs.currentChanged.connect(self._on_tab_changed)
 
     def _refresh_model_graph(self, force: bool = False) -> None:
         """Update the Model graph tab from the latest frame, a few times a second, only when visible."""
@@ -380,8 +381,23 @@ class MainWindow(QMainWindow):
             text, self._form_note = f"{self._form_note} {text}", ""
         self.show_status(text)
 
+    def _images_shown(self) -> bool:
+        return self.image_tab is not None and self.tabs.currentWidget() is self.image_tab
+
+    def _on_tab_changed(self, _index: int) -> None:
+        # The status bar speaks for the tab on screen: the Images tab trains a model of its own.
+        self._status_timer.stop()
+        if not self._images_shown():
+            self.speed_label.setText("training" if self.playground.running else "paused")
+        self._show_state()
+
     def _show_state(self) -> None:
         """What is going on now, in place of an old message."""
+        if self._images_shown():
+            inner = self.image_tab.playground
+            self.status_label.setText(inner.status_label.text() if inner is not None else "")
+            self.speed_label.setText("")
+            return
         frame = self.playground.last_frame
         if self.playground.running:
             text = "Training… Space pauses."
@@ -410,6 +426,8 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self.playground.play)  # queued behind the opening in the worker
 
     def _on_frame(self, frame: Frame) -> None:
+        if self._images_shown():
+            return  # the 2-D playground trains behind the Images tab: its state is not shown there
         if frame.running:
             self.speed_label.setText(f"training · {frame.steps_per_second:,.0f} steps/s")
         else:

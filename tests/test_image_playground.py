@@ -273,6 +273,13 @@ def test_main_window_has_an_images_tab(qtbot, qsettings_file):
     window.play_action.trigger()  # Space acts on the tab shown
     qtbot.waitUntil(lambda: images.running, timeout=WAIT)
     assert not window.playground.last_frame or not window.playground.last_frame.running
+    # The status bar speaks for the tab on screen, not for the 2-D playground behind it.
+    window._show_state()
+    assert window.status_label.text() == images.status_label.text()
+    assert "press Play" not in window.status_label.text() and window.speed_label.text() == ""
+    window.tabs.setCurrentWidget(window.playground)
+    assert window.speed_label.text() == "paused" and "Play" in window.status_label.text()
+    window.tabs.setCurrentWidget(window.image_tab)
     window.play_action.trigger()
     qtbot.waitUntil(lambda: not images.running, timeout=WAIT)
     assert window.shutdown()
