@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -238,7 +238,7 @@ class BlockBuilder(QWidget):
         self._list_layout.setContentsMargins(0, 0, 0, 0)
         self._list_layout.setSpacing(3)
         self._list_layout.addStretch(1)
-        scroll = QScrollArea()
+        scroll = _RowsScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self._list)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -372,3 +372,16 @@ class BlockBuilder(QWidget):
     def shape_texts(self) -> list[str]:
         """What each block's shape label shows (for tests and screenshots)."""
         return [row.shape_label.text() for row in self.rows]
+
+
+class _RowsScrollArea(QScrollArea):
+    """Scrolls the block rows vertically only, so it is never narrower than a row plus its scroll bar
+    (otherwise the ▲ ▼ − buttons are cut off once the list is taller than the panel)."""
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        rows = self.widget()
+        if rows is not None:
+            hint.setWidth(rows.minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
+                          + 2 * self.frameWidth())
+        return hint
