@@ -252,7 +252,6 @@ class Playground(QWidget):
 
         worker = controller.worker
         worker.frameReady.connect(self.show_frame)
-        controller.handshake.gui_paints_frames = True  # show_frame() reports every frame it draws
         worker.runningChanged.connect(self._on_running)
         worker.configLoaded.connect(self._on_config_loaded)
         worker.configRejected.connect(self._on_config_rejected)
@@ -478,8 +477,8 @@ class Playground(QWidget):
     def show_frame(self, frame: Frame) -> None:
         """Draw one frame from the worker (GUI thread).
 
-        Training rests until the frame has been painted (the controller's hand-shake), so
-        painting never competes with the worker for the interpreter lock.
+        The session sends its next frame once this one has been painted (``frame_drawn``):
+        training goes on meanwhile in its own process.
         """
         try:
             self._draw(frame)
