@@ -33,7 +33,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .builder import ERROR_STYLE, BlockBuilder, describe_layer, shape_text
+from minitorch.live.image_session import describe_layer, shape_text
+
+from .builder import ERROR_STYLE, BlockBuilder
 from .views import ConfusionView, CurvePlots, DrawingPad, MosaicView, ProbabilityBars, Section
 from .worker import DrawingPrediction, ImageController, ImageFrame, ImageWorker
 
@@ -45,7 +47,7 @@ SMOOTHING = 0.9  # exponential smoothing of the per-minibatch train curves
 
 
 class ImagePlayground(QWidget):
-    """The image tab. It owns its training thread; call `shutdown()` before closing."""
+    """The image tab. It owns its training process; call `shutdown()` before closing."""
 
     frameShown = Signal(object)
     drawingShown = Signal(object)
@@ -508,13 +510,13 @@ class ImagePlayground(QWidget):
 
     # --- frames -----------------------------------------------------------------------------------------------
     def show_frame(self, frame: ImageFrame) -> None:
-        """Draw a frame from the worker; training rests until Qt has painted it (see `Handshake`)."""
+        """Draw a frame from the training process; the next one comes once Qt has painted this one."""
         try:
             self._draw(frame)
-            # Paint the changed views now, while training rests for this frame: painted later
-            # (Qt's deferred update), they would compete with training for the interpreter lock
-            # and one repaint could take tens of milliseconds. One repaint() paints every view
-            # marked dirty in the window (each view once), not just its own.
+            # Paint the changed views now rather than at Qt's deferred update, so that the
+            # "painted" acknowledgement (frame_drawn) follows the painting at once and the next
+            # frame is not held back. One repaint() paints every view marked dirty in the window
+            # (each view once), not just its own.
             visible = [widget for widget in self._changed if widget.isVisible()]
             if visible:
                 visible[0].repaint()

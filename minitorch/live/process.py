@@ -100,8 +100,14 @@ def serve(connection: Connection, session_factory: Callable[..., Any] = Training
         return
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m minitorch.live.process FD [image]``: serve on the inherited socket FD."""
+def main(argv: list[str] | None = None, session_factory: Callable[..., Any] | None = None,
+         encoder_factory: Callable[[], Any] | None = None) -> int:
+    """``python -m minitorch.live.process FD [image]``: serve on the inherited socket FD.
+
+    A host's own child module may call this with its own ``session_factory`` and
+    ``encoder_factory`` (e.g. the desktop app's image session with Qt's image decoder); they
+    replace the ones the kind names.
+    """
     args = list(sys.argv[1:] if argv is None else argv)
     if not args:
         print("usage: python -m minitorch.live.process FD [image]", file=sys.stderr)
@@ -113,7 +119,9 @@ def main(argv: list[str] | None = None) -> int:
         fd = int(args[0])
     connection = Connection(fd)
     kind = args[1] if len(args) > 1 else "playground"
-    if kind == "image":
+    if session_factory is not None:
+        serve(connection, session_factory, encoder_factory)
+    elif kind == "image":
         from .image_session import ImageFrameEncoder, ImageSession
 
         serve(connection, ImageSession, ImageFrameEncoder)
@@ -224,20 +232,22 @@ class SessionProcess:
     once. Sending is safe from one thread while another receives.
     """
 
-    def __init__(self, kind: str = "playground") -> None:
+    def __init__(self, kind: str = "playground", module: str = "minitorch.live.process") -> None:
+        """Start ``python -m <module> FD <kind>``; ``module`` is this one or a host's own child
+        module that calls `main` with its session factory."""
         parent_end, child_end = socket.socketpair()
         root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         env = dict(os.environ)
         # The child imports the same minitorch as this process (a checkout or an installed copy).
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
-        module = [sys.executable, "-m", "minitorch.live.process"]
+        command = [sys.executable, "-m", module]
         if hasattr(socket.socket, "share"):  # Windows: no inherited descriptors; share the socket
-            self.process = subprocess.Popen([*module, "share", kind], env=env, stdin=subprocess.PIPE)
+            self.process = subprocess.Popen([*command, "share", kind], env=env, stdin=subprocess.PIPE)
             assert self.process.stdin is not None
             self.process.stdin.write(child_end.share(self.process.pid))
             self.process.stdin.close()
         else:
-            self.process = subprocess.Popen([*module, str(child_end.fileno()), kind], env=env,
+            self.process = subprocess.Popen([*command, str(child_end.fileno()), kind], env=env,
                                             pass_fds=(child_end.fileno(),))
         child_end.close()  # the child holds its end: when it ends, receive() sees the end
         self._connection = Connection(parent_end.detach())
