@@ -147,6 +147,11 @@ class TrainingController(QObject):
         if self._stopped or self.sender() is not self.worker_thread:
             return
         self.restarts += 1
+        # The old reader emitted `ended` as its last act, but its thread may still be returning:
+        # Qt aborts the program when a running QThread object is destroyed, so it stays referenced
+        # until it has finished.
+        self._ended_reader = self.worker_thread
+        self._ended_reader.wait(2000)
         self._start()
         if self._last_config is not None:
             self.process.send("configure", *self._last_config)
