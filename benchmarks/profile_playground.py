@@ -60,8 +60,9 @@ class Timings:
         frames = self.calls[per] if per else 0
         for label in sorted(self.seconds, key=lambda k: -self.seconds[k]):
             total = self.seconds[label]
+            each = 1000 * total / max(1, self.calls[label])
             line = (f"  {label:<34}{100 * total / elapsed:6.1f} % of the time {self.calls[label]:6d} calls, "
-                    f"{1000 * total / max(1, self.calls[label]):6.2f} ms each, worst {1000 * self.worst[label]:5.1f} ms")
+                    f"{each:6.2f} ms each, worst {1000 * self.worst[label]:5.1f} ms")
             if frames:
                 line += f", {1000 * total / frames:5.2f} ms per frame"
             print(line)
