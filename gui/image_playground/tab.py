@@ -47,6 +47,28 @@ EXPERIMENT_FILTER = "Image experiment (*.json);;All files (*)"
 SMOOTHING = 0.9  # exponential smoothing of the per-minibatch train curves
 
 
+_CURVE_COLUMNS = ("steps", "loss", "acc", "test_steps", "test_loss", "test_acc")
+
+
+class _GrowingArray:
+    """A float array that grows at its end in amortised constant time; `extend` returns the
+    filled part as a view (earlier views stay valid: filled values never change)."""
+
+    def __init__(self) -> None:
+        self._buffer = np.empty(256)
+        self._size = 0
+
+    def extend(self, values: list[float]) -> np.ndarray:
+        end = self._size + len(values)
+        if end > len(self._buffer):
+            grown = np.empty(max(end, 2 * len(self._buffer)))
+            grown[:self._size] = self._buffer[:self._size]
+            self._buffer = grown
+        self._buffer[self._size:end] = values
+        self._size = end
+        return self._buffer[:end]
+
+
 class ImagePlayground(QWidget):
     """The image tab. It owns its training process; call `shutdown()` before closing."""
 
@@ -471,8 +493,9 @@ class ImagePlayground(QWidget):
         if running:
             # Move everything alive now (modules, widgets' wrappers, the test images, the curves)
             # out of the cyclic collector's sight: the frames' history entries pile up while
-            # training, and each full collection then walked all of it holding the interpreter
-            # lock (50-60 ms GUI stalls measured; about 6 ms frozen). Freezing costs nothing.
+            # training, and a full collection then walks all of it holding the interpreter lock
+            # (one of 99 ms in 40 s of training without this; see bench_image_playground.py
+            # --no-freeze). Freezing costs nothing.
             gc.freeze()
             self._status("Training: every view updates as the network learns.")
 
@@ -579,8 +602,9 @@ class ImagePlayground(QWidget):
         history = frame.snapshot.history
         cache = self._history_cache
         if cache["generation"] != frame.generation or len(history) < cache["count"]:
-            cache.update(generation=frame.generation, count=0, steps=[], loss=[], acc=[], test_steps=[],
-                         test_loss=[], test_acc=[], smooth_loss=None, smooth_acc=None)
+            cache.update(generation=frame.generation, count=0, smooth_loss=None, smooth_acc=None,
+                         **{k: _GrowingArray() for k in _CURVE_COLUMNS})
+        new = {k: [] for k in _CURVE_COLUMNS}
         for entry in history[cache["count"]:]:
             loss, acc = entry.get("train_loss"), entry.get("train_acc")
             if loss is None or acc is None or not np.isfinite(loss):
@@ -589,17 +613,18 @@ class ImagePlayground(QWidget):
                 SMOOTHING * cache["smooth_loss"] + (1 - SMOOTHING) * loss
             cache["smooth_acc"] = acc if cache["smooth_acc"] is None else \
                 SMOOTHING * cache["smooth_acc"] + (1 - SMOOTHING) * acc
-            cache["steps"].append(entry["step"])
-            cache["loss"].append(cache["smooth_loss"])
-            cache["acc"].append(cache["smooth_acc"])
+            new["steps"].append(entry["step"])
+            new["loss"].append(cache["smooth_loss"])
+            new["acc"].append(cache["smooth_acc"])
             if "test_acc" in entry:
-                cache["test_steps"].append(entry["step"])
-                cache["test_loss"].append(entry["test_loss"])
-                cache["test_acc"].append(entry["test_acc"])
+                new["test_steps"].append(entry["step"])
+                new["test_loss"].append(entry["test_loss"])
+                new["test_acc"].append(entry["test_acc"])
         if cache["count"] != len(history) or not self.curves.points:
             cache["count"] = len(history)
-            self.curves.set_history(*(np.asarray(cache[k], dtype=float) for k in
-                                      ("steps", "loss", "acc", "test_steps", "test_loss", "test_acc")))
+            # Only the new points are converted: the whole history each frame grew to
+            # milliseconds per frame after a minute of training.
+            self.curves.set_history(*(cache[k].extend(new[k]) for k in _CURVE_COLUMNS))
         snap = frame.snapshot
         metrics = snap.metrics
         test_acc = metrics.get("test_acc")
