@@ -127,6 +127,15 @@ def test_training_updates_curves_filters_maps_and_confusion(playground, qtbot):
     frame = playground.last_frame
     assert frame.generation == first.generation and frame.snapshot.step >= 25
     assert playground.curves.points >= 25
+    history = frame.snapshot.history
+    (_, _, _, steps, loss), (_, _, _, test_steps, test_loss) = playground.curves.loss_plot.series
+    assert steps.tolist() == [entry["step"] for entry in history]  # every step once, in order
+    assert test_steps.tolist() == [entry["step"] for entry in history if "test_loss" in entry]
+    assert test_loss.tolist() == [entry["test_loss"] for entry in history if "test_loss" in entry]
+    smoothed = history[0]["train_loss"]
+    for entry in history[1:]:
+        smoothed = 0.9 * smoothed + 0.1 * entry["train_loss"]
+    assert loss[-1] == pytest.approx(smoothed)
     assert set(filters_before) == {i for i, _ in frame.filters} == {0, 3}
     assert any(not np.allclose(filters_before[i], w) for i, w in frame.filters)
     assert playground.filter_view.updates >= 2 and len(playground.filter_view.sections) == 2
