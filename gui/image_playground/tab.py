@@ -622,8 +622,8 @@ class ImagePlayground(QWidget):
                 new["test_acc"].append(entry["test_acc"])
         if cache["count"] != len(history) or not self.curves.points:
             cache["count"] = len(history)
-            # Only the new points are converted: the whole history each frame grew to
-            # milliseconds per frame after a minute of training.
+            # Only the new points are converted: converting the whole history every frame
+            # cost more with every step.
             self.curves.set_history(*(cache[k].extend(new[k]) for k in _CURVE_COLUMNS))
         snap = frame.snapshot
         metrics = snap.metrics
