@@ -444,8 +444,8 @@ class LinePlot(QWidget):
 
 
 def _polyline(xs: np.ndarray, ys: np.ndarray) -> QPolygonF:
-    """A QPolygonF filled through a numpy view of its memory: a thousand QPointF objects made one by
-    one took about a millisecond per curve and frame, this a few microseconds."""
+    """A QPolygonF filled through a numpy view of its memory (making a thousand QPointF objects one
+    by one, per curve and frame, was the largest part of painting a frame)."""
     polygon = QPolygonF()
     polygon.resize(len(xs))
     points = np.frombuffer(VoidPtr(polygon.data(), len(xs) * 16, True), dtype=np.float64).reshape(-1, 2)
