@@ -158,6 +158,20 @@ def _pow_exponent_grad(base: Number, exponent: Number, out: Number) -> Number:
     return _NAN
 
 
+class _Named:
+    """The ``_op`` of a Scalar that has a label: its operation and its name together.
+
+    Few nodes are named (the leaves of an expression, a drawing's inputs), so the name
+    lives here instead of in a slot every node would pay for.
+    """
+
+    __slots__ = ("op", "label")
+
+    def __init__(self, op: str | tuple[str, Number], label: str):
+        self.op = op
+        self.label = label
+
+
 class Scalar:
     """A scalar value in a computation graph, with its gradient.
 
@@ -168,8 +182,11 @@ class Scalar:
 
     # Inputs and their local derivatives live in slots rather than tuples: one allocation per
     # node instead of three, which is most of the cost of building a graph in Python.
-    # ``_label`` stays unset on the nodes operations create (see ``label``): one store less per node.
-    __slots__ = ("data", "grad", "_a", "_da", "_b", "_db", "_op", "_consumers", "_label", "__weakref__")
+    # Eight slots make a node 96 bytes with the collector's header (ten made 112): a training
+    # step builds tens of thousands of nodes, and the cyclic collector and the backward pass
+    # read every one of them, so a smaller node is a faster step. Hence no ``__weakref__`` and
+    # no label slot: the rare named node keeps its name in ``_op`` (see `_Named`).
+    __slots__ = ("data", "grad", "_a", "_da", "_b", "_db", "_op", "_consumers")
 
     def __init__(self, data: Number, label: str = ""):
         if type(data) is not float and type(data) is not int:
@@ -184,15 +201,16 @@ class Scalar:
         self._da: Number = 0  # d(self)/d(first input)
         self._b: Scalar | None = None  # second input, for binary operations
         self._db: Number = 0
-        self._op = ""
+        self._op = _Named("", label) if label else ""
         self._consumers = 0  # used only during backward()
-        self._label = label
 
     # --- read-only views of the graph -------------------------------------------------
     @property
     def op(self) -> str:
         """The operation that produced this value ('' for a leaf), e.g. '+', '*', 'tanh', '** 2'."""
         op = self._op
+        if op.__class__ is _Named:
+            op = op.op
         if op.__class__ is tuple:  # (template, constant operand): formatted only when someone asks
             template, c = op
             return template.format(c=c, short=_fmt(c))
@@ -217,14 +235,13 @@ class Scalar:
     @property
     def label(self) -> str:
         """A name for drawings ('' unless given, e.g. ``Scalar(2.0, label="x")``)."""
-        try:
-            return self._label
-        except AttributeError:  # a node made by an operation, never named
-            return ""
+        op = self._op
+        return op.label if op.__class__ is _Named else ""
 
     @label.setter
     def label(self, name: str) -> None:
-        self._label = name
+        op = self._op
+        self._op = _Named(op.op if op.__class__ is _Named else op, name)
 
     @property
     def is_leaf(self) -> bool:
