@@ -167,7 +167,7 @@ class _Named:
 
     __slots__ = ("op", "label")
 
-    def __init__(self, op: str | tuple[str, Number], label: str):
+    def __init__(self, op: str, label: str):
         self.op = op
         self.label = label
 
@@ -211,9 +211,9 @@ class Scalar:
         op = self._op
         if op.__class__ is _Named:
             op = op.op
-        if op.__class__ is tuple:  # (template, constant operand): formatted only when someone asks
-            template, c = op
-            return template.format(c=c, short=_fmt(c))
+        if "{" in op:  # a template around the constant operand, formatted only when someone asks
+            c = self._db  # where an operation with a number keeps it (see _node)
+            return op.format(c=c, short=_fmt(c))
         return op
 
     @property
@@ -277,21 +277,21 @@ class Scalar:
             out.grad, out._op, out._consumers = 0, "+", 0
             return out
         other = _as_number(other, "operand of +")
-        return _node(self.data + other, ("+ {c!r}", other), self, 1)
+        return _node(self.data + other, "+ {c!r}", self, 1, constant=other)
 
     def __radd__(self, other: Number) -> Scalar:  # number + tensor (and sum() starting at 0)
         other = _as_number(other, "operand of +")
-        return _node(other + self.data, ("{c!r} +", other), self, 1)
+        return _node(other + self.data, "{c!r} +", self, 1, constant=other)
 
     def __sub__(self, other: Scalar | Number) -> Scalar:
         if type(other) is Scalar:
             return _node(self.data - other.data, "-", self, 1, other, -1)
         other = _as_number(other, "operand of -")
-        return _node(self.data - other, ("- {c!r}", other), self, 1)
+        return _node(self.data - other, "- {c!r}", self, 1, constant=other)
 
     def __rsub__(self, other: Number) -> Scalar:
         other = _as_number(other, "operand of -")
-        return _node(other - self.data, ("{c!r} -", other), self, -1)
+        return _node(other - self.data, "{c!r} -", self, -1, constant=other)
 
     def __mul__(self, other: Scalar | Number) -> Scalar:
         if type(other) is Scalar:
@@ -304,11 +304,11 @@ class Scalar:
             out.grad, out._op, out._consumers = 0, "*", 0
             return out
         other = _as_number(other, "operand of *")
-        return _node(self.data * other, ("* {c!r}", other), self, other)
+        return _node(self.data * other, "* {c!r}", self, other, constant=other)
 
     def __rmul__(self, other: Number) -> Scalar:
         other = _as_number(other, "operand of *")
-        return _node(other * self.data, ("{c!r} *", other), self, other)
+        return _node(other * self.data, "{c!r} *", self, other, constant=other)
 
     def __truediv__(self, other: Scalar | Number) -> Scalar:
         if type(other) is Scalar:
@@ -321,7 +321,7 @@ class Scalar:
         other = _as_number(other, "divisor")
         if other == 0:
             raise DivisionByZeroError(f"division by zero: {self!r} / 0")
-        return _node(self.data / other, ("/ {c!r}", other), self, _reciprocal(other))
+        return _node(self.data / other, "/ {c!r}", self, _reciprocal(other), constant=other)
 
     def __rtruediv__(self, other: Number) -> Scalar:
         other = _as_number(other, "numerator")
@@ -329,7 +329,7 @@ class Scalar:
         if b == 0:
             raise DivisionByZeroError(f"division by zero: {_fmt(other)} / {self!r}")
         q = other / b
-        return _node(q, ("{c!r} /", other), self, -q / b)  # d(c/b)/db = -c/b^2, without b*b underflowing
+        return _node(q, "{c!r} /", self, -q / b, constant=other)  # d(c/b)/db = -c/b^2, without b*b underflowing
 
     def __neg__(self) -> Scalar:
         return _node(-self.data, "neg", self, -1)
@@ -349,12 +349,12 @@ class Scalar:
                 f"exponent must be a number or a Scalar, got {type(exponent).__name__} {exponent!r}"
             )
         n = _as_number(exponent, "exponent")
-        return _node(_pow_value(base, n), ("** {short}", n), self, _pow_base_grad(base, n))
+        return _node(_pow_value(base, n), "** {short}", self, _pow_base_grad(base, n), constant=n)
 
     def __rpow__(self, base: Number) -> Scalar:
         base = _as_number(base, "base of **")
         out = _pow_value(base, self.data)
-        return _node(out, ("{short} **", base), self, _pow_exponent_grad(base, self.data, out))
+        return _node(out, "{short} **", self, _pow_exponent_grad(base, self.data, out), constant=base)
 
     # --- functions and activations -------------------------------------------------------
     def exp(self) -> Scalar:
@@ -413,28 +413,31 @@ class Scalar:
         nodes = [self]
         found = nodes.append
         try:
-            # Pass 1: find the reachable non-leaf nodes (the list doubles as the work queue).
-            # A leaf's count stays 0, so a count above 0 means "non-leaf, already found".
+            # Pass 1: find the reachable non-leaf nodes (the list doubles as the work queue) and
+            # count their consumers. Leaves are skipped at once: about half of all inputs are
+            # weights, and a leaf needs no count.
             for node in nodes:
                 a = node._a
-                count = a._consumers
-                if count:
-                    a._consumers = count + 1
-                elif a._a is not None:
-                    a._consumers = 1
-                    a.grad = 0
-                    found(a)
+                if a._a is not None:
+                    count = a._consumers
+                    if count:
+                        a._consumers = count + 1
+                    else:  # found for the first time
+                        a._consumers = 1
+                        a.grad = 0
+                        found(a)
                 b = node._b
-                if b is not None:
+                if b is not None and b._a is not None:
                     count = b._consumers
                     if count:
                         b._consumers = count + 1
-                    elif b._a is not None:
+                    else:
                         b._consumers = 1
                         b.grad = 0
                         found(b)
-            # Pass 2: the chain rule, each node after every node that consumes it
-            # (leaves keep a count of 0 and are never queued).
+            # Pass 2: the chain rule, each node after every node that consumes it (leaves keep
+            # a count of 0 and are never queued; a queued node's count is back at 0, ready for
+            # the next backward).
             self.grad = 1
             ready = [self]
             now_ready = ready.append
@@ -471,20 +474,25 @@ Tensor = Scalar
 
 def _node(
     data: Number,
-    op: str | tuple[str, Number],
+    op: str,
     a: Scalar,
     da: Number,
     b: Scalar | None = None,
     db: Number = 0,
+    constant: Number = 0,
     # bound once as locals: this function runs once per node of every graph
     _new: Callable = object.__new__,
     _grad_state: Any = GRAD_STATE,
     _threads_without_grad: Any = THREADS_WITHOUT_GRAD,
 ) -> Scalar:
     """The result ``data`` of operation ``op`` on input ``a`` (and ``b``), with the local
-    derivatives d(result)/da = ``da`` and d(result)/db = ``db``. ``op`` is the label, or
-    (template, constant operand) for operations with a number, formatted only when read
-    (`Scalar.op`): most graphs are never drawn.
+    derivatives d(result)/da = ``da`` and d(result)/db = ``db``.
+
+    For an operation with a number (``x * 2.5``), ``op`` is a template such as ``"* {c!r}"``
+    and ``constant`` the number: such a node has no second input, so the number waits in the
+    second input's slot ``_db`` until `Scalar.op` formats the label, if anyone ever asks
+    (most graphs are never drawn). No (template, number) tuple per node: the collector
+    would track every one of them.
 
     A plain function rather than ``Scalar.__init__``: the public constructor validates its
     argument, while operations produce numbers that are valid by construction, and this
@@ -497,12 +505,12 @@ def _node(
         out._a = None
         out._da = 0
         out._b = None
-        out._db = 0
+        out._db = constant
     else:
         out._a = a
         out._da = da
         out._b = b
-        out._db = db
+        out._db = db if b is not None else constant
     out._op = op
     out._consumers = 0
     return out
