@@ -186,7 +186,7 @@ class Scalar:
     # step builds tens of thousands of nodes, and the cyclic collector and the backward pass
     # read every one of them, so a smaller node is a faster step. Hence no ``__weakref__`` and
     # no label slot: the rare named node keeps its name in ``_op`` (see `_Named`).
-    __slots__ = ("data", "grad", "_a", "_da", "_b", "_db", "_op", "_consumers")
+    __slots__ = ("data", "grad", "_a", "_da", "_b", "_db", "_op", "_visited")
 
     def __init__(self, data: Number, label: str = ""):
         if type(data) is not float and type(data) is not int:
@@ -202,7 +202,7 @@ class Scalar:
         self._b: Scalar | None = None  # second input, for binary operations
         self._db: Number = 0
         self._op = _Named("", label) if label else ""
-        self._consumers = 0  # used only during backward()
+        self._visited = None  # used only by backward()
 
     # --- read-only views of the graph -------------------------------------------------
     @property
@@ -274,7 +274,7 @@ class Scalar:
             out.data = self.data + other.data
             out._a, out._da = self, 1  # d(a+b)/da = 1
             out._b, out._db = other, 1  # d(a+b)/db = 1
-            out.grad, out._op, out._consumers = 0, "+", 0
+            out.grad, out._op, out._visited = 0, "+", None
             return out
         other = _as_number(other, "operand of +")
         return _node(self.data + other, "+ {c!r}", self, 1, constant=other)
@@ -301,7 +301,7 @@ class Scalar:
             out.data = self.data * other.data
             out._a, out._da = self, other.data  # d(ab)/da = b
             out._b, out._db = other, self.data  # d(ab)/db = a
-            out.grad, out._op, out._consumers = 0, "*", 0
+            out.grad, out._op, out._visited = 0, "*", None
             return out
         other = _as_number(other, "operand of *")
         return _node(self.data * other, "* {c!r}", self, other, constant=other)
@@ -402,68 +402,45 @@ class Scalar:
         Leaf gradients accumulate across calls, as in PyTorch (zero them between steps);
         intermediate nodes are reset first, so a second ``backward()`` never double counts.
 
-        The order comes from Kahn's algorithm on the reachable graph, without recursion:
-        pass 1 counts on each reachable non-leaf node how many reachable nodes consume it;
-        pass 2 applies the chain rule to a node once all of its consumers have passed their
-        gradient on (its count is back at 0, ready for the next backward).
+        Pass 1 walks the graph depth first, without recursion, and lists each non-leaf node
+        after all of its inputs (a topological order). Pass 2 walks that list backwards and
+        applies the chain rule: a node passes its gradient on only after every node that
+        consumes it has passed on its own.
         """
         if self._a is None:  # a leaf: d(self)/d(self) = 1, accumulated like any leaf gradient
             self.grad += 1
             return
-        nodes = [self]
-        found = nodes.append
-        try:
-            # Pass 1: find the reachable non-leaf nodes (the list doubles as the work queue) and
-            # count their consumers. Leaves are skipped at once: about half of all inputs are
-            # weights, and a leaf needs no count.
-            for node in nodes:
-                a = node._a
-                if a._a is not None:
-                    count = a._consumers
-                    if count:
-                        a._consumers = count + 1
-                    else:  # found for the first time
-                        a._consumers = 1
-                        a.grad = 0
-                        found(a)
-                b = node._b
-                if b is not None and b._a is not None:
-                    count = b._consumers
-                    if count:
-                        b._consumers = count + 1
-                    else:
-                        b._consumers = 1
-                        b.grad = 0
-                        found(b)
-            # Pass 2: the chain rule, each node after every node that consumes it (leaves keep
-            # a count of 0 and are never queued; a queued node's count is back at 0, ready for
-            # the next backward).
-            self.grad = 1
-            ready = [self]
-            now_ready = ready.append
-            for node in ready:
-                g = node.grad
-                a = node._a
-                a.grad += node._da * g
-                count = a._consumers
-                if count == 1:
-                    a._consumers = 0
-                    now_ready(a)
-                elif count:
-                    a._consumers = count - 1
-                b = node._b
-                if b is not None:
-                    b.grad += node._db * g
-                    count = b._consumers
-                    if count == 1:
-                        b._consumers = 0
-                        now_ready(b)
-                    elif count:
-                        b._consumers = count - 1
-        except BaseException:  # interrupted (e.g. Ctrl+C): leave every count at 0 for the next call
-            for node in nodes:
-                node._consumers = 0
-            raise
+        # A fresh mark for this call: a node is visited once it holds it, so no mark needs
+        # clearing afterwards (not even when an interrupt stops the walk halfway).
+        visited = object()
+        self._visited = visited
+        order: list[Scalar] = []
+        listed = order.append
+        path = [self]  # the nodes being visited, each one's inputs above it
+        enter = path.append
+        leave = path.pop
+        while path:
+            node = path[-1]
+            a = node._a
+            if a._visited is not visited and a._a is not None:  # leaves are never listed
+                a._visited = visited
+                a.grad = 0
+                enter(a)
+                continue
+            b = node._b
+            if b is not None and b._visited is not visited and b._a is not None:
+                b._visited = visited
+                b.grad = 0
+                enter(b)
+                continue
+            listed(leave())  # all of its inputs are listed: list it
+        self.grad = 1
+        for node in reversed(order):
+            g = node.grad
+            node._a.grad += node._da * g
+            b = node._b
+            if b is not None:
+                b.grad += node._db * g
 
 
 # The seed's name for the scalar class: ``from minitorch.engine import Tensor`` keeps working.
@@ -512,5 +489,5 @@ def _node(
         out._b = b
         out._db = db if b is not None else constant
     out._op = op
-    out._consumers = 0
+    out._visited = None
     return out
