@@ -416,24 +416,29 @@ class Scalar:
         self._visited = visited
         order: list[Scalar] = []
         listed = order.append
-        path = [self]  # the nodes being visited, each one's inputs above it
-        enter = path.append
-        leave = path.pop
-        while path:
-            node = path[-1]
+        path: list[Scalar] = []  # the consumers whose inputs are being visited, innermost last
+        descend = path.append
+        back_up = path.pop
+        node = self
+        while True:
             a = node._a
             if a._visited is not visited and a._a is not None:  # leaves are never listed
                 a._visited = visited
                 a.grad = 0
-                enter(a)
+                descend(node)
+                node = a
                 continue
             b = node._b
             if b is not None and b._visited is not visited and b._a is not None:
                 b._visited = visited
                 b.grad = 0
-                enter(b)
+                descend(node)
+                node = b
                 continue
-            listed(leave())  # all of its inputs are listed: list it
+            listed(node)  # all of its inputs are listed before it
+            if not path:
+                break
+            node = back_up()
         self.grad = 1
         for node in reversed(order):
             g = node.grad
