@@ -10,9 +10,6 @@ Drives the real window offscreen (QT_QPA_PLATFORM=offscreen unless a display is 
    decision boundary were redrawn, the training speed in the window against the headless
    trainer (``Trainer.step`` in a loop in a fresh process without Qt, measured just before
    and just after the window, so both see the same machine load), and how long ``window.close()`` takes while training.
-   Variants: "playground" (the shipped design: training rests while the GUI paints each
-   frame, see `gui.worker.Handshake`) and "no hand-over" (the same window whose worker
-   never waits for the GUI: both threads fight for the interpreter lock).
 3. The spiral example (``assets/examples/spiral.json``, as shipped): seconds from Play to
    95 % test accuracy, in the window.
 4. The largest settings the form allows (5,000 samples, batch 4,096, 8 layers of 32, all
@@ -112,23 +109,14 @@ def spin(ms: int) -> None:
     loop.exec()
 
 
-def open_window(config: dict, hand_over: bool = True):
+def open_window(config: dict):
     from PySide6.QtCore import QSettings
 
     from gui.main_window import MainWindow
-    from gui.worker import Handshake
-
-    class NoHandOver(Handshake):
-        """The naive alternative: the worker never waits for the GUI to paint."""
-
-        def frame_sent(self) -> None:
-            pass
 
     folder = tempfile.mkdtemp(prefix="bench-gui-")
     window = MainWindow(settings=QSettings(os.path.join(folder, "s.ini"), QSettings.Format.IniFormat),
                         restore=False)
-    if not hand_over:
-        window.controller.handshake.__class__ = NoHandOver
     window.resize(1500, 900)
     window.show()
     pg = window.playground
@@ -174,8 +162,8 @@ def timed_close(window) -> float:
     return (time.perf_counter() - start) * 1000
 
 
-def run_window(config: dict, seconds: float, hand_over: bool = True) -> dict[str, float]:
-    window = open_window(config, hand_over)
+def run_window(config: dict, seconds: float) -> dict[str, float]:
+    window = open_window(config)
     pg = window.playground
     pg.play()
     spin(1000)  # warm up
@@ -238,7 +226,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=8.0, help="probe time per window run")
     parser.add_argument("--startup-runs", type=int, default=3)
     parser.add_argument("--engines", default="scalar,tensor", help="comma-separated: scalar,tensor")
-    parser.add_argument("--no-naive", action="store_true", help="skip the 'no hand-over' comparison runs")
+    # Accepted so that the commands quoted in docs/playground.md still run: the comparison it
+    # skipped (training in a thread in the window's process) is gone.
+    parser.add_argument("--no-naive", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: startup,spiral,largest")
     args = parser.parse_args()
     engines = [e for e in args.engines.split(",") if e]
@@ -258,18 +248,16 @@ def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841  (kept alive)
     print(f"\ntraining {CONFIG['dataset']} {CONFIG['hidden_layers']} batch {CONFIG['batch_size']} for "
           f"{args.seconds:g} s per run, GUI probe every {PROBE_MS} ms:")
-    print(f"{'engine':<8}{'variant':<14}{'window':>9}{'headless':>10}{'ratio':>7}{'max stall':>11}"
+    print(f"{'engine':<8}{'window':>9}{'headless':>10}{'ratio':>7}{'max stall':>11}"
           f"{'p99':>8}{'loss plot':>11}{'boundary':>10}{'close':>9}")
     for engine in engines:
         config = {**CONFIG, "engine": engine}
-        variants = [("playground", True)] + ([] if args.no_naive else [("no hand-over", False)])
-        for name, hand_over in variants:
-            before = headless_steps_per_second(config, args.seconds / 2)
-            r = run_window(config, args.seconds, hand_over)
-            headless = (before + headless_steps_per_second(config, args.seconds / 2)) / 2
-            print(f"{engine:<8}{name:<14}{r['steps_per_s']:>7.0f}/s{headless:>8.0f}/s"
-                  f"{r['steps_per_s'] / headless:>7.2f}{r['max_ms']:>9.1f}ms{r['p99_ms']:>6.1f}ms"
-                  f"{r['loss_hz']:>9.1f}Hz{r['boundary_hz']:>8.1f}Hz{r['close_ms']:>7.0f}ms")
+        before = headless_steps_per_second(config, args.seconds / 2)
+        r = run_window(config, args.seconds)
+        headless = (before + headless_steps_per_second(config, args.seconds / 2)) / 2
+        print(f"{engine:<8}{r['steps_per_s']:>7.0f}/s{headless:>8.0f}/s"
+              f"{r['steps_per_s'] / headless:>7.2f}{r['max_ms']:>9.1f}ms{r['p99_ms']:>6.1f}ms"
+              f"{r['loss_hz']:>9.1f}Hz{r['boundary_hz']:>8.1f}Hz{r['close_ms']:>7.0f}ms")
     print(f"load average now {load()}")
     if "spiral" not in skip:
         seconds, engine = spiral_seconds()

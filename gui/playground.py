@@ -137,6 +137,7 @@ class Playground(QWidget):
         self._history = HistoryColumns()
         self._extra_config: dict[str, Any] = {}
         self._network_generation = -1
+        self._output_drawn = -1.0
         self._network_drawn = -1.0
         self._accuracy_drawn = -1.0
 
@@ -252,7 +253,6 @@ class Playground(QWidget):
 
         worker = controller.worker
         worker.frameReady.connect(self.show_frame)
-        controller.handshake.gui_paints_frames = True  # show_frame() reports every frame it draws
         worker.runningChanged.connect(self._on_running)
         worker.configLoaded.connect(self._on_config_loaded)
         worker.configRejected.connect(self._on_config_rejected)
@@ -478,8 +478,8 @@ class Playground(QWidget):
     def show_frame(self, frame: Frame) -> None:
         """Draw one frame from the worker (GUI thread).
 
-        Training rests until the frame has been painted (the controller's hand-shake), so
-        painting never competes with the worker for the interpreter lock.
+        The session sends its next frame once this one has been painted (``frame_drawn``):
+        training goes on meanwhile in its own process.
         """
         try:
             self._draw(frame)
@@ -504,36 +504,43 @@ class Playground(QWidget):
         self.controls.show_progress(int(snap.step), int(snap.epoch), frame.steps_per_second)
         self.loss_text.setText(self._loss_summary(frame))
         now = time.perf_counter()
-        # While training the loss curve is redrawn every frame, and of the heavier repaints
-        # (the loss plot's axes after a rescale, ~15 ms; the output map, ~5 ms; the network
-        # drawing, many antialiased curves, ~10 ms; the accuracy plot) at most one per frame,
-        # so that no frame's turn adds them all up: the output map whenever the worker sent
-        # a new one, the network and the accuracy plot NETWORK_HZ times a second each, one
-        # frame later when another went first. Paused frames draw everything.
+        # While training the loss curve is redrawn every frame, and of the heavier repaints (the
+        # output map, the network drawing, the accuracy plot; for a large network or data set
+        # each costs 5-20 ms) at most one per frame, so that no frame adds them all up: a view
+        # not redrawn for STARVED_SECONDS first, then the output map whenever the session sent
+        # a new one, then the network and the accuracy plot NETWORK_HZ times a second each. A
+        # rescaled loss plot (new axes) counts as the frame's heavy repaint. Paused frames draw
+        # everything.
         running = frame.running and frame.generation == self._network_generation
         classification = frame.data.task == "classification"
-        heavy_drawn = False
-        columns = None
-        if self.plots_ready:
-            columns = self._history.update(snap.history, frame.generation)
-            heavy_drawn = self.loss_plot.set_columns(columns) and running
-            if self.accuracy_plot.isVisibleTo(self) != classification:
-                self.accuracy_plot.setVisible(classification)
-            if not heavy_drawn or not running:
-                heavy_drawn = self.output_view.show_frame(frame) and running
-        network_age = now - self._network_drawn
-        network_due = not running or network_age >= STARVED_SECONDS or (
-            not heavy_drawn and network_age >= 1 / NETWORK_HZ)
-        if network_due:
+        columns = self._history.update(snap.history, frame.generation) if self.plots_ready else None
+        heavy_drawn = columns is not None and self.loss_plot.set_columns(columns) and running
+        if columns is not None and self.accuracy_plot.isVisibleTo(self) != classification:
+            self.accuracy_plot.setVisible(classification)
+        due = {  # view -> (starved, due in its turn)
+            "output": (now - self._output_drawn >= STARVED_SECONDS,
+                       self.plots_ready and self.output_view.is_stale(frame)),
+            "network": (now - self._network_drawn >= STARVED_SECONDS, now - self._network_drawn >= 1 / NETWORK_HZ),
+            "accuracy": (now - self._accuracy_drawn >= STARVED_SECONDS,
+                         now - self._accuracy_drawn >= 1 / NETWORK_HZ),
+        }
+        if columns is None or not classification:
+            due["accuracy"] = (False, False)
+        if columns is None:
+            due["output"] = (False, False)
+        if not running:
+            chosen = [view for view, (starved, turn) in due.items() if turn or view == "network"]
+        else:
+            starved = [view for view, (hungry, turn) in due.items() if hungry and (turn or view == "network")]
+            turns = [view for view, (_, turn) in due.items() if turn]
+            chosen = starved[:1] or ([] if heavy_drawn else turns[:1])
+        if "output" in chosen or (not running and columns is not None):
+            self.output_view.show_frame(frame)
+            self._output_drawn = now
+        if "network" in chosen:
             self.network_view.show_frame(frame)
             self._network_generation, self._network_drawn = frame.generation, now
-            heavy_drawn = running
-        # Drawn in its turn, or in any case after STARVED_SECONDS: with slow training every
-        # frame brings a new output map, and the plot would otherwise wait for a pause.
-        accuracy_age = now - self._accuracy_drawn
-        if columns is not None and classification and (
-                not running or accuracy_age >= STARVED_SECONDS
-                or (not heavy_drawn and accuracy_age >= 1 / NETWORK_HZ)):
+        if "accuracy" in chosen:
             self.accuracy_plot.set_columns(columns)
             self._accuracy_drawn = now
 

@@ -8,6 +8,8 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
+from PySide6.QtGui import QColor
 
 from gui import colors
 from gui.history import HistoryColumns
@@ -30,6 +32,30 @@ def test_heatmap_image_puts_row_zero_at_the_bottom(qapp):
     top, bottom = image.pixelColor(0, 0), image.pixelColor(0, 1)
     assert (top.red(), top.green(), top.blue()) == colors.BLUE
     assert (bottom.red(), bottom.green(), bottom.blue()) == colors.ORANGE
+
+
+@pytest.mark.parametrize("bounded", [True, False])
+def test_a_layers_neuron_images_are_each_neurons_heatmap(qapp, bounded):
+    """The network drawing colours a whole layer at once (float32, one image); every tile must be
+    the picture `heatmap_image` makes of that neuron alone, NaN and infinities included."""
+    from PySide6.QtCore import QRect
+
+    from gui.panels.network_view import _layer_images
+
+    grids = np.random.default_rng(0).normal(0.0, 0.7, size=(5, 6, 7))
+    grids[1, 2, 3], grids[2, 0, 0], grids[3, 5, 6] = np.nan, np.inf, -np.inf
+    grids[4] *= 40.0  # far outside (-1, 1): clipped when bounded, scaled when not
+    tiles = _layer_images(grids, bounded)
+    assert len(tiles) == 5
+    for k, (image, source) in enumerate(tiles):
+        finite = grids[k][np.isfinite(grids[k])]
+        levels = (-1.0, 1.0) if bounded else (-np.abs(finite).max(), np.abs(finite).max())
+        expected = colors.heatmap_image(grids[k], levels)
+        tile = image.copy(QRect(int(source.x()), int(source.y()), int(source.width()), int(source.height())))
+        differences = [abs(QColor(tile.pixel(x, y)).red() - QColor(expected.pixel(x, y)).red())
+                       + abs(QColor(tile.pixel(x, y)).blue() - QColor(expected.pixel(x, y)).blue())
+                       for y in range(6) for x in range(7)]
+        assert max(differences) <= 2, k  # float32 may round a value on a half-step to the next colour
 
 
 def test_history_columns_grow_incrementally_and_restart():

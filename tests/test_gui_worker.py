@@ -1,4 +1,5 @@
-"""The training worker's hand-shake, command path and cancellation, and the engine the GUI trains with.
+"""The training process's protocol (frames, "painted", restarts), the command path, cancellation,
+and the engine the GUI trains with.
 
 Nothing here measures time: a step on the largest settings the form allows takes seconds
 with the scalar engine, and a Pause that shows step 0 has abandoned the running step.
@@ -8,7 +9,10 @@ Speed and stall numbers come from benchmarks/bench_gui_responsiveness.py.
 from __future__ import annotations
 
 import json
+import pickle
 import threading
+import time
+from multiprocessing.connection import Pipe
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +21,9 @@ from PySide6.QtCore import Qt
 
 from gui.main_window import MainWindow
 from gui.playground import DEFAULT_CONFIG, LARGEST_CONFIG
-from gui.worker import COMMANDS, Handshake, TrainingController
+from gui.worker import COMMANDS, TrainingController
+from minitorch.live.process import FrameDecoder, FrameEncoder, serve
+from minitorch.live.session import TrainingSession
 from minitorch.training import TrainConfig, Trainer
 from minitorch.training import backends as training_backends
 
@@ -31,47 +37,116 @@ CHUNKED = {"dataset": "moons", "n_samples": 100, "seed": 1, "hidden_layers": [24
            "optimizer": "adam", "lr": 0.01, "loss": "mse"}
 
 
-# --- the hand-shake ------------------------------------------------------------------------------
-def test_commands_on_their_way_interrupt_the_worker_until_taken():
-    handshake = Handshake()
-    assert not handshake.interrupted()
-    handshake.command_sent()
-    handshake.command_sent()
-    assert handshake.interrupted()
-    handshake.command_taken()
-    assert handshake.interrupted()  # one is still on its way
-    handshake.command_taken()
-    assert not handshake.interrupted()
-    handshake.close()
-    assert handshake.interrupted()  # closing stops everything, for good
+# --- the protocol between the window and the training process -------------------------------------
+SMALL = {"dataset": "moons", "n_samples": 60, "seed": 1, "hidden_layers": [4], "batch_size": 16, "engine": "tensor",
+         "loss": "mse"}
 
 
-def test_the_worker_rests_until_the_gui_painted_its_frame_and_never_for_ever():
-    handshake = Handshake()
-    handshake.frame_sent()
-    assert handshake.ready_for_frame()  # no GUI paints frames: nothing to wait for
-    handshake.gui_paints_frames = True
-    handshake.frame_sent()
-    assert not handshake.ready_for_frame()
-    assert handshake.wait_until_painted(0.01) is False  # bounded: training goes on without the GUI
+def test_frames_travel_as_history_deltas_with_maps_and_data_sent_once():
+    frames = []
+    session = TrainingSession(lambda name, *args: frames.append(args[0]) if name == "frameReady" else None,
+                              slice_seconds=0.0)
+    session.configure(SMALL)  # a frame with everything
+    session.grid_interval = session.neuron_interval = 1e9  # the maps are not due again
+    session.play()
+    session.train_slice()  # one step each (slice_seconds 0), a frame after each
+    session.train_slice()
+    session.reset()  # a new trainer: its history travels whole
+    encoder, decoder = FrameEncoder(), FrameDecoder()
+    wires = [pickle.loads(pickle.dumps(encoder.encode(frame))) for frame in frames]
+    first, second, third = wires[:3]
+    assert first["data"] is not None and first["grid"] is not None and first["neuron_grids"] is not None
+    for wire, before in ((second, frames[0]), (third, frames[1])):
+        assert wire["data"] is None and wire["grid"] is None and wire["neuron_grids"] is None  # unchanged
+        assert wire["snapshot"]["history_from"] == len(before.snapshot.history)
+        assert len(wire["snapshot"]["history_new"]) == 1  # only the step just taken
+    assert wires[-1]["snapshot"]["history_from"] == 0 and wires[-1]["grid"] is not None
+    for frame, wire in zip(frames, wires):
+        got = decoder.decode(wire)
+        assert [dict(e) for e in got.snapshot.history] == [dict(e) for e in frame.snapshot.history]
+        assert got.snapshot.step == frame.snapshot.step and got.generation == frame.generation
+        np.testing.assert_array_equal(got.grid, frame.grid)
+        np.testing.assert_array_equal(got.data.x_train, frame.data.x_train)
+        for mine, theirs in zip(got.neuron_grids, frame.neuron_grids):
+            for a, b in zip(mine, theirs):
+                np.testing.assert_array_equal(a, b)
+        for key, value in frame.snapshot.state_dict.items():
+            np.testing.assert_array_equal(got.snapshot.state_dict[key], value)
+        assert not got.grid.flags.writeable and not got.data.x_train.flags.writeable
 
-    released = threading.Event()
 
-    def worker() -> None:
-        if handshake.wait_until_painted(60):
-            released.set()
+class _SameFrame:
+    def encode(self, frame):
+        return frame
 
-    thread = threading.Thread(target=worker)
+
+class _CountingSession:
+    """A stand-in session for `serve`: each slice records whether it was told to stop and
+    offers a numbered frame when the last one has been painted."""
+
+    running = True
+
+    def __init__(self, emit):
+        self.emit = emit
+        self.slices: list[bool] = []
+        self.frames = 0
+
+    def run_command(self, name, args):
+        self.emit("message", f"ran {name}{args}")
+
+    def train_slice(self):
+        self.slices.append(self.should_stop())
+        if self.ready_for_frame():
+            self.frames += 1
+            self.emit("frameReady", self.frames)
+        time.sleep(0.002)
+
+
+def test_serve_waits_for_painted_before_the_next_frame_and_painted_never_interrupts_training():
+    parent, child = Pipe()
+    sessions = []
+    thread = threading.Thread(target=serve, args=(child, lambda emit: sessions.append(_CountingSession(emit))
+                                                  or sessions[0], _SameFrame))
     thread.start()
-    handshake.frame_painted()  # the GUI thread: the frame is on screen
-    thread.join(60)
-    assert released.is_set() and handshake.ready_for_frame()
-    handshake.frame_sent()
-    handshake.command_sent()  # a command wakes a resting worker (the frame is still unpainted)
-    assert handshake.wait_until_painted(60) is False and not handshake.ready_for_frame()
-    handshake.command_taken()
-    handshake.close()  # closing releases a waiting worker too
-    assert handshake.wait_until_painted(60) and handshake.ready_for_frame()
+    try:
+        assert parent.recv() == ("frame", 1)
+        assert not parent.poll(0.3)  # no frame while the last one is unpainted ...
+        session = sessions[0]
+        unpainted = len(session.slices)
+        assert unpainted > 2  # ... and training went on meanwhile
+        parent.send(("painted",))
+        assert parent.recv() == ("frame", 2)
+        sent_at = len(session.slices)
+        parent.send(("command", "pause", ()))
+        assert parent.recv() == ("signal", "message", ("ran pause()",))
+        assert True not in session.slices[:sent_at]  # "painted" took no slice short
+    finally:
+        parent.send(("command", "shutdown", ()))
+        thread.join(10)
+    assert not thread.is_alive()
+
+
+def test_a_killed_training_process_is_restarted_with_the_last_config(qtbot):
+    controller = TrainingController()
+    worker = controller.worker
+    accepted, failures, frames = [], [], []
+    worker.configAccepted.connect(accepted.append)
+    worker.failed.connect(lambda what, why: failures.append((what, why)))
+    worker.frameReady.connect(frames.append)
+    try:
+        controller.send("configure", SMALL)
+        qtbot.waitUntil(lambda: len(accepted) == 1, timeout=60000)
+        old = controller.process
+        old.process.kill()
+        qtbot.waitUntil(lambda: len(accepted) == 2, timeout=60000)  # the new process built the last config
+        assert failures and failures[0][0] == "Training" and "ended unexpectedly" in failures[0][1]
+        assert "a new one started with the last configuration" in failures[0][1]
+        assert controller.restarts == 1 and controller.process is not old and controller.process.alive
+        assert accepted[1]["hidden_layers"] == SMALL["hidden_layers"]
+        controller.send("step", 2)
+        qtbot.waitUntil(lambda: frames and frames[-1].snapshot.step == 2, timeout=60000)
+    finally:
+        assert controller.shutdown()
 
 
 def test_one_command_path_refuses_unknown_commands(qtbot):

@@ -31,6 +31,25 @@ def _step_and_wait(qtbot, tab, count):
     qtbot.waitUntil(lambda: tab.last_frame.snapshot.step >= target, timeout=WAIT)
 
 
+def _exported_weights(qtbot, tab, path) -> dict[str, np.ndarray]:
+    """The network's weights as a user gets them (the trainer lives in the training process):
+    exported to a .safetensors file there, read back here."""
+    from safetensors.numpy import load_file
+
+    with qtbot.waitSignal(tab.worker.fileSaved, timeout=WAIT):
+        tab.controller.export_weights(str(path))
+    return load_file(str(path))
+
+
+def _twin_trainer(frame, weights_path):
+    """A trainer for the frame's config with the weights of ``weights_path``: the network the tab trains."""
+    from minitorch.training.image_trainer import ImageTrainer, load_weights_into
+
+    trainer = ImageTrainer(dict(frame.config))
+    load_weights_into(trainer, str(weights_path))
+    return trainer
+
+
 # --- the builder ----------------------------------------------------------------------------------------------
 def test_builder_shows_shapes_and_parameter_count(qtbot):
     builder = BlockBuilder()
@@ -142,8 +161,9 @@ def test_play_trains_until_paused(playground, qtbot):
     assert playground.play_button.text() == "▶ Play"
 
 
-def test_drawing_pad_predicts_what_was_drawn(playground, qtbot):
+def test_drawing_pad_predicts_what_was_drawn(playground, qtbot, tmp_path):
     _step_and_wait(qtbot, playground, 10)
+    _exported_weights(qtbot, playground, tmp_path / "drawn.safetensors")
     playground.pages.setCurrentIndex(2)
     with qtbot.waitSignal(playground.drawingShown, timeout=WAIT):
         playground.pad.draw_stroke([(112, 30), (112, 195)])  # a "1"
@@ -151,32 +171,61 @@ def test_drawing_pad_predicts_what_was_drawn(playground, qtbot):
     assert prediction.probabilities.shape == (10,) and prediction.probabilities.sum() == pytest.approx(1.0)
     expected_input = center_drawing(playground.pad.canvas(), 8)
     assert np.allclose(prediction.image, expected_input)
-    trainer = playground.worker.trainer
+    trainer = _twin_trainer(playground.last_frame, tmp_path / "drawn.safetensors")
     assert np.allclose(prediction.probabilities, trainer.predict_proba(expected_input[None, None])[0], atol=1e-6)
     assert playground.predicted_class() == str(int(np.argmax(prediction.probabilities)))
     assert playground.predicted_class() in playground.prediction_label.text()
     assert len(playground.drawing_maps.sections) == len(playground.builder.rows) + 1
 
 
+def test_a_killed_training_process_is_restarted_with_the_last_config(playground, qtbot):
+    playground.lr_spin.setValue(0.003)
+    playground.apply_config()
+    qtbot.waitUntil(lambda: playground.last_frame.config["lr"] == pytest.approx(0.003), timeout=WAIT)
+    generation = playground.last_frame.generation
+    old = playground.controller.process
+    with qtbot.waitSignal(playground.worker.failed, timeout=WAIT) as blocker:
+        old.process.kill()
+    assert blocker.args[0] == "Training" and "ended unexpectedly" in blocker.args[1]
+    assert "last configuration" in blocker.args[1] and playground.controller.restarts == 1
+    assert playground.controller.process is not old and playground.controller.process.alive
+    # The new process builds the last configuration and trains on.
+    qtbot.waitUntil(lambda: playground.last_frame.generation != generation and playground.play_button.isEnabled(),
+                    timeout=WAIT)
+    assert playground.last_frame.config["lr"] == pytest.approx(0.003) and playground.last_frame.snapshot.step == 0
+    _step_and_wait(qtbot, playground, 3)
+
+
 # --- files ------------------------------------------------------------------------------------------------------
 def test_export_and_import_weights(playground, qtbot, tmp_path):
     import torch
 
+    from minitorch.training.image_trainer import ImageTrainConfig
+
     _step_and_wait(qtbot, playground, 8)
-    trained = playground.worker.trainer.state_dict()
+    trained = _exported_weights(qtbot, playground, tmp_path / "trained.safetensors")
+    assert trained and all(np.isfinite(value).all() for value in trained.values())
     for suffix in (".pt", ".json", ".safetensors"):
         with qtbot.waitSignal(playground.worker.fileSaved, timeout=WAIT):
             playground.controller.export_weights(str(tmp_path / f"net{suffix}"))
-    net = playground.worker.trainer.spec.build_torch()
-    result = net.load_state_dict(torch.load(tmp_path / "net.pt", weights_only=True))
+    frame = playground.last_frame
+    spec = ModelSpec(frame.x_test.shape[1:], ImageTrainConfig.from_dict(dict(frame.config)).layer_specs())
+    net = spec.build_torch()
+    state = torch.load(tmp_path / "net.pt", weights_only=True)
+    result = net.load_state_dict(state)
     assert not result.missing_keys and not result.unexpected_keys
+    for key, value in trained.items():
+        assert np.array_equal(state[key].double().numpy(), value), key
     playground.controller.reset()
     qtbot.waitUntil(lambda: playground.last_frame.snapshot.step == 0, timeout=WAIT)
-    assert not np.array_equal(playground.worker.trainer.state_dict()["0.weight"], trained["0.weight"])
+    reset = _exported_weights(qtbot, playground, tmp_path / "reset.safetensors")
+    assert not np.array_equal(reset["0.weight"], trained["0.weight"])
     with qtbot.waitSignal(playground.worker.weightsLoaded, timeout=WAIT):
         playground.controller.import_weights(str(tmp_path / "net.safetensors"))
+    imported = _exported_weights(qtbot, playground, tmp_path / "imported.safetensors")
+    assert imported.keys() == trained.keys()
     for key, value in trained.items():
-        assert np.array_equal(playground.worker.trainer.state_dict()[key], value), key
+        assert np.array_equal(imported[key], value), key
 
 
 def test_save_and_open_experiment(playground, qtbot, tmp_path):
@@ -197,12 +246,15 @@ def test_save_and_open_experiment(playground, qtbot, tmp_path):
 def test_a_bad_file_is_reported_and_the_model_kept(playground, qtbot, tmp_path):
     bad = tmp_path / "broken.json"
     bad.write_text("{")
-    before = playground.worker.trainer.state_dict()
+    _step_and_wait(qtbot, playground, 3)
+    before = _exported_weights(qtbot, playground, tmp_path / "before.safetensors")
     with qtbot.waitSignal(playground.worker.failed, timeout=WAIT) as blocker:
         playground.controller.import_weights(str(bad))
     assert "not valid JSON" in blocker.args[1]
     qtbot.waitUntil(lambda: "Importing weights failed" in playground.status_label.text(), timeout=WAIT)
-    assert all(np.array_equal(before[k], v) for k, v in playground.worker.trainer.state_dict().items())
+    after = _exported_weights(qtbot, playground, tmp_path / "after.safetensors")
+    assert before.keys() == after.keys()
+    assert all(np.array_equal(before[k], v) for k, v in after.items())
 
 
 # --- other data --------------------------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ LAYERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("training", "optimizers, schedulers, `TrainConfig`, `Trainer`, experiments", ("optim", "training")),
     ("tools", "weight files and torch export, graphs of computations, expressions",
      ("io", "graph", "model_graph", "expression")),
+    ("live training", "the playgrounds' Qt-free sessions and the child process they train in", ("live",)),
     ("entry points", "the command line and the package's own namespace", ("cli", "__init__")),
 )
 

@@ -30,16 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from minitorch.activations import ACTIVATIONS
+from minitorch.live.image_session import KIND_TITLES, shape_text
 
-KIND_TITLES = {
-    "conv2d": "Conv2d",
-    "maxpool2d": "MaxPool2d",
-    "batchnorm2d": "BatchNorm2d",
-    "activation": "Activation",
-    "dropout": "Dropout",
-    "flatten": "Flatten",
-    "linear": "Linear",
-}
 ACTIVATION_NAMES = tuple(ACTIVATIONS)
 DEFAULT_BLOCKS: dict[str, dict[str, Any]] = {
     "conv2d": {"kind": "conv2d", "out_channels": 8, "kernel_size": 3, "stride": 1, "padding": 1},
@@ -61,34 +53,6 @@ FIELD_TIPS = {"out_channels": "output channels (filters)", "kernel_size": "kerne
               "padding": "zero padding on each side", "out_features": "output features"}
 ERROR_STYLE = "color: #b3261e;"
 _LAYER_NUMBER = re.compile(r"^Layer (\d+)\b")
-
-
-def shape_text(shape: Sequence[int]) -> str:
-    return "×".join(str(int(s)) for s in shape)
-
-
-def describe_layer(layer: Any) -> str:
-    """A short name for a layer dict or LayerSpec: "Conv2d 8, 3×3, pad 1"."""
-    values = layer.to_dict() if hasattr(layer, "to_dict") else dict(layer)
-    kind = values.get("kind")
-    if kind == "conv2d":
-        k = values.get("kernel_size")
-        text = f"Conv2d {values.get('out_channels')}, {k}×{k}"
-        if values.get("stride", 1) != 1:
-            text += f", stride {values['stride']}"
-        if values.get("padding", 0):
-            text += f", pad {values['padding']}"
-        return text
-    if kind == "maxpool2d":
-        k = values.get("kernel_size")
-        return f"MaxPool2d {k}×{k}"
-    if kind == "linear":
-        return f"Linear {values.get('out_features')}"
-    if kind == "activation":
-        return str(values.get("name", "activation"))
-    if kind == "dropout":
-        return f"Dropout {values.get('p', 0.5):g}"
-    return KIND_TITLES.get(str(kind), str(kind))
 
 
 class BlockRow(QFrame):

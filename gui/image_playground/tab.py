@@ -9,6 +9,7 @@ resolution and classified, with its feature maps). Only the visible page is repa
 
 from __future__ import annotations
 
+import gc
 import os
 from typing import Any
 
@@ -33,7 +34,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .builder import ERROR_STYLE, BlockBuilder, describe_layer, shape_text
+from minitorch.live.image_session import describe_layer, shape_text
+
+from .builder import ERROR_STYLE, BlockBuilder
 from .views import ConfusionView, CurvePlots, DrawingPad, MosaicView, ProbabilityBars, Section
 from .worker import DrawingPrediction, ImageController, ImageFrame, ImageWorker
 
@@ -45,7 +48,7 @@ SMOOTHING = 0.9  # exponential smoothing of the per-minibatch train curves
 
 
 class ImagePlayground(QWidget):
-    """The image tab. It owns its training thread; call `shutdown()` before closing."""
+    """The image tab. It owns its training process; call `shutdown()` before closing."""
 
     frameShown = Signal(object)
     drawingShown = Signal(object)
@@ -466,6 +469,11 @@ class ImagePlayground(QWidget):
         self.running = running
         self.play_button.setText("❚❚ Pause" if running else "▶ Play")
         if running:
+            # Move everything alive now (modules, widgets' wrappers, the test images, the curves)
+            # out of the cyclic collector's sight: the frames' history entries pile up while
+            # training, and each full collection then walked all of it holding the interpreter
+            # lock (50-60 ms GUI stalls measured; about 6 ms frozen). Freezing costs nothing.
+            gc.freeze()
             self._status("Training: every view updates as the network learns.")
 
     def _gallery_clicked(self, _section: int, tile: int) -> None:
@@ -508,13 +516,13 @@ class ImagePlayground(QWidget):
 
     # --- frames -----------------------------------------------------------------------------------------------
     def show_frame(self, frame: ImageFrame) -> None:
-        """Draw a frame from the worker; training rests until Qt has painted it (see `Handshake`)."""
+        """Draw a frame from the training process; the next one comes once Qt has painted this one."""
         try:
             self._draw(frame)
-            # Paint the changed views now, while training rests for this frame: painted later
-            # (Qt's deferred update), they would compete with training for the interpreter lock
-            # and one repaint could take tens of milliseconds. One repaint() paints every view
-            # marked dirty in the window (each view once), not just its own.
+            # Paint the changed views now rather than at Qt's deferred update, so that the
+            # "painted" acknowledgement (frame_drawn) follows the painting at once and the next
+            # frame is not held back. One repaint() paints every view marked dirty in the window
+            # (each view once), not just its own.
             visible = [widget for widget in self._changed if widget.isVisible()]
             if visible:
                 visible[0].repaint()

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QResizeEvent
+from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QPolygonF, QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
+from shiboken6 import VoidPtr
 
 TITLE_HEIGHT = 18
 CAPTION_HEIGHT = 14
@@ -439,7 +440,18 @@ class LinePlot(QWidget):
             points_x = left + np.asarray(x[::stride], float) / x_high * (right - left)
             points_y = bottom - (np.asarray(y[::stride], float) - y_low) / (y_high - y_low) * (bottom - top)
             painter.setPen(QPen(color, width))
-            painter.drawPolyline([QPointF(a, b) for a, b in zip(points_x, points_y)])
+            painter.drawPolyline(_polyline(points_x, points_y))
+
+
+def _polyline(xs: np.ndarray, ys: np.ndarray) -> QPolygonF:
+    """A QPolygonF filled through a numpy view of its memory: a thousand QPointF objects made one by
+    one took about a millisecond per curve and frame, this a few microseconds."""
+    polygon = QPolygonF()
+    polygon.resize(len(xs))
+    points = np.frombuffer(VoidPtr(polygon.data(), len(xs) * 16, True), dtype=np.float64).reshape(-1, 2)
+    points[:, 0] = xs
+    points[:, 1] = ys
+    return polygon
 
 
 TRAIN_COLOR = QColor(26, 115, 232)

@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from minitorch.model_graph import linear_layers
 
-from ..colors import BLUE, NEUTRAL, ORANGE, TEXT, diverging_rgb, heatmap_image, qcolor, symmetric_levels
+from ..colors import BLUE, NEUTRAL, ORANGE, TEXT, diverging_lut, heatmap_image, qcolor, symmetric_levels
 
 _PRETTY = {"x1": "x₁", "x2": "x₂", "x1^2": "x₁²", "x2^2": "x₂²", "x1*x2": "x₁x₂", "sin(x1)": "sin x₁",
            "sin(x2)": "sin x₂"}
@@ -34,31 +34,80 @@ MAX_CURVED_EDGES = 600  # larger networks get straight edges ...
 MAX_DRAWN_EDGES = 1500  # ... and only their strongest ones
 
 
-def _strongest(groups: dict[tuple[bool, int], list[Any]], limit: int) -> dict[tuple[bool, int], list[Any]]:
-    """The groups of the strongest edges, at most about ``limit`` of them (weakest buckets dropped first)."""
-    kept: dict[tuple[bool, int], list[Any]] = {}
+def _strongest(level: np.ndarray, limit: int) -> np.ndarray:
+    """Which edges to draw (a boolean mask): the strongest, at most about ``limit`` of them.
+
+    Whole strength buckets are kept from the strongest down; the bucket that overflows keeps
+    an evenly spread part of its edges, so the thinned-out network still covers every layer.
+    """
+    keep = np.zeros(level.shape, dtype=bool)
     total = 0
-    for key in sorted(groups, key=lambda k: -k[1]):
-        ends = groups[key]
-        if total + len(ends) > limit:
+    for bucket in np.unique(level)[::-1]:
+        members = np.flatnonzero(level == bucket)
+        if total + len(members) > limit:
             room = limit - total
-            if room > 0:  # part of this bucket, spread over the network
-                kept[key] = ends[:: max(1, len(ends) // room)][:room]
+            if room > 0:
+                keep[members[:: max(1, len(members) // room)][:room]] = True
             break
-        kept[key] = ends
-        total += len(ends)
-    return kept
+        keep[members] = True
+        total += len(members)
+    return keep
 
 
-def _layer_images(grids: np.ndarray, bounded: bool) -> list[QImage | None]:
+def _edge_arrays(rects: list[list[QRectF]], buckets: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, ...]:
+    """Every drawn edge as arrays: start x, y (a source's right side), end x, y (a target's left
+    side), sign (True: positive) and strength bucket; NaN weights are left out."""
+    parts = []
+    for c, (positive, level) in enumerate(buckets):
+        sources, targets = rects[c], rects[c + 1]
+        rows, cols = min(level.shape[0], len(targets)), min(level.shape[1], len(sources))
+        if not rows or not cols:
+            continue
+        source_y = np.array([r.center().y() for r in sources[:cols]])
+        target_y = np.array([r.center().y() for r in targets[:rows]])
+        target, source = np.nonzero(level[:rows, :cols] >= 0)  # row-major: targets in order, as before
+        count = len(source)
+        parts.append((np.full(count, sources[0].right()), source_y[source], np.full(count, targets[0].left()),
+                      target_y[target], positive[target, source], level[target, source]))
+    if not parts:
+        empty = np.zeros(0)
+        return empty, empty, empty, empty, np.zeros(0, dtype=bool), np.zeros(0, dtype=np.int8)
+    return tuple(np.concatenate(column) for column in zip(*parts))
+
+
+def _groups(positive: np.ndarray, level: np.ndarray) -> list[tuple[bool, int]]:
+    """The (sign, bucket) groups present, weakest first (the strongest are drawn on top)."""
+    keys = np.unique(positive.astype(np.int16) * EDGE_BUCKETS + level).tolist()
+    return sorted(((k >= EDGE_BUCKETS, k % EDGE_BUCKETS) for k in keys), key=lambda key: key[1])
+
+
+_LUT = diverging_lut()
+
+
+def _layer_images(grids: np.ndarray, bounded: bool) -> list[tuple[QImage, QRectF] | None]:
     """Heatmaps of a layer's (n, rows, cols) neuron grids, as `heatmap_image` draws each one:
-    levels (-1, 1) when ``bounded``, else symmetric around zero per neuron."""
+    levels (-1, 1) when ``bounded``, else symmetric around zero per neuron.
+
+    One image holds the whole layer (tiles stacked top to bottom); each neuron gets that image
+    and its tile's rectangle. In float32 and with one image per layer, a network of hundreds
+    of neurons is coloured in a few milliseconds.
+    """
+    values = np.asarray(grids, dtype=np.float32)
+    finite = np.isfinite(values)
+    all_finite = bool(finite.all())
     if not bounded:
-        largest = np.where(np.isfinite(grids), np.abs(grids), 0.0).max(axis=(1, 2))
-        grids = grids / np.maximum(largest, 1e-6)[:, None, None]
-    rgb = np.ascontiguousarray(diverging_rgb(grids, (-1.0, 1.0))[:, ::-1])  # image row 0 is the top edge
-    height, width = rgb.shape[1:3]
-    return [QImage(pixels.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy() for pixels in rgb]
+        largest = (np.abs(values) if all_finite else np.where(finite, np.abs(values), 0.0)).max(axis=(1, 2))
+        values = values / np.maximum(largest, np.float32(1e-6))[:, None, None]
+    top = len(_LUT) - 1
+    index = (values + 1) * np.float32(top / 2)  # -1 -> 0, 0 -> the middle (grey), 1 -> top
+    if not all_finite:  # NaN: grey; +-inf: the ends (as `diverging_rgb`)
+        index = np.nan_to_num(index, nan=top / 2, posinf=top, neginf=0)
+    np.clip(np.rint(index, out=index), 0, top, out=index)
+    rgb = _LUT[index.astype(np.intp)[:, ::-1]]  # image row 0 is the top edge
+    count, rows, cols = rgb.shape[:3]
+    pixels = np.ascontiguousarray(rgb.reshape(count * rows, cols, 3))
+    image = QImage(pixels.data, cols, count * rows, 3 * cols, QImage.Format.Format_RGB888).copy()
+    return [(image, QRectF(0, k * rows, cols, rows)) for k in range(count)]
 
 
 def _distance_to_edge(point: QPointF, source: QRectF, target: QRectF, samples: int = 64) -> float:
@@ -91,7 +140,7 @@ class NetworkView(QWidget):
         self.feature_names: list[str] = []
         self.activation = "tanh"
         self._layers: list[tuple[np.ndarray, np.ndarray]] = []
-        self._images: list[list[QImage | None]] = []
+        self._images: list[list[tuple[QImage, QRectF] | None]] = []  # per neuron: image, source rect
         self._neuron_version = -1
         self._node_rects: list[list[QRectF]] = []
         self.selected: tuple[int, int] | None = None
@@ -126,13 +175,13 @@ class NetworkView(QWidget):
             return []
         return [self._layers[0][0].shape[1]] + [w.shape[0] for w, _ in self._layers]
 
-    def _make_images(self, grids: Sequence[Sequence[np.ndarray]] | None) -> list[list[QImage | None]]:
+    def _make_images(self, grids: Sequence[Sequence[np.ndarray]] | None) -> list[list[tuple[QImage, QRectF] | None]]:
         if not grids:
             return []
-        images: list[list[QImage | None]] = []
+        images: list[list[tuple[QImage, QRectF] | None]] = []
         last = len(grids) - 1
         for index, layer in enumerate(grids):
-            row: list[QImage | None] = []
+            row: list[tuple[QImage, QRectF] | None] = []
             bounded = 0 < index < last and self.activation == "tanh"
             arrays = [np.asarray(grid, dtype=float) for grid in layer]
             if arrays and arrays[0].ndim == 2 and all(a.shape == arrays[0].shape for a in arrays):
@@ -144,7 +193,8 @@ class NetworkView(QWidget):
                     row.append(None)
                     continue
                 levels = (-1.0, 1.0) if bounded else symmetric_levels(array)
-                row.append(heatmap_image(array, levels))
+                image = heatmap_image(array, levels)
+                row.append((image, QRectF(image.rect())))
             images.append(row)
         return images
 
@@ -226,72 +276,86 @@ class NetworkView(QWidget):
         Edges are grouped by sign and strength bucket and each group is drawn as one path,
         so a frame costs a handful of draw calls instead of one per weight.
         """
-        levels = EDGE_BUCKETS - 1
-        # Per (sign, strength bucket): the curves' end points. A thick edge is drawn as a few
-        # 1-px curves side by side: Qt's raster engine strokes thin antialiased curves about
-        # ten times faster than wide ones, and the result looks the same at this size.
-        groups: dict[tuple[bool, int], list[tuple[QPointF, QPointF]]] = {}
-        for c, (positive, level) in enumerate(buckets):
-            sources, targets = rects[c], rects[c + 1]
-            rows, cols = min(level.shape[0], len(targets)), min(level.shape[1], len(sources))
-            starts = [QPointF(sources[i].right(), sources[i].center().y()) for i in range(cols)]
-            for j in range(rows):
-                end = QPointF(targets[j].left(), targets[j].center().y())
-                for i, (sign, bucket) in enumerate(zip(positive[j, :cols].tolist(), level[j, :cols].tolist())):
-                    if bucket >= 0:
-                        groups.setdefault((sign, bucket), []).append((starts[i], end))
+        x0, y0, x1, y1, positive, level = _edge_arrays(rects, buckets)
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        if sum(len(ends) for ends in groups.values()) > MAX_CURVED_EDGES:
-            self._draw_straight_edges(painter, _strongest(groups, MAX_DRAWN_EDGES))
+        if len(level) > MAX_CURVED_EDGES:
+            keep = _strongest(level, MAX_DRAWN_EDGES)
+            self._draw_straight_edges(painter, x0[keep], y0[keep], x1[keep], y1[keep], positive[keep], level[keep])
             return
-        for (positive, level), ends in sorted(groups.items(), key=lambda item: item[0][1]):
-            strength = level / levels
+        levels = EDGE_BUCKETS - 1
+        # A thick edge is drawn as a few 1-px curves side by side: Qt's raster engine strokes
+        # thin antialiased curves about ten times faster than wide ones, and the result looks
+        # the same at this size.
+        for sign, bucket in _groups(positive, level):
+            strength = bucket / levels
             strands = 1 + round(3 * strength)  # 1 to 4 px wide
             path = QPainterPath()
-            for start, end in ends:
-                bend = QPointF((end.x() - start.x()) * 0.5, 0)
+            members = (positive == sign) & (level == bucket)
+            for a_x, a_y, b_x, b_y in zip(x0[members].tolist(), y0[members].tolist(), x1[members].tolist(),
+                                          y1[members].tolist()):
+                bend = (b_x - a_x) * 0.5
                 for k in range(strands):
-                    shift = QPointF(0, k - (strands - 1) / 2)
-                    a, b = start + shift, end + shift
-                    path.moveTo(a)
-                    path.cubicTo(a + bend, b - bend, b)
-            painter.setPen(QPen(qcolor(BLUE if positive else ORANGE, int(70 + 150 * strength)), 1.0))
+                    shift = k - (strands - 1) / 2
+                    path.moveTo(a_x, a_y + shift)
+                    path.cubicTo(a_x + bend, a_y + shift, b_x - bend, b_y + shift, b_x, b_y + shift)
+            painter.setPen(QPen(qcolor(BLUE if sign else ORANGE, int(70 + 150 * strength)), 1.0))
             painter.drawPath(path)
 
     @staticmethod
-    def _draw_straight_edges(painter: QPainter, groups: dict[tuple[bool, int], list[tuple[QPointF, QPointF]]]) -> None:
-        """A large network's edges: straight 1-px lines in opaque colours, one call per group
-        (thousands of translucent curves took seconds to stroke)."""
+    def _draw_straight_edges(painter: QPainter, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray,
+                             positive: np.ndarray, level: np.ndarray) -> None:
+        """A large network's edges: straight 1-px lines in opaque colours, one path per group,
+        built from the arrays without a Python loop per edge (thousands of translucent curves
+        took seconds to stroke, and a loop over them tens of milliseconds)."""
+        from pyqtgraph import arrayToQPath
+
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         white = np.array([255.0, 255.0, 255.0])
-        for (positive, level), ends in sorted(groups.items(), key=lambda item: item[0][1]):
-            strength = 0.25 + 0.75 * level / (EDGE_BUCKETS - 1)  # translucency, mixed with the white page
-            rgb = white + (np.array(BLUE if positive else ORANGE) - white) * strength
+        for sign, bucket in _groups(positive, level):
+            members = (positive == sign) & (level == bucket)
+            strength = 0.25 + 0.75 * bucket / (EDGE_BUCKETS - 1)  # translucency, mixed with the white page
+            rgb = white + (np.array(BLUE if sign else ORANGE) - white) * strength
             painter.setPen(QPen(QColor(*(int(round(c)) for c in rgb)), 1.0))
-            painter.drawLines([QLineF(start, end) for start, end in ends])
+            xs = np.column_stack([x0[members], x1[members]]).ravel()
+            ys = np.column_stack([y0[members], y1[members]]).ravel()
+            painter.drawPath(arrayToQPath(xs, ys, connect="pairs"))
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
 
     def _paint_nodes(self, painter: QPainter, rects: list[list[QRectF]]) -> None:
+        """Each neuron's map with a grey frame (the chosen one black and thick) and a small square at
+        its lower left for the bias' sign and size; frames and squares are drawn a few calls for all."""
+        frames: list[QRectF] = []
+        bias_squares: dict[bool, list[QRectF]] = {True: [], False: []}
+        neutral = qcolor(NEUTRAL)
         for c, column in enumerate(rects):
             images = self._images[c] if c < len(self._images) else []
             biases = self._layers[c - 1][1] if c >= 1 else None
             for i, rect in enumerate(column):
-                image = images[i] if i < len(images) else None
-                if image is not None:
-                    painter.drawImage(rect, image)
+                tile = images[i] if i < len(images) else None
+                if tile is not None:
+                    painter.drawImage(rect, *tile)
                 else:
-                    painter.fillRect(rect, qcolor(NEUTRAL))
-                chosen = self.selected == (c, i)
-                painter.setPen(QPen(QColor(20, 20, 20) if chosen else QColor(120, 120, 120), 3 if chosen else 1))
-                painter.setBrush(Qt.BrushStyle.NoBrush)
-                painter.drawRect(rect)
-                painter.setPen(QPen(QColor(120, 120, 120), 1))
+                    painter.fillRect(rect, neutral)
+                frames.append(rect)
                 if biases is not None and i < len(biases) and np.isfinite(biases[i]):
-                    # A small square at the node's lower left shows the bias' sign and size.
                     size = max(4.0, rect.width() * 0.22)
-                    bias_rect = QRectF(rect.left() - size * 0.6, rect.bottom() - size * 0.6, size, size)
-                    painter.fillRect(bias_rect, qcolor(BLUE if biases[i] >= 0 else ORANGE))
-                    painter.drawRect(bias_rect)
+                    bias_squares[bool(biases[i] >= 0)].append(
+                        QRectF(rect.left() - size * 0.6, rect.bottom() - size * 0.6, size, size))
+        # Axis-aligned 1-px frames need no antialiasing (it tripled their cost).
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        painter.setPen(QPen(QColor(120, 120, 120), 1))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRects(frames)
+        for positive, squares in bias_squares.items():
+            if squares:
+                painter.setBrush(qcolor(BLUE if positive else ORANGE))
+                painter.drawRects(squares)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        chosen = self.selected
+        if chosen is not None and chosen[0] < len(rects) and chosen[1] < len(rects[chosen[0]]):
+            painter.setPen(QPen(QColor(20, 20, 20), 3))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(rects[chosen[0]][chosen[1]])
 
     def _paint_labels(self, painter: QPainter, rects: list[list[QRectF]]) -> None:
         font = QFont(self.font())
