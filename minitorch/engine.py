@@ -158,6 +158,20 @@ def _pow_exponent_grad(base: Number, exponent: Number, out: Number) -> Number:
     return _NAN
 
 
+class _Named:
+    """The ``_op`` of a Scalar that has a label: its operation and its name together.
+
+    Few nodes are named (the leaves of an expression, a drawing's inputs), so the name
+    lives here instead of in a slot every node would pay for.
+    """
+
+    __slots__ = ("op", "label")
+
+    def __init__(self, op: str, label: str):
+        self.op = op
+        self.label = label
+
+
 class Scalar:
     """A scalar value in a computation graph, with its gradient.
 
@@ -168,8 +182,11 @@ class Scalar:
 
     # Inputs and their local derivatives live in slots rather than tuples: one allocation per
     # node instead of three, which is most of the cost of building a graph in Python.
-    # ``_label`` stays unset on the nodes operations create (see ``label``): one store less per node.
-    __slots__ = ("data", "grad", "_a", "_da", "_b", "_db", "_op", "_consumers", "_label", "__weakref__")
+    # Eight slots make a node 96 bytes with the collector's header (ten made 112): a training
+    # step builds tens of thousands of nodes, and the cyclic collector and the backward pass
+    # read every one of them, so a smaller node is a faster step. Hence no ``__weakref__`` and
+    # no label slot: the rare named node keeps its name in ``_op`` (see `_Named`).
+    __slots__ = ("data", "grad", "_a", "_da", "_b", "_db", "_op", "_visited")
 
     def __init__(self, data: Number, label: str = ""):
         if type(data) is not float and type(data) is not int:
@@ -184,18 +201,19 @@ class Scalar:
         self._da: Number = 0  # d(self)/d(first input)
         self._b: Scalar | None = None  # second input, for binary operations
         self._db: Number = 0
-        self._op = ""
-        self._consumers = 0  # used only during backward()
-        self._label = label
+        self._op = _Named("", label) if label else ""
+        self._visited = None  # used only by backward()
 
     # --- read-only views of the graph -------------------------------------------------
     @property
     def op(self) -> str:
         """The operation that produced this value ('' for a leaf), e.g. '+', '*', 'tanh', '** 2'."""
         op = self._op
-        if op.__class__ is tuple:  # (template, constant operand): formatted only when someone asks
-            template, c = op
-            return template.format(c=c, short=_fmt(c))
+        if op.__class__ is _Named:
+            op = op.op
+        if "{" in op:  # a template around the constant operand, formatted only when someone asks
+            c = self._db  # where an operation with a number keeps it (see _node)
+            return op.format(c=c, short=_fmt(c))
         return op
 
     @property
@@ -217,14 +235,13 @@ class Scalar:
     @property
     def label(self) -> str:
         """A name for drawings ('' unless given, e.g. ``Scalar(2.0, label="x")``)."""
-        try:
-            return self._label
-        except AttributeError:  # a node made by an operation, never named
-            return ""
+        op = self._op
+        return op.label if op.__class__ is _Named else ""
 
     @label.setter
     def label(self, name: str) -> None:
-        self._label = name
+        op = self._op
+        self._op = _Named(op.op if op.__class__ is _Named else op, name)
 
     @property
     def is_leaf(self) -> bool:
@@ -257,24 +274,24 @@ class Scalar:
             out.data = self.data + other.data
             out._a, out._da = self, 1  # d(a+b)/da = 1
             out._b, out._db = other, 1  # d(a+b)/db = 1
-            out.grad, out._op, out._consumers = 0, "+", 0
+            out.grad, out._op, out._visited = 0, "+", None
             return out
         other = _as_number(other, "operand of +")
-        return _node(self.data + other, ("+ {c!r}", other), self, 1)
+        return _node(self.data + other, "+ {c!r}", self, 1, constant=other)
 
     def __radd__(self, other: Number) -> Scalar:  # number + tensor (and sum() starting at 0)
         other = _as_number(other, "operand of +")
-        return _node(other + self.data, ("{c!r} +", other), self, 1)
+        return _node(other + self.data, "{c!r} +", self, 1, constant=other)
 
     def __sub__(self, other: Scalar | Number) -> Scalar:
         if type(other) is Scalar:
             return _node(self.data - other.data, "-", self, 1, other, -1)
         other = _as_number(other, "operand of -")
-        return _node(self.data - other, ("- {c!r}", other), self, 1)
+        return _node(self.data - other, "- {c!r}", self, 1, constant=other)
 
     def __rsub__(self, other: Number) -> Scalar:
         other = _as_number(other, "operand of -")
-        return _node(other - self.data, ("{c!r} -", other), self, -1)
+        return _node(other - self.data, "{c!r} -", self, -1, constant=other)
 
     def __mul__(self, other: Scalar | Number) -> Scalar:
         if type(other) is Scalar:
@@ -284,14 +301,14 @@ class Scalar:
             out.data = self.data * other.data
             out._a, out._da = self, other.data  # d(ab)/da = b
             out._b, out._db = other, self.data  # d(ab)/db = a
-            out.grad, out._op, out._consumers = 0, "*", 0
+            out.grad, out._op, out._visited = 0, "*", None
             return out
         other = _as_number(other, "operand of *")
-        return _node(self.data * other, ("* {c!r}", other), self, other)
+        return _node(self.data * other, "* {c!r}", self, other, constant=other)
 
     def __rmul__(self, other: Number) -> Scalar:
         other = _as_number(other, "operand of *")
-        return _node(other * self.data, ("{c!r} *", other), self, other)
+        return _node(other * self.data, "{c!r} *", self, other, constant=other)
 
     def __truediv__(self, other: Scalar | Number) -> Scalar:
         if type(other) is Scalar:
@@ -304,7 +321,7 @@ class Scalar:
         other = _as_number(other, "divisor")
         if other == 0:
             raise DivisionByZeroError(f"division by zero: {self!r} / 0")
-        return _node(self.data / other, ("/ {c!r}", other), self, _reciprocal(other))
+        return _node(self.data / other, "/ {c!r}", self, _reciprocal(other), constant=other)
 
     def __rtruediv__(self, other: Number) -> Scalar:
         other = _as_number(other, "numerator")
@@ -312,7 +329,7 @@ class Scalar:
         if b == 0:
             raise DivisionByZeroError(f"division by zero: {_fmt(other)} / {self!r}")
         q = other / b
-        return _node(q, ("{c!r} /", other), self, -q / b)  # d(c/b)/db = -c/b^2, without b*b underflowing
+        return _node(q, "{c!r} /", self, -q / b, constant=other)  # d(c/b)/db = -c/b^2, without b*b underflowing
 
     def __neg__(self) -> Scalar:
         return _node(-self.data, "neg", self, -1)
@@ -332,12 +349,12 @@ class Scalar:
                 f"exponent must be a number or a Scalar, got {type(exponent).__name__} {exponent!r}"
             )
         n = _as_number(exponent, "exponent")
-        return _node(_pow_value(base, n), ("** {short}", n), self, _pow_base_grad(base, n))
+        return _node(_pow_value(base, n), "** {short}", self, _pow_base_grad(base, n), constant=n)
 
     def __rpow__(self, base: Number) -> Scalar:
         base = _as_number(base, "base of **")
         out = _pow_value(base, self.data)
-        return _node(out, ("{short} **", base), self, _pow_exponent_grad(base, self.data, out))
+        return _node(out, "{short} **", self, _pow_exponent_grad(base, self.data, out), constant=base)
 
     # --- functions and activations -------------------------------------------------------
     def exp(self) -> Scalar:
@@ -385,65 +402,50 @@ class Scalar:
         Leaf gradients accumulate across calls, as in PyTorch (zero them between steps);
         intermediate nodes are reset first, so a second ``backward()`` never double counts.
 
-        The order comes from Kahn's algorithm on the reachable graph, without recursion:
-        pass 1 counts on each reachable non-leaf node how many reachable nodes consume it;
-        pass 2 applies the chain rule to a node once all of its consumers have passed their
-        gradient on (its count is back at 0, ready for the next backward).
+        Pass 1 walks the graph depth first, without recursion, and lists each non-leaf node
+        after all of its inputs (a topological order). Pass 2 walks that list backwards and
+        applies the chain rule: a node passes its gradient on only after every node that
+        consumes it has passed on its own.
         """
         if self._a is None:  # a leaf: d(self)/d(self) = 1, accumulated like any leaf gradient
             self.grad += 1
             return
-        nodes = [self]
-        found = nodes.append
-        try:
-            # Pass 1: find the reachable non-leaf nodes (the list doubles as the work queue).
-            # A leaf's count stays 0, so a count above 0 means "non-leaf, already found".
-            for node in nodes:
-                a = node._a
-                count = a._consumers
-                if count:
-                    a._consumers = count + 1
-                elif a._a is not None:
-                    a._consumers = 1
-                    a.grad = 0
-                    found(a)
-                b = node._b
-                if b is not None:
-                    count = b._consumers
-                    if count:
-                        b._consumers = count + 1
-                    elif b._a is not None:
-                        b._consumers = 1
-                        b.grad = 0
-                        found(b)
-            # Pass 2: the chain rule, each node after every node that consumes it
-            # (leaves keep a count of 0 and are never queued).
-            self.grad = 1
-            ready = [self]
-            now_ready = ready.append
-            for node in ready:
-                g = node.grad
-                a = node._a
-                a.grad += node._da * g
-                count = a._consumers
-                if count == 1:
-                    a._consumers = 0
-                    now_ready(a)
-                elif count:
-                    a._consumers = count - 1
-                b = node._b
-                if b is not None:
-                    b.grad += node._db * g
-                    count = b._consumers
-                    if count == 1:
-                        b._consumers = 0
-                        now_ready(b)
-                    elif count:
-                        b._consumers = count - 1
-        except BaseException:  # interrupted (e.g. Ctrl+C): leave every count at 0 for the next call
-            for node in nodes:
-                node._consumers = 0
-            raise
+        # A fresh mark for this call: a node is visited once it holds it, so no mark needs
+        # clearing afterwards (not even when an interrupt stops the walk halfway).
+        visited = object()
+        self._visited = visited
+        order: list[Scalar] = []
+        listed = order.append
+        path: list[Scalar] = []  # the consumers whose inputs are being visited, innermost last
+        descend = path.append
+        back_up = path.pop
+        node = self
+        while True:
+            a = node._a
+            if a._visited is not visited and a._a is not None:  # leaves are never listed
+                a._visited = visited
+                a.grad = 0
+                descend(node)
+                node = a
+                continue
+            b = node._b
+            if b is not None and b._visited is not visited and b._a is not None:
+                b._visited = visited
+                b.grad = 0
+                descend(node)
+                node = b
+                continue
+            listed(node)  # all of its inputs are listed before it
+            if not path:
+                break
+            node = back_up()
+        self.grad = 1
+        for node in reversed(order):
+            g = node.grad
+            node._a.grad += node._da * g
+            b = node._b
+            if b is not None:
+                b.grad += node._db * g
 
 
 # The seed's name for the scalar class: ``from minitorch.engine import Tensor`` keeps working.
@@ -454,20 +456,25 @@ Tensor = Scalar
 
 def _node(
     data: Number,
-    op: str | tuple[str, Number],
+    op: str,
     a: Scalar,
     da: Number,
     b: Scalar | None = None,
     db: Number = 0,
+    constant: Number = 0,
     # bound once as locals: this function runs once per node of every graph
     _new: Callable = object.__new__,
     _grad_state: Any = GRAD_STATE,
     _threads_without_grad: Any = THREADS_WITHOUT_GRAD,
 ) -> Scalar:
     """The result ``data`` of operation ``op`` on input ``a`` (and ``b``), with the local
-    derivatives d(result)/da = ``da`` and d(result)/db = ``db``. ``op`` is the label, or
-    (template, constant operand) for operations with a number, formatted only when read
-    (`Scalar.op`): most graphs are never drawn.
+    derivatives d(result)/da = ``da`` and d(result)/db = ``db``.
+
+    For an operation with a number (``x * 2.5``), ``op`` is a template such as ``"* {c!r}"``
+    and ``constant`` the number: such a node has no second input, so the number waits in the
+    second input's slot ``_db`` until `Scalar.op` formats the label, if anyone ever asks
+    (most graphs are never drawn). No (template, number) tuple per node: the collector
+    would track every one of them.
 
     A plain function rather than ``Scalar.__init__``: the public constructor validates its
     argument, while operations produce numbers that are valid by construction, and this
@@ -480,12 +487,12 @@ def _node(
         out._a = None
         out._da = 0
         out._b = None
-        out._db = 0
+        out._db = constant
     else:
         out._a = a
         out._da = da
         out._b = b
-        out._db = db
+        out._db = db if b is not None else constant
     out._op = op
-    out._consumers = 0
+    out._visited = None
     return out
