@@ -504,43 +504,37 @@ class Playground(QWidget):
         self.controls.show_progress(int(snap.step), int(snap.epoch), frame.steps_per_second)
         self.loss_text.setText(self._loss_summary(frame))
         now = time.perf_counter()
-        # While training the loss curve is redrawn every frame, and of the heavier repaints (the
-        # output map, the network drawing, the accuracy plot; for a large network or data set
-        # each costs 5-20 ms) at most one per frame, so that no frame adds them all up: a view
-        # not redrawn for STARVED_SECONDS first, then the output map whenever the session sent
-        # a new one, then the network and the accuracy plot NETWORK_HZ times a second each. A
-        # rescaled loss plot (new axes) counts as the frame's heavy repaint. Paused frames draw
-        # everything.
+        # While training the loss curve is redrawn every frame, the accuracy plot (as light: a
+        # thinned curve) NETWORK_HZ times a second, and of the heavy repaints (the output map
+        # and the network drawing; for a large network or data set each costs 5-20 ms) at
+        # most one per frame, so that no frame adds them up: a view not redrawn for
+        # STARVED_SECONDS first, then the output map whenever the session sent a new one, then
+        # the network NETWORK_HZ times a second. A loss plot that rescaled its axes counts as
+        # the frame's heavy repaint. Paused frames draw everything.
         running = frame.running and frame.generation == self._network_generation
         classification = frame.data.task == "classification"
         columns = self._history.update(snap.history, frame.generation) if self.plots_ready else None
         heavy_drawn = columns is not None and self.loss_plot.set_columns(columns) and running
         if columns is not None and self.accuracy_plot.isVisibleTo(self) != classification:
             self.accuracy_plot.setVisible(classification)
-        due = {  # view -> (starved, due in its turn)
-            "output": (now - self._output_drawn >= STARVED_SECONDS,
-                       self.plots_ready and self.output_view.is_stale(frame)),
-            "network": (now - self._network_drawn >= STARVED_SECONDS, now - self._network_drawn >= 1 / NETWORK_HZ),
-            "accuracy": (now - self._accuracy_drawn >= STARVED_SECONDS,
-                         now - self._accuracy_drawn >= 1 / NETWORK_HZ),
-        }
-        if columns is None or not classification:
-            due["accuracy"] = (False, False)
-        if columns is None:
-            due["output"] = (False, False)
+        output_new = columns is not None and self.output_view.is_stale(frame)
+        network_age, output_age = now - self._network_drawn, now - self._output_drawn
         if not running:
-            chosen = [view for view, (starved, turn) in due.items() if turn or view == "network"]
+            draw_output, draw_network = columns is not None, True
+        elif output_new and output_age >= STARVED_SECONDS and output_age >= network_age:
+            draw_output, draw_network = True, False
+        elif network_age >= STARVED_SECONDS:
+            draw_output, draw_network = False, True
         else:
-            starved = [view for view, (hungry, turn) in due.items() if hungry and (turn or view == "network")]
-            turns = [view for view, (_, turn) in due.items() if turn]
-            chosen = starved[:1] or ([] if heavy_drawn else turns[:1])
-        if "output" in chosen or (not running and columns is not None):
+            draw_output = output_new and not heavy_drawn
+            draw_network = not heavy_drawn and not draw_output and network_age >= 1 / NETWORK_HZ
+        if draw_output:
             self.output_view.show_frame(frame)
             self._output_drawn = now
-        if "network" in chosen:
+        if draw_network:
             self.network_view.show_frame(frame)
             self._network_generation, self._network_drawn = frame.generation, now
-        if "accuracy" in chosen:
+        if columns is not None and classification and (not running or now - self._accuracy_drawn >= 1 / NETWORK_HZ):
             self.accuracy_plot.set_columns(columns)
             self._accuracy_drawn = now
 
