@@ -171,6 +171,7 @@ class MainWindow(QMainWindow):
         if app is not None:
             app.focusChanged.connect(self._watch_focus)
             self._watch_focus(None, app.focusWidget())
+        self._watching_focus = app is not None
 
         self.resize(1480, 900)
         if restore:
@@ -643,10 +644,9 @@ class MainWindow(QMainWindow):
         """Stop the worker thread and wait for it (idempotent)."""
         app = QApplication.instance()
         if app is not None:
-            try:
+            if self._watching_focus:  # shutdown() may run twice (Quit, then closeEvent)
                 app.focusChanged.disconnect(self._watch_focus)
-            except (RuntimeError, TypeError):  # already disconnected
-                pass
+                self._watching_focus = False
             self._watch_focus(app.focusWidget(), None)
         for timer in self.findChildren(QTimer):
             timer.stop()

@@ -86,13 +86,16 @@ class TrainingController(QObject):
     """GUI-side handle on the training session: starts its child process, sends commands,
     re-emits its messages through ``worker``, and stops it at once on shutdown.
 
-    If the child ends unexpectedly (killed, out of memory) a new one starts with the last
-    configuration, and ``worker.failed`` says so.
+    If the child ends unexpectedly (killed, out of memory) a new one starts and gets the latest
+    arguments of the `restored_commands` again (the configuration, the stop condition), and
+    ``worker.failed`` says so.
     """
 
     kind = "playground"
     thread_name = "minitorch-training"
     child_module = "minitorch.live.process"  # what the child runs (``python -m``)
+    # Commands whose latest arguments a restarted child gets again, in this order.
+    restored_commands: tuple[str, ...] = ("configure", "set_stop_condition")
 
     def __init__(self, parent: QObject | None = None, worker: QObject | None = None,
                  commands: frozenset[str] = COMMANDS):
@@ -101,7 +104,7 @@ class TrainingController(QObject):
         self.worker = worker if worker is not None else TrainingWorker()
         self._stopped = False
         self._paint_hops_left = 0
-        self._last_config: tuple[Any, ...] | None = None
+        self._restored: dict[str, tuple[Any, ...]] = {}  # command -> its latest arguments
         self.restarts = 0
         self._start()
 
@@ -121,8 +124,8 @@ class TrainingController(QObject):
             raise ValueError(f"unknown command {command!r}; one of {', '.join(sorted(self.commands))}")
         if self._stopped:
             return
-        if command == "configure":
-            self._last_config = args
+        if command in self.restored_commands:
+            self._restored[command] = args
         self.process.send(command, *args)
 
     def frame_drawn(self) -> None:
@@ -153,8 +156,9 @@ class TrainingController(QObject):
         self._ended_reader = self.worker_thread
         self._ended_reader.wait(2000)
         self._start()
-        if self._last_config is not None:
-            self.process.send("configure", *self._last_config)
+        for command in self.restored_commands:
+            if command in self._restored:
+                self.process.send(command, *self._restored[command])
         self.worker.failed.emit("Training", f"The training process ended unexpectedly (exit code {code}); "
                                            "a new one started with the last configuration.")
 

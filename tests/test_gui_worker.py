@@ -129,12 +129,14 @@ def test_serve_waits_for_painted_before_the_next_frame_and_painted_never_interru
 def test_a_killed_training_process_is_restarted_with_the_last_config(qtbot):
     controller = TrainingController()
     worker = controller.worker
-    accepted, failures, frames = [], [], []
+    accepted, failures, frames, messages = [], [], [], []
     worker.configAccepted.connect(accepted.append)
     worker.failed.connect(lambda what, why: failures.append((what, why)))
     worker.frameReady.connect(frames.append)
+    worker.message.connect(messages.append)
     try:
         controller.send("configure", SMALL)
+        controller.send("set_stop_condition", 2, 0.0)  # stop after two epochs: the new process too
         qtbot.waitUntil(lambda: len(accepted) == 1, timeout=60000)
         old = controller.process
         old.process.kill()
@@ -145,6 +147,9 @@ def test_a_killed_training_process_is_restarted_with_the_last_config(qtbot):
         assert accepted[1]["hidden_layers"] == SMALL["hidden_layers"]
         controller.send("step", 2)
         qtbot.waitUntil(lambda: frames and frames[-1].snapshot.step == 2, timeout=60000)
+        controller.send("play")
+        qtbot.waitUntil(lambda: "Reached the stop condition: 2 epochs." in messages, timeout=60000)
+        assert not frames[-1].running and frames[-1].snapshot.epoch == 2
     finally:
         assert controller.shutdown()
 

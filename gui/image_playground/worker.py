@@ -54,6 +54,7 @@ class ImageController(TrainingController):
     kind = "image"
     thread_name = "minitorch-image-training"
     child_module = "gui.image_playground.child"  # the session with Qt's decoder for image folders
+    restored_commands = ("configure", "set_max_epochs", "set_probe")
 
     def __init__(self, parent: QObject | None = None, worker: ImageWorker | None = None):
         super().__init__(parent, worker if worker is not None else ImageWorker(), COMMANDS)
