@@ -311,6 +311,31 @@ def test_predict_grid_for_1d_multiclass_and_wide_data():
 
 
 # --- snapshots and state ------------------------------------------------------------------------------------
+def test_a_snapshots_history_is_a_view_that_keeps_its_length_and_survives_a_restart():
+    from minitorch.live.process import HistoryReceiver, HistorySender
+
+    t = Trainer(TrainConfig(**SMALL))
+    t.run(3)
+    view = t.snapshot().history
+    first = [dict(entry) for entry in view]
+    t.run(2)
+    assert len(view) == 3 and [dict(entry) for entry in view] == first  # training went on; the view did not
+    assert view == tuple(t.history[:3]) and view != tuple(t.history) and view[-1]["step"] == 3
+    assert view[0:3:2] == (view[0], view[2]) and list(view[::-1]) == [view[2], view[1], view[0]]
+    with pytest.raises(IndexError):
+        view[3]
+    t.reset()
+    assert len(view) == 3 and view[-1]["step"] == 3  # a new trainer history is a new list
+    # What the window receives: deltas rebuilt into views; a restart (a new generation) leaves old views alone.
+    sender, receiver = HistorySender(), HistoryReceiver()
+    records = [{"step": i} for i in range(1, 6)]
+    old = receiver.decode(**sender.encode(records[:3], generation=1))
+    grown = receiver.decode(**sender.encode(records, generation=1))
+    assert [r["step"] for r in old] == [1, 2, 3] and [r["step"] for r in grown] == [1, 2, 3, 4, 5]
+    restarted = receiver.decode(**sender.encode(records[:1], generation=2))
+    assert [r["step"] for r in restarted] == [1] and [r["step"] for r in grown] == [1, 2, 3, 4, 5]
+
+
 def test_snapshot_is_an_immutable_copy():
     t = Trainer(TrainConfig(**SMALL))
     t.run(4)

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from .process import HistoryReceiver, HistorySender
 from .session import _readable, readonly
 
 GALLERY_SIZE = 40  # misclassified test images a frame carries (most confident first)
@@ -461,8 +462,7 @@ class ImageFrameEncoder:
     """
 
     def __init__(self) -> None:
-        self._generation = -1
-        self._history_length = 0
+        self._history = HistorySender()
         self._sent_versions: dict[str, int] = {}
 
     def encode(self, frame: ImageFrame) -> dict[str, Any]:
@@ -470,12 +470,7 @@ class ImageFrameEncoder:
         snapshot = frame.snapshot
         snap = {field.name: getattr(snapshot, field.name) for field in dataclasses.fields(snapshot)}
         snap["metrics"] = dict(snap["metrics"])
-        history = snap.pop("history")
-        fresh = frame.generation != self._generation or len(history) < self._history_length
-        start = 0 if fresh else self._history_length
-        snap["history_from"] = start
-        snap["history_new"] = [dict(entry) for entry in history[start:]]
-        self._generation, self._history_length = frame.generation, len(history)
+        snap.update(self._history.encode(snap.pop("history"), frame.generation))
         wire["snapshot"] = snap
         wire["config"] = dict(frame.config)
         for version, names in _VERSIONED.items():
@@ -489,7 +484,7 @@ class ImageFrameDecoder:
     """Puts `ImageFrame`s back together from `ImageFrameEncoder`'s dicts (read-only arrays, as sent)."""
 
     def __init__(self) -> None:
-        self._history: list[MappingProxyType] = []
+        self._history = HistoryReceiver()
         self._kept: dict[str, Any] = {}
 
     def decode(self, wire: dict[str, Any]) -> ImageFrame:
@@ -497,8 +492,7 @@ class ImageFrameDecoder:
 
         fields = dict(wire)
         snap = dict(fields.pop("snapshot"))
-        del self._history[snap.pop("history_from"):]
-        self._history.extend(MappingProxyType(entry) for entry in snap.pop("history_new"))
+        history = self._history.decode(snap.pop("history_from"), snap.pop("history_new"))
         snap["metrics"] = MappingProxyType(snap["metrics"])
         kept = self._kept
         for version, names in _VERSIONED.items():
@@ -507,7 +501,7 @@ class ImageFrameDecoder:
                 for name in names:
                     kept[name] = _frozen(name, fields[name])
             fields.update({name: kept[name] for name in names})
-        return ImageFrame(snapshot=ImageSnapshot(history=tuple(self._history), **snap), **fields)
+        return ImageFrame(snapshot=ImageSnapshot(history=history, **snap), **fields)
 
 
 def _frozen(name: str, value: Any) -> Any:

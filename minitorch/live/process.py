@@ -27,7 +27,7 @@ import socket
 import subprocess
 import sys
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from types import MappingProxyType
 from typing import Any
@@ -134,6 +134,37 @@ def main(argv: list[str] | None = None, session_factory: Callable[..., Any] | No
 
 
 # --- what travels --------------------------------------------------------------------------------
+class HistorySender:
+    """The sending half of a history that travels as deltas: only records the receiver lacks."""
+
+    def __init__(self) -> None:
+        self._generation = -1
+        self._length = 0
+
+    def encode(self, history: Sequence[Any], generation: int) -> dict[str, Any]:
+        """``{"history_from": n, "history_new": [...]}``: keep the first n records, append the new ones
+        (all of them again for a new trainer, or a history that got shorter)."""
+        fresh = generation != self._generation or len(history) < self._length
+        start = 0 if fresh else self._length
+        self._generation, self._length = generation, len(history)
+        return {"history_from": start, "history_new": [dict(entry) for entry in history[start:]]}
+
+
+class HistoryReceiver:
+    """The receiving half: the whole history again, as a `HistoryView` (no copy per frame)."""
+
+    def __init__(self) -> None:
+        self._records: list[MappingProxyType] = []
+
+    def decode(self, history_from: int, history_new: list[dict[str, Any]]) -> Any:
+        from ..training.history import HistoryView  # the training toolkit loads with the first frame
+
+        if history_from < len(self._records):  # a new list: views handed out earlier keep theirs
+            self._records = self._records[:history_from]
+        self._records.extend(MappingProxyType(entry) for entry in history_new)
+        return HistoryView(self._records)
+
+
 class FrameEncoder:
     """Turns `Frame`s into picklable dicts that carry only what the receiver lacks.
 
@@ -143,8 +174,7 @@ class FrameEncoder:
     """
 
     def __init__(self) -> None:
-        self._generation = -1
-        self._history_length = 0
+        self._history = HistorySender()
         self._data_version = -1
         self._grid_version = -1
         self._neuron_version = -1
@@ -155,12 +185,7 @@ class FrameEncoder:
         snap = {field.name: getattr(snapshot, field.name) for field in dataclasses.fields(snapshot)}
         for name in _MAPPING_FIELDS:
             snap[name] = dict(snap[name])
-        history = snap.pop("history")
-        fresh = frame.generation != self._generation or len(history) < self._history_length
-        start = 0 if fresh else self._history_length
-        snap["history_from"] = start
-        snap["history_new"] = [dict(entry) for entry in history[start:]]
-        self._generation, self._history_length = frame.generation, len(history)
+        snap.update(self._history.encode(snap.pop("history"), frame.generation))
         wire["snapshot"] = snap
         if frame.data.version == self._data_version:
             wire["data"] = None
@@ -178,7 +203,7 @@ class FrameDecoder:
     """Puts `Frame`s back together from `FrameEncoder`'s dicts (read-only, as the session made them)."""
 
     def __init__(self) -> None:
-        self._history: list[MappingProxyType] = []
+        self._history = HistoryReceiver()
         self._data: Any = None
         self._grid: Any = None
         self._curve: Any = None
@@ -190,12 +215,11 @@ class FrameDecoder:
         from ..training.trainer import Snapshot
 
         snap = dict(wire["snapshot"])
-        del self._history[snap.pop("history_from"):]
-        self._history.extend(MappingProxyType(entry) for entry in snap.pop("history_new"))
+        history = self._history.decode(snap.pop("history_from"), snap.pop("history_new"))
         for name in _MAPPING_FIELDS:
             snap[name] = MappingProxyType(snap[name])
         snap["state_dict"] = MappingProxyType({k: _frozen_array(v) for k, v in snap["state_dict"].items()})
-        snapshot = Snapshot(history=tuple(self._history), **snap)
+        snapshot = Snapshot(history=history, **snap)
         if wire["data"] is not None:
             data = wire["data"]
             self._data = dataclasses.replace(data, **{name: _frozen_array(getattr(data, name))

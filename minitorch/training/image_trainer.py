@@ -49,6 +49,7 @@ from ..fileio import (
 from ..images import IMAGE_DATASETS, ImageData, load_image_data
 from ..ndtensor import Tensor
 from ..nn import functional as F
+from .history import HistoryView
 from .trainer import make_optimizer
 
 __all__ = [
@@ -278,7 +279,7 @@ class ImageSnapshot:
     step: int
     epoch: int
     metrics: MappingProxyType
-    history: tuple[MappingProxyType, ...]
+    history: Sequence[MappingProxyType]  # a `HistoryView`: the records up to this step
     diverged: str | None
     evaluations: int  # how many times the test set has been evaluated
 
@@ -494,7 +495,7 @@ class ImageTrainer:
 
     def snapshot(self) -> ImageSnapshot:
         return ImageSnapshot(step=self.step_count, epoch=self.epoch, metrics=MappingProxyType(dict(self.last_metrics)),
-                             history=tuple(self._frozen_history), diverged=self.diverged,
+                             history=HistoryView(self._frozen_history), diverged=self.diverged,
                              evaluations=self.evaluations)
 
     def restore_history(self, history: Sequence[Mapping[str, Any]], epoch: int) -> None:

@@ -33,6 +33,7 @@ from ..datasets import Dataset, feature_matrix, label_format_for_loss, load_data
 from ..errors import MinitorchError
 from .backends import ModelBackend, ScalarBackend, StepInterrupted, TrainingSpec
 from .config import TrainConfig, check_model_size
+from .history import HistoryView
 from .losses import LOSSES
 from .tensor_backend import TensorBackend
 
@@ -61,7 +62,7 @@ class Snapshot:
     step: int
     epoch: int
     metrics: MappingProxyType
-    history: tuple[MappingProxyType, ...]
+    history: Sequence[MappingProxyType]  # a `HistoryView`: the records up to this step
     state_dict: MappingProxyType
     diverged: str | None
     lr: float
@@ -390,7 +391,7 @@ class Trainer:
             step=self.step_count,
             epoch=self.epoch,
             metrics=_frozen(self.last_metrics),
-            history=tuple(self._frozen_history),
+            history=HistoryView(self._frozen_history),
             state_dict=MappingProxyType({k: _readonly(v) for k, v in self.backend.state_dict().items()}),
             diverged=self.diverged,
             lr=self.optimizer.lr,
