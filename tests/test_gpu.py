@@ -248,6 +248,31 @@ def test_trainer_tensor_engine_on_cuda_matches_cpu():
 
 @pytest.mark.gpu
 @needs_cuda
+@pytest.mark.parametrize("preset", ["tiny LeNet", "conv + batch norm"])
+def test_the_image_playgrounds_conv_net_trains_on_cuda_like_on_the_cpu(preset):
+    """The Images tab's device menu: the same conv net (Conv2d, pooling, BatchNorm2d) on "cuda"
+    takes the same steps as on the CPU, and its weights and buffers come back as host arrays."""
+    from minitorch.images import load_digits
+    from minitorch.training.image_trainer import ImageTrainConfig, ImageTrainer, preset_layers
+
+    digits = load_digits()
+    # Dropout draws its masks from the device's own generator (as in PyTorch), so it is left out here.
+    layers = [layer for layer in preset_layers(preset, 10) if layer["kind"] != "dropout"]
+    common = dict(dtype="float64", eval_every=2, batch_size=16, seed=3, layers=layers)
+    cpu = ImageTrainer(ImageTrainConfig(**common), data=digits)
+    gpu = ImageTrainer(ImageTrainConfig(device="cuda", **common), data=digits)
+    for _ in range(4):
+        on_cpu, on_gpu = cpu.step(), gpu.step()
+        assert abs(on_cpu["train_loss"] - on_gpu["train_loss"]) < 1e-9 and on_cpu["train_acc"] == on_gpu["train_acc"]
+    assert abs(cpu.evaluate()["test_acc"] - gpu.evaluate()["test_acc"]) < 1e-12
+    gpu_state = gpu.state_dict()
+    for key, value in cpu.state_dict().items():
+        assert type(gpu_state[key]) is np.ndarray, key  # host arrays, as the files and the views need
+        np.testing.assert_allclose(gpu_state[key], value, atol=1e-9, err_msg=key)
+
+
+@pytest.mark.gpu
+@needs_cuda
 def test_cli_trains_on_cuda_and_exports_host_weights(tmp_path, capsys):
     from minitorch import io
     from minitorch.cli import main
@@ -332,4 +357,4 @@ def test_gpu_tests_pass_on_a_numpy_backed_stand_in_for_cupy():
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "gpu", __file__],
         env=env, capture_output=True, text=True, timeout=300,
     )
-    assert result.returncode == 0 and "12 passed" in result.stdout, result.stdout[-3000:] + result.stderr[-2000:]
+    assert result.returncode == 0 and "14 passed" in result.stdout, result.stdout[-3000:] + result.stderr[-2000:]
