@@ -149,7 +149,7 @@ def test_a_killed_training_process_is_restarted_with_the_last_config(qtbot):
         qtbot.waitUntil(lambda: frames and frames[-1].snapshot.step == 2, timeout=60000)
         controller.send("play")
         qtbot.waitUntil(lambda: "Reached the stop condition: 2 epochs." in messages, timeout=60000)
-        assert not frames[-1].running and frames[-1].snapshot.epoch == 2
+        qtbot.waitUntil(lambda: not frames[-1].running and frames[-1].snapshot.epoch == 2, timeout=10000)
     finally:
         assert controller.shutdown()
 

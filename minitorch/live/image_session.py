@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from .process import HistoryReceiver, HistorySender
-from .session import _readable, readonly
+from .session import PacedSession, _readable, readonly
 
 GALLERY_SIZE = 40  # misclassified test images a frame carries (most confident first)
 
@@ -127,41 +127,23 @@ class DrawingPrediction:
     generation: int
 
 
-def _no(*_: Any) -> bool:
-    return False
-
-
-def _yes() -> bool:
-    return True
-
-
-class ImageSession:
+class ImageSession(PacedSession):
     """Owns an ImageTrainer; runs commands; trains in slices of ``slice_seconds`` and sends frames.
 
     ``decode(path)`` reads the images of a folder data set (default: Pillow, see
     `minitorch.images.load_image_folder`); the desktop app passes Qt's decoder.
     """
 
+    commands = COMMANDS
+    diverged_message = DIVERGED_MESSAGE
+
     def __init__(self, emit: Callable[..., None] | None = None, *, slice_seconds: float = 1 / 30,
                  filters_interval: float = 0.25, maps_interval: float = 0.3,
                  decode: Callable[[str], np.ndarray] | None = None):
-        self.emit: Callable[..., None] = emit or _no
-        self.should_stop: Callable[[], bool] = _no
-        self.ready_for_frame: Callable[[], bool] = _yes
-        # A frame after each slice of training (when the GUI has painted the last one).
-        self.slice_seconds = slice_seconds
+        super().__init__(emit, slice_seconds)
         self.filters_interval = filters_interval
         self.maps_interval = maps_interval
         self.decode = decode
-        self._trainer: Any = None
-        self._config: dict[str, Any] = {}
-        self._running = False
-        self._max_epochs = 0  # 0: no limit
-        self._generation = 0  # increases whenever a new trainer is installed
-        self._stop_reason: str | None = None
-        self._rate = 0.0
-        self._rate_steps = 0
-        self._rate_since = time.perf_counter()
         self._data_cache: tuple[tuple, Any] | None = None
         self._data_version = 0
         self._probe_index = 0
@@ -176,22 +158,6 @@ class ImageSession:
         self._misclassified: tuple = ()
         self._confusion_version = 0
         self._seen_evaluations = -1
-
-    @property
-    def trainer(self) -> Any:
-        return self._trainer
-
-    @property
-    def running(self) -> bool:
-        return self._running
-
-    # --- the one command path ---------------------------------------------------------------------------
-    def run_command(self, name: str, args: tuple[Any, ...] = ()) -> None:
-        """Run one command (a method named in `COMMANDS`); failures become a ``failed`` signal."""
-        if name not in COMMANDS or name == "shutdown":
-            self.emit("failed", "A command", f"unknown command {name!r}")
-            return
-        self._guard("A command", getattr(self, name), *args)
 
     # --- commands -----------------------------------------------------------------------------------------
     def configure(self, config: Mapping[str, Any]) -> None:
@@ -233,24 +199,6 @@ class ImageSession:
 
     def set_max_epochs(self, epochs: int) -> None:
         self._max_epochs = max(0, int(epochs))
-
-    def play(self) -> None:
-        if self._trainer is None or self._running:
-            return
-        if self._trainer.diverged:
-            self.emit("message", DIVERGED_MESSAGE)
-            return
-        self._stop_reason = None
-        self._set_running(True)
-        self._rate_steps, self._rate_since = 0, time.perf_counter()
-
-    def pause(self) -> None:
-        if self._running:
-            self._set_running(False)
-            self._send_frame(force=True)
-
-    def toggle(self) -> None:
-        self.pause() if self._running else self.play()
 
     def step(self, count: int = 1) -> None:
         if self._trainer is None:
@@ -359,24 +307,6 @@ class ImageSession:
             self.emit("failed", "Training", _readable(exc))
         self._end_slice()
 
-    def _end_slice(self) -> None:
-        """After a slice: update the rate; then stop with a message, or send a frame."""
-        now = time.perf_counter()
-        if now - self._rate_since >= 0.5:
-            self._rate = self._rate_steps / (now - self._rate_since)
-            self._rate_steps, self._rate_since = 0, now
-        if self._stop_reason:
-            self._set_running(False)
-            self.emit("message", self._stop_reason)
-            self._send_frame(force=True)
-        elif not self.should_stop():
-            self._send_frame()
-
-    def _set_running(self, running: bool) -> None:
-        if running != self._running:
-            self._running = running
-            self.emit("runningChanged", running)
-
     # --- frames -----------------------------------------------------------------------------------------------
     def _install(self, trainer: Any) -> None:
         self._trainer = trainer
@@ -433,14 +363,6 @@ class ImageSession:
             stop_reason=self._stop_reason, data_version=self._data_version,
             confusion_version=self._confusion_version,
         )
-
-    def _guard(self, what: str, fn: Callable[..., Any], *args: Any) -> None:
-        """Run a command; any exception becomes a ``failed`` signal instead of an ended session."""
-        try:
-            fn(*args)
-        except Exception as exc:
-            self.emit("failed", what, _readable(exc).strip("'\""))
-
 
 # --- what travels --------------------------------------------------------------------------------------------
 # ImageFrame fields that travel only when their version changed, by the version that says so.

@@ -100,12 +100,106 @@ def _yes() -> bool:
     return True
 
 
-class TrainingSession:
+class PacedSession:
+    """What both playgrounds' sessions share: the host's callables (``emit``, ``should_stop``,
+    ``ready_for_frame``), the trainer slot, play/pause, the steps-per-second rate, the end of a
+    slice and the one command path. A subclass names its ``commands`` and defines
+    ``train_slice()`` and ``_send_frame(force)``.
+    """
+
+    commands: frozenset[str] = frozenset()
+    diverged_message = DIVERGED_MESSAGE  # what Play says after training diverged
+
+    def __init__(self, emit: Callable[..., None] | None, slice_seconds: float):
+        self.emit: Callable[..., None] = emit or _no
+        self.should_stop: Callable[[], bool] = _no
+        self.ready_for_frame: Callable[[], bool] = _yes
+        # A frame after each slice of training (when the GUI has painted the last one): up to
+        # 1 / slice_seconds frames a second.
+        self.slice_seconds = slice_seconds
+        self._trainer: Any = None
+        self._config: dict[str, Any] = {}
+        self._running = False
+        self._max_epochs = 0  # 0: no limit
+        self._generation = 0  # increases whenever a new trainer is installed
+        self._stop_reason: str | None = None
+        self._rate = 0.0
+        self._rate_steps = 0
+        self._rate_since = time.perf_counter()
+
+    @property
+    def trainer(self) -> Any:
+        return self._trainer
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    def run_command(self, name: str, args: tuple[Any, ...] = ()) -> None:
+        """Run one command (a method named in ``commands``); failures become a ``failed`` signal."""
+        if name not in self.commands or name == "shutdown":
+            self.emit("failed", "A command", f"unknown command {name!r}")
+            return
+        self._guard("A command", getattr(self, name), *args)
+
+    def play(self) -> None:
+        if self._trainer is None or self._running:
+            return
+        if self._trainer.diverged:
+            self.emit("message", self.diverged_message)
+            return
+        self._stop_reason = None
+        self._set_running(True)
+        self._rate_steps, self._rate_since = 0, time.perf_counter()
+
+    def pause(self) -> None:
+        if self._running:
+            self._set_running(False)
+            self._send_frame(force=True)
+
+    def toggle(self) -> None:
+        self.pause() if self._running else self.play()
+
+    def train_slice(self) -> None:
+        raise NotImplementedError
+
+    def _send_frame(self, force: bool = False) -> None:
+        raise NotImplementedError
+
+    def _end_slice(self) -> None:
+        """After a slice: update the rate; then stop with a message, or send a frame."""
+        now = time.perf_counter()
+        if now - self._rate_since >= 0.5:
+            self._rate = self._rate_steps / (now - self._rate_since)
+            self._rate_steps, self._rate_since = 0, now
+        if self._stop_reason:
+            self._set_running(False)
+            self.emit("message", self._stop_reason)
+            self._send_frame(force=True)
+        elif not self.should_stop():
+            self._send_frame()
+
+    def _set_running(self, running: bool) -> None:
+        if running != self._running:
+            self._running = running
+            self.emit("runningChanged", running)
+
+    def _guard(self, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Run a command; any exception becomes a ``failed`` signal instead of an ended session."""
+        try:
+            fn(*args, **kwargs)
+        except Exception as exc:
+            self.emit("failed", what, _readable(exc).strip("'\""))
+
+
+class TrainingSession(PacedSession):
     """Owns a Trainer; runs commands; trains in slices of ``slice_seconds`` and sends frames.
 
     ``emit(name, *args)`` sends one of `SIGNALS`. The host sets ``should_stop`` (a command is
     waiting) and ``ready_for_frame`` (the last frame has been painted).
     """
+
+    commands = COMMANDS
 
     def __init__(
         self,
@@ -118,13 +212,8 @@ class TrainingSession:
         grid_resolution: int = 100,
         neuron_resolution: int = 24,
     ):
-        self.emit: Callable[..., None] = emit or _no
-        self.should_stop: Callable[[], bool] = _no
-        self.ready_for_frame: Callable[[], bool] = _yes
+        super().__init__(emit, slice_seconds)
         self._trainer_factory = trainer_factory or _default_trainer_factory
-        # A frame after each slice of training (when the GUI has painted the last one): up to
-        # 1 / slice_seconds frames a second.
-        self.slice_seconds = slice_seconds
         # The 100 x 100 output map and the small maps of every neuron, at most this often, and
         # never so often that computing them takes more than a fifth (output map) or a tenth
         # (neurons) of the training time: a large network's maps cost tens of milliseconds.
@@ -133,16 +222,7 @@ class TrainingSession:
         self.grid_resolution = grid_resolution
         self.neuron_resolution = neuron_resolution
         self._map_seconds = {"grid": 0.0, "neurons": 0.0}  # what computing each took last time
-        self._trainer: Any = None
-        self._config: dict[str, Any] = {}
-        self._running = False
-        self._max_epochs = 0  # 0: no limit
         self._target_loss = 0.0  # 0: no target
-        self._generation = 0  # increases whenever a new trainer is installed
-        self._stop_reason: str | None = None
-        self._rate = 0.0
-        self._rate_steps = 0
-        self._rate_since = time.perf_counter()
         self._data: DataView | None = None
         self._data_version = 0
         self._last_grid_time = -math.inf
@@ -154,25 +234,6 @@ class TrainingSession:
         self._curve: tuple[np.ndarray, np.ndarray] | None = None
         self._extent = (-1.0, 1.0, -1.0, 1.0)
         self._feature_names: tuple[str, ...] = ()
-
-    @property
-    def trainer(self) -> Any:
-        return self._trainer
-
-    @property
-    def running(self) -> bool:
-        return self._running
-
-    # --- the one command path ----------------------------------------------------------------
-    def run_command(self, name: str, args: tuple[Any, ...] = ()) -> None:
-        """Run one command (a method named in `COMMANDS`); failures become a ``failed`` signal."""
-        if name not in COMMANDS or name == "shutdown":
-            self.emit("failed", "A command", f"unknown command {name!r}")
-            return
-        try:
-            getattr(self, name)(*args)
-        except Exception as exc:  # a bug must not end the session: say what failed
-            self.emit("failed", "A command", _readable(exc))
 
     # --- commands --------------------------------------------------------------------------------
     def configure(self, config: Mapping[str, Any]) -> None:
@@ -205,24 +266,6 @@ class TrainingSession:
         """Stop (pause) once ``max_epochs`` epochs are done or the loss reaches ``target_loss`` (0: off)."""
         self._max_epochs = max(0, int(max_epochs))
         self._target_loss = max(0.0, float(target_loss))
-
-    def play(self) -> None:
-        if self._trainer is None or self._running:
-            return
-        if self._trainer.diverged:
-            self.emit("message", DIVERGED_MESSAGE)
-            return
-        self._stop_reason = None
-        self._set_running(True)
-        self._rate_steps, self._rate_since = 0, time.perf_counter()
-
-    def pause(self) -> None:
-        if self._running:
-            self._set_running(False)
-            self._send_frame(force=True)
-
-    def toggle(self) -> None:
-        self.pause() if self._running else self.play()
 
     def step(self, count: int = 1) -> None:
         """Pause, then take ``count`` optimisation steps (minibatches) and show the result."""
@@ -285,19 +328,6 @@ class TrainingSession:
             self.emit("failed", "Training", str(exc))
         self._end_slice()
 
-    def _end_slice(self) -> None:
-        """After a slice: update the rate; then stop with a message, or send a frame."""
-        now = time.perf_counter()
-        if now - self._rate_since >= 0.5:
-            self._rate = self._rate_steps / (now - self._rate_since)
-            self._rate_steps, self._rate_since = 0, now
-        if self._stop_reason:
-            self._set_running(False)
-            self.emit("message", self._stop_reason)
-            self._send_frame(True)
-        elif not self.should_stop():
-            self._send_frame()
-
     def _stop_check(self, metrics: Mapping[str, Any]) -> str | None:
         trainer = self._trainer
         if trainer.diverged:
@@ -318,11 +348,6 @@ class TrainingSession:
             if reason and self._trainer.diverged:
                 self.emit("message", reason)
                 break
-
-    def _set_running(self, running: bool) -> None:
-        if running != self._running:
-            self._running = running
-            self.emit("runningChanged", running)
 
     # --- building, live changes, files -----------------------------------------------------------
     def _rebuild(self, config: Mapping[str, Any], keep_data: bool = False, keep_weights: bool = True) -> None:
@@ -483,14 +508,6 @@ class TrainingSession:
             self._grid, self._curve = grid, curve
             self._grid_version += 1
             self._map_seconds["grid"] = time.perf_counter() - started
-
-    def _guard(self, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-        """Run a command; any exception becomes a ``failed`` signal instead of an ended session."""
-        try:
-            fn(*args, **kwargs)
-        except Exception as exc:
-            self.emit("failed", what, _readable(exc))
-
 
 def output_map(trainer: Any, extent: tuple[float, float, float, float], resolution: int) -> np.ndarray:
     """``trainer.predict_grid`` over ``extent`` computed in float32 from the current weights.
