@@ -24,9 +24,9 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, Signal
 
 from minitorch.live.process import FrameDecoder, SessionEnded, SessionProcess
-from minitorch.live.session import COMMANDS, LIVE_FIELDS, DataView, Frame, output_map
+from minitorch.live.session import COMMANDS, Frame
 
-__all__ = ["COMMANDS", "LIVE_FIELDS", "DataView", "Frame", "output_map", "TrainingController", "TrainingWorker"]
+__all__ = ["COMMANDS", "Frame", "TrainingController", "TrainingWorker"]
 
 # Posted to the controller once a frame's widgets have changed, at the paint request's own
 # (low) priority, so that it is handled after Qt has painted them. Two hops: the first lets

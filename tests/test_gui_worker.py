@@ -252,7 +252,7 @@ def test_closing_the_window_mid_step_with_the_largest_settings_returns(qtbot, qs
     {"dataset": "spiral3", "hidden_layers": [8, 8], "loss": "cross_entropy", "engine": "tensor"},
 ])
 def test_the_float32_output_map_is_the_trainers_predict_grid(config):
-    from gui.worker import output_map
+    from minitorch.live.session import output_map
 
     trainer = Trainer(TrainConfig(**config, n_samples=60, seed=2))
     trainer.run(5)

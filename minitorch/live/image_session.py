@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from .process import HistoryReceiver, HistorySender
-from .session import PacedSession, _readable, readonly
+from .process import HistoryReceiver, HistorySender, frozen_array
+from .session import PacedSession, readonly
 
 GALLERY_SIZE = 40  # misclassified test images a frame carries (most confident first)
 
@@ -285,28 +285,6 @@ class ImageSession(PacedSession):
         self.emit("message", f"Opened {os.path.basename(path)}")
 
     # --- the training loop ----------------------------------------------------------------------------------
-    def train_slice(self) -> None:
-        """Train for ``slice_seconds`` (stopping early when a command waits), then send a frame."""
-        if not self._running or self._trainer is None:
-            return
-        trainer, should_stop = self._trainer, self.should_stop
-        started = time.perf_counter()
-        try:
-            while not should_stop():
-                metrics = trainer.step()
-                self._rate_steps += 1
-                if trainer.diverged:
-                    self._stop_reason = (f"Training diverged: {trainer.diverged}. "
-                                         "Lower the learning rate and press Reset.")
-                elif self._max_epochs and int(metrics.get("epoch", 0)) >= self._max_epochs:
-                    self._stop_reason = f"Reached the stop condition: {self._max_epochs} epochs."
-                if self._stop_reason or time.perf_counter() - started >= self.slice_seconds:
-                    break
-        except Exception as exc:  # a numeric error must not end the session
-            self._stop_reason = f"Training stopped: {exc}"
-            self.emit("failed", "Training", _readable(exc))
-        self._end_slice()
-
     # --- frames -----------------------------------------------------------------------------------------------
     def _install(self, trainer: Any) -> None:
         self._trainer = trainer
@@ -429,15 +407,11 @@ class ImageFrameDecoder:
 def _frozen(name: str, value: Any) -> Any:
     """A field as it arrived, with its arrays made read-only (an unpickled array owns its memory)."""
     if name in ("x_test", "y_test", "confusion"):
-        return _readonly_in_place(value)
+        return frozen_array(value)
     if name == "filters":
-        return tuple((int(index), _readonly_in_place(weights)) for index, weights in value)
+        return tuple((int(index), frozen_array(weights)) for index, weights in value)
     if name == "feature_maps":
-        return tuple(_readonly_in_place(m) for m in value)
+        return tuple(frozen_array(m) for m in value)
     return tuple(value)
 
 
-def _readonly_in_place(array: Any) -> np.ndarray:
-    out = np.asarray(array)
-    out.setflags(write=False)
-    return out

@@ -76,7 +76,7 @@ def serve(connection: Connection, session_factory: Callable[..., Any] = Training
 
     def emit(name: str, *args: Any) -> None:
         nonlocal painted
-        if name in ("frameReady", "imageFrameReady"):
+        if name == "frameReady":
             connection.send(("frame", encoder.encode(args[0])))
             painted = False
         else:
@@ -234,21 +234,21 @@ class FrameDecoder:
         history = self._history.decode(snap.pop("history_from"), snap.pop("history_new"))
         for name in _MAPPING_FIELDS:
             snap[name] = MappingProxyType(snap[name])
-        snap["state_dict"] = MappingProxyType({k: _frozen_array(v) for k, v in snap["state_dict"].items()})
+        snap["state_dict"] = MappingProxyType({k: frozen_array(v) for k, v in snap["state_dict"].items()})
         snapshot = Snapshot(history=history, **snap)
         if wire["data"] is not None:
             data = wire["data"]
-            self._data = dataclasses.replace(data, **{name: _frozen_array(getattr(data, name))
+            self._data = dataclasses.replace(data, **{name: frozen_array(getattr(data, name))
                                                       for name in ("x_train", "y_train", "x_test", "y_test")})
         if wire["grid_version"] != self._grid_version:
             self._grid_version = wire["grid_version"]
-            self._grid = None if wire["grid"] is None else _frozen_array(wire["grid"])
-            self._curve = None if wire["curve"] is None else tuple(_frozen_array(a) for a in wire["curve"])
+            self._grid = None if wire["grid"] is None else frozen_array(wire["grid"])
+            self._curve = None if wire["curve"] is None else tuple(frozen_array(a) for a in wire["curve"])
         if wire["neuron_version"] != self._neuron_version:
             self._neuron_version = wire["neuron_version"]
             grids = wire["neuron_grids"]
             self._neuron_grids = None if grids is None else tuple(
-                tuple(_frozen_array(g) for g in layer) for layer in grids)
+                tuple(frozen_array(g) for g in layer) for layer in grids)
         return dataclasses.replace(Frame(snapshot=snapshot, config=wire["config"], data=self._data,
                                          running=wire["running"], steps_per_second=wire["steps_per_second"]),
                                    grid=self._grid, curve=self._curve, neuron_grids=self._neuron_grids,
@@ -257,9 +257,10 @@ class FrameDecoder:
                                    generation=wire["generation"], stop_reason=wire["stop_reason"])
 
 
-def _frozen_array(array: Any) -> np.ndarray:
+def frozen_array(array: Any) -> np.ndarray:
+    """``array`` made read-only in place (an unpickled array owns its memory: no copy needed)."""
     out = np.asarray(array)
-    out.setflags(write=False)  # an unpickled array owns its memory: no copy needed
+    out.setflags(write=False)
     return out
 
 

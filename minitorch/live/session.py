@@ -121,6 +121,7 @@ class PacedSession:
         self._config: dict[str, Any] = {}
         self._running = False
         self._max_epochs = 0  # 0: no limit
+        self._target_loss = 0.0  # 0: no target
         self._generation = 0  # increases whenever a new trainer is installed
         self._stop_reason: str | None = None
         self._rate = 0.0
@@ -161,7 +162,42 @@ class PacedSession:
         self.pause() if self._running else self.play()
 
     def train_slice(self) -> None:
-        raise NotImplementedError
+        """Train for ``slice_seconds`` (stopping early when a command waits), then send a frame."""
+        if not self._running or self._trainer is None:
+            return
+        started = time.perf_counter()
+        should_stop = self.should_stop
+        try:
+            while not should_stop():
+                metrics = self._take_step()
+                if metrics is None:  # abandoned for a command; nothing changed
+                    break
+                self._rate_steps += 1
+                reason = self._stop_check(metrics)
+                if reason:
+                    self._stop_reason = reason
+                    break
+                if time.perf_counter() - started >= self.slice_seconds:
+                    break
+        except Exception as exc:  # a bug or a numeric error must not end the session
+            self._stop_reason = f"Training stopped: {exc}"
+            self.emit("failed", "Training", readable_error(exc))
+        self._end_slice()
+
+    def _take_step(self) -> Mapping[str, Any] | None:
+        """One optimisation step: its metrics, or None when it was abandoned for a command."""
+        return self._trainer.step()
+
+    def _stop_check(self, metrics: Mapping[str, Any]) -> str | None:
+        trainer = self._trainer
+        if trainer.diverged:
+            return f"Training diverged: {trainer.diverged}. Lower the learning rate and press Reset."
+        if self._max_epochs and int(metrics.get("epoch", 0)) >= self._max_epochs:
+            return f"Reached the stop condition: {self._max_epochs} epochs."
+        loss = metrics.get("loss")
+        if self._target_loss and loss is not None and float(loss) <= self._target_loss:
+            return f"Reached the target loss {self._target_loss:g}."
+        return None
 
     def _send_frame(self, force: bool = False) -> None:
         raise NotImplementedError
@@ -189,7 +225,7 @@ class PacedSession:
         try:
             fn(*args, **kwargs)
         except Exception as exc:
-            self.emit("failed", what, _readable(exc).strip("'\""))
+            self.emit("failed", what, readable_error(exc).strip("'\""))
 
 
 class TrainingSession(PacedSession):
@@ -222,7 +258,6 @@ class TrainingSession(PacedSession):
         self.grid_resolution = grid_resolution
         self.neuron_resolution = neuron_resolution
         self._map_seconds = {"grid": 0.0, "neurons": 0.0}  # what computing each took last time
-        self._target_loss = 0.0  # 0: no target
         self._data: DataView | None = None
         self._data_version = 0
         self._last_grid_time = -math.inf
@@ -245,7 +280,7 @@ class TrainingSession(PacedSession):
                 try:
                     self._apply_live({k: config[k] for k in changed})
                 except ValueError as exc:
-                    self.emit("configRejected", _readable(exc))
+                    self.emit("configRejected", readable_error(exc))
                 else:
                     self.emit("configAccepted", dict(self._config))
                 return
@@ -254,9 +289,9 @@ class TrainingSession(PacedSession):
         try:
             self._rebuild(config)
         except (ValueError, TypeError, KeyError, OSError) as exc:  # a bad config or data file: say why
-            self.emit("configRejected", _readable(exc).strip("'\""))
+            self.emit("configRejected", readable_error(exc).strip("'\""))
         except Exception as exc:
-            self.emit("failed", "Building the model", _readable(exc))
+            self.emit("failed", "Building the model", readable_error(exc))
 
     def set_hyperparameters(self, values: Mapping[str, Any]) -> None:
         """Change live hyperparameters (e.g. {"lr": 0.1}); they take effect at the next step."""
@@ -305,39 +340,8 @@ class TrainingSession(PacedSession):
         self._guard("Setting a weight", self._set_weight, int(layer), int(target), int(source), float(value))
 
     # --- the training loop ---------------------------------------------------------------------
-    def train_slice(self) -> None:
-        """Train for ``slice_seconds`` (stopping early when a command waits), then send a frame."""
-        if not self._running or self._trainer is None:
-            return
-        started = time.perf_counter()
-        should_stop = self.should_stop
-        try:
-            while not should_stop():
-                metrics = self._trainer.step(should_stop=should_stop)
-                if metrics is None:  # abandoned for a command; nothing changed
-                    break
-                self._rate_steps += 1
-                reason = self._stop_check(metrics)
-                if reason:
-                    self._stop_reason = reason
-                    break
-                if time.perf_counter() - started >= self.slice_seconds:
-                    break
-        except Exception as exc:  # a bug or a numeric error must not end the session
-            self._stop_reason = f"Training stopped: {exc}"
-            self.emit("failed", "Training", str(exc))
-        self._end_slice()
-
-    def _stop_check(self, metrics: Mapping[str, Any]) -> str | None:
-        trainer = self._trainer
-        if trainer.diverged:
-            return f"Training diverged: {trainer.diverged}. Lower the learning rate and press Reset."
-        if self._max_epochs and int(metrics.get("epoch", 0)) >= self._max_epochs:
-            return f"Reached the stop condition: {self._max_epochs} epochs."
-        loss = metrics.get("loss")
-        if self._target_loss and loss is not None and float(loss) <= self._target_loss:
-            return f"Reached the target loss {self._target_loss:g}."
-        return None
+    def _take_step(self) -> Mapping[str, Any] | None:
+        return self._trainer.step(should_stop=self.should_stop)  # asked inside a long step too
 
     def _steps(self, count: int) -> None:
         for _ in range(max(1, int(count))):
@@ -537,7 +541,8 @@ def _plane(data: Any) -> tuple[float, float, float, float]:
     return (float(x_low), float(x_high), float(y_low), float(y_high))
 
 
-def _readable(exc: BaseException) -> str:
+def readable_error(exc: BaseException) -> str:
+    """An exception as one line for the status bar."""
     text = str(exc).strip()
     if isinstance(exc, FileNotFoundError) and exc.filename:
         return f"No such file: {exc.filename}"
